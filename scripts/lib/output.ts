@@ -1,0 +1,108 @@
+// Where text goes: the result on stdout (one JSON object with --json), progress on stderr, all redacted.
+import { Chalk, type ChalkInstance } from 'chalk';
+import { formatError } from './errors.ts';
+import { redact } from './redact.ts';
+
+/** The part of a stream we use; tests pass a fake with or without isTTY. */
+export interface OutStream {
+  write(chunk: string): unknown;
+  isTTY?: boolean;
+}
+
+export interface OutputOptions {
+  json?: boolean;
+  debug?: boolean;
+  env?: NodeJS.ProcessEnv;
+  stdout?: OutStream;
+  stderr?: OutStream;
+}
+
+export interface Spinner {
+  stop(finalText?: string): void;
+}
+
+export interface Output {
+  readonly json: boolean;
+  progress(msg: string): void;
+  warn(msg: string): void;
+  line(text: string): void;
+  verdict(ok: boolean, text: string): void;
+  result(obj: object): void;
+  error(err: unknown): void;
+  spinner(label: string): Spinner;
+}
+
+const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const FRAME_MS = 80;
+
+/** Colour only for a human on a terminal: chalk ignores NO_COLOR, so the level is decided here. */
+export function colorAllowed(stream: OutStream, env: NodeJS.ProcessEnv, json: boolean): boolean {
+  return !json && stream.isTTY === true && !env['NO_COLOR'] && env['TERM'] !== 'dumb';
+}
+
+export function createOutput(opts: OutputOptions = {}): Output {
+  const json = opts.json ?? false;
+  const env = opts.env ?? process.env;
+  const stdout = opts.stdout ?? process.stdout;
+  const stderr = opts.stderr ?? process.stderr;
+  const outColor: ChalkInstance = new Chalk({ level: colorAllowed(stdout, env, json) ? 1 : 0 });
+  const errColorOn = colorAllowed(stderr, env, json);
+  const errColor: ChalkInstance = new Chalk({ level: errColorOn ? 1 : 0 });
+  let resultWritten = false;
+
+  const out = (text: string): void => void stdout.write(`${redact(text)}\n`);
+  const err = (text: string): void => void stderr.write(`${redact(text)}\n`);
+
+  return {
+    json,
+    progress: (msg) => err(errColor.dim(msg)),
+    warn: (msg) => err(errColor.yellow(`warning: ${msg}`)),
+    line: (text) => {
+      if (!json) out(text);
+    },
+    verdict: (ok, text) => {
+      if (json) return;
+      if (outColor.level > 0) out(ok ? outColor.green(`✓ ${text}`) : outColor.red(`✗ ${text}`));
+      else out(ok ? `ok: ${text}` : `FAIL: ${text}`);
+    },
+    result: (obj) => {
+      // Two objects on stdout would break every agent parsing it: fail loudly in tests instead.
+      if (resultWritten) throw new Error('output.result() called twice');
+      resultWritten = true;
+      if (json) out(JSON.stringify(obj));
+    },
+    error: (e) => err(errColor.red(formatError(e, { debug: opts.debug }))),
+    spinner: (label) => (errColorOn ? ttySpinner(stderr, errColor, label) : lineSpinner(err, errColor, label)),
+  };
+}
+
+// Not a terminal: an agent reads stderr, so one plain line instead of \r frames.
+function lineSpinner(err: (t: string) => void, color: ChalkInstance, label: string): Spinner {
+  err(color.dim(label));
+  let stopped = false;
+  return {
+    stop(finalText) {
+      if (!stopped && finalText) err(color.dim(finalText));
+      stopped = true;
+    },
+  };
+}
+
+function ttySpinner(stream: OutStream, color: ChalkInstance, label: string): Spinner {
+  let frame = 0;
+  const draw = (): void => void stream.write(`\r${color.cyan(FRAMES[frame++ % FRAMES.length] ?? '')} ${redact(label)}\x1b[K`);
+  draw();
+  // unref: a forgotten spinner must never keep the process alive.
+  const timer = setInterval(draw, FRAME_MS);
+  timer.unref();
+  let stopped = false;
+  return {
+    stop(finalText) {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(timer);
+      stream.write('\r\x1b[K');
+      if (finalText) stream.write(`${redact(color.dim(finalText))}\n`);
+    },
+  };
+}

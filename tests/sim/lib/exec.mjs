@@ -1,0 +1,83 @@
+// `kubectl exec` against a simulated pod: streams stdin/stdout/stderr byte for byte, passes the exit
+// code through, and can cut the stream after N bytes the way a dropped connection does.
+import { commandExistsInPod, spawnInPod } from './pod-runtime.mjs';
+
+export function runExec(dir, pod, command, { stdin, cutAfter }) {
+  if (!commandExistsInPod(dir, pod, command[0])) {
+    process.stderr.write(
+      `error: Internal error occurred: Internal error occurred: error executing command in container: ` +
+      `failed to exec in container: failed to start exec "${'a'.repeat(64)}": OCI runtime exec failed: ` +
+      `exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown\n`,
+    );
+    return Promise.resolve(1);
+  }
+  if (!cutAfter) {
+    // Nothing to interpose: hand our own descriptors to the pod process, as a terminal would.
+    const child = spawnInPod(dir, pod, command, [stdin ? 'inherit' : 'ignore', 'inherit', 'inherit']);
+    return new Promise((resolve) => child.on('close', (code, signal) => resolve(terminated(code, signal))));
+  }
+  return runWithCut(dir, pod, command, stdin, cutAfter);
+}
+
+function terminated(code, signal) {
+  const status = code ?? 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1);
+  if (status !== 0) process.stderr.write(`command terminated with exit code ${status}\n`);
+  return status;
+}
+
+// kubernetes#73056: on a cut stream kubectl exits 0 with whatever arrived. The budget counts the
+// bytes that crossed the connection in either direction.
+function runWithCut(dir, pod, command, stdin, limit) {
+  const child = spawnInPod(dir, pod, command, [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit']);
+  let budget = limit;
+  return new Promise((resolve) => {
+    let done = false;
+    const cut = () => {
+      if (done) return;
+      done = true;
+      if (stdin) process.stdin.destroy();
+      child.stdin?.end();
+      child.stdout.destroy();
+      // The in-pod process carries on until it notices (kubernetes#89031); the local side is gone.
+      child.unref();
+      resolve(0);
+    };
+    child.stdout.on('data', (chunk) => {
+      if (done) return;
+      if (chunk.length >= budget) {
+        process.stdout.write(chunk.subarray(0, budget), cut);
+        budget = 0;
+        return;
+      }
+      budget -= chunk.length;
+      if (!process.stdout.write(chunk)) {
+        child.stdout.pause();
+        process.stdout.once('drain', () => child.stdout.resume());
+      }
+    });
+    if (stdin) {
+      process.stdin.on('data', (chunk) => {
+        if (done) return;
+        if (chunk.length >= budget) {
+          child.stdin.write(chunk.subarray(0, budget));
+          budget = 0;
+          cut();
+          return;
+        }
+        budget -= chunk.length;
+        if (!child.stdin.write(chunk)) {
+          process.stdin.pause();
+          child.stdin.once('drain', () => process.stdin.resume());
+        }
+      });
+      process.stdin.on('end', () => child.stdin.end());
+      child.stdin.on('error', () => {});
+    }
+    child.on('close', (code, signal) => {
+      if (!done) {
+        done = true;
+        resolve(terminated(code, signal));
+      }
+    });
+  });
+}

@@ -1,0 +1,211 @@
+// The simulated kubelet: a pod is a private mount namespace over a per-pod root filesystem, its
+// data volume a size-limited tmpfs, and its container a real PostgreSQL run as an unprivileged user.
+import fs from 'node:fs';
+import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { processAlive, statePaths } from './state.mjs';
+
+const POD_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'pod');
+const ENTER = path.join(POD_DIR, 'enter.sh');
+
+export const POD_PATH = '/opt/bitnami/postgresql/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+export function podDir(dir, pod) {
+  return path.join(statePaths(dir).pods, pod.namespace, pod.name);
+}
+
+export function volumeDir(dir, namespace, pvcName) {
+  return path.join(statePaths(dir).volumes, namespace, pvcName);
+}
+
+export function postgresBinDir() {
+  const fromEnv = process.env.SIM_PG_BINDIR;
+  if (fromEnv) return fromEnv;
+  const out = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  if (out.status === 0 && fs.existsSync(path.join(out.stdout.trim(), 'initdb'))) return out.stdout.trim();
+  const root = '/usr/lib/postgresql';
+  const versions = fs.existsSync(root) ? fs.readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
+  for (const v of versions) if (fs.existsSync(path.join(root, v, 'bin', 'initdb'))) return path.join(root, v, 'bin');
+  throw new Error('sim: PostgreSQL server binaries not found (install postgresql, or set SIM_PG_BINDIR)');
+}
+
+// Lays out the container's filesystem afresh: emptyDirs start empty on every pod (re)creation.
+export function preparePodRoot(dir, pod, secretFiles = {}) {
+  const base = podDir(dir, pod);
+  const root = path.join(base, 'root');
+  fs.rmSync(root, { recursive: true, force: true });
+  for (const d of ['usr', 'etc', 'dev', 'proc', 'bitnami/postgresql', 'opt/bitnami/postgresql/secrets',
+    'opt/bitnami/postgresql/conf', 'opt/bitnami/postgresql/tmp', 'opt/bitnami/scripts', 'tmp']) {
+    fs.mkdirSync(path.join(root, d), { recursive: true });
+  }
+  for (const link of ['bin', 'lib', 'lib64', 'sbin']) {
+    if (fs.existsSync(`/${link}`)) fs.symlinkSync(`usr/${link}`, path.join(root, link));
+  }
+  fs.symlinkSync(postgresBinDir(), path.join(root, 'opt/bitnami/postgresql/bin'));
+  // The image's libpq looks for the socket in /tmp; the host build looks in /var/run/postgresql.
+  fs.mkdirSync(path.join(root, 'var/run'), { recursive: true });
+  fs.symlinkSync('/tmp', path.join(root, 'var/run/postgresql'));
+  fs.copyFileSync(path.join(POD_DIR, 'entrypoint.sh'), path.join(root, 'opt/bitnami/scripts/entrypoint.sh'));
+  fs.chmodSync(path.join(root, 'opt/bitnami/scripts/entrypoint.sh'), 0o755);
+  const { uid, gid } = podUser();
+  // Writable by the container user: /tmp and the emptyDirs, as the chart mounts them.
+  fs.chmodSync(path.join(root, 'tmp'), 0o1777);
+  for (const d of ['conf', 'tmp']) fs.chownSync(path.join(root, 'opt/bitnami/postgresql', d), uid, gid);
+  writePodFiles(dir, pod, secretFiles);
+  return root;
+}
+
+// Secret volumes and the container's environment, refreshed on every container start.
+export function writePodFiles(dir, pod, secretFiles) {
+  const base = podDir(dir, pod);
+  const secrets = path.join(base, 'root', 'opt/bitnami/postgresql/secrets');
+  const { gid } = podUser();
+  for (const [file, value] of Object.entries(secretFiles)) {
+    const target = path.join(secrets, file);
+    fs.rmSync(target, { force: true });
+    fs.writeFileSync(target, value, { mode: 0o440 });
+    fs.chownSync(target, 0, gid);
+  }
+  const env = Object.entries(pod.env).map(([k, v]) => `${k}=${v}`);
+  fs.writeFileSync(path.join(base, 'env'), env.join('\n') + '\n');
+}
+
+let cachedUser;
+export function podUser() {
+  if (cachedUser) return cachedUser;
+  const name = process.env.SIM_POD_USER || 'postgres';
+  const uid = spawnSync('id', ['-u', name], { encoding: 'utf8' });
+  const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
+  if (uid.status !== 0) throw new Error(`sim: user "${name}" missing (install postgresql, or set SIM_POD_USER)`);
+  cachedUser = { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  return cachedUser;
+}
+
+function enterArgs(dir, pod, command) {
+  const base = podDir(dir, pod);
+  const volume = pod.volume ? volumeDir(dir, pod.namespace, pod.volume) : '-';
+  return ['-m', '--propagation', 'private', 'sh', ENTER, path.join(base, 'root'), volume, path.join(base, 'env'), '--', ...command];
+}
+
+export function startContainer(dir, pod) {
+  const base = podDir(dir, pod);
+  const log = fs.openSync(path.join(base, 'container.log'), 'a');
+  const child = spawn('unshare', enterArgs(dir, pod, ['/opt/bitnami/scripts/entrypoint.sh']), {
+    detached: true,
+    stdio: ['ignore', log, log],
+  });
+  child.unref();
+  fs.closeSync(log);
+  return child.pid;
+}
+
+// A new container instance keeps the previous one's log for `kubectl logs --previous`.
+export function rotateContainerLog(dir, pod) {
+  const base = podDir(dir, pod);
+  const current = path.join(base, 'container.log');
+  if (fs.existsSync(current)) fs.renameSync(current, path.join(base, 'previous.log'));
+}
+
+export function stopContainer(pod, graceMs = 10_000) {
+  if (!processAlive(pod.pid)) return;
+  // Fast shutdown, as the chart's preStop does, then the kubelet's SIGKILL after the grace period.
+  try { process.kill(pod.pid, 'SIGINT'); } catch {}
+  const deadline = Date.now() + graceMs;
+  while (processAlive(pod.pid) && Date.now() < deadline) sleep(20);
+  if (processAlive(pod.pid)) try { process.kill(pod.pid, 'SIGKILL'); } catch {}
+  while (processAlive(pod.pid)) sleep(10);
+}
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+export function sleep(ms) {
+  Atomics.wait(sleeper, 0, 0, ms);
+}
+
+// The readiness probe is pg_isready on the pod's socket: the server answers once it is "ready".
+export function containerReady(dir, pod) {
+  if (!processAlive(pod.pid) || !pod.volume) return false;
+  const pidFile = path.join(volumeDir(dir, pod.namespace, pod.volume), 'data', 'postmaster.pid');
+  const socket = path.join(podDir(dir, pod), 'root', 'tmp', '.s.PGSQL.5432');
+  try {
+    const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
+    return lines[7]?.trim() === 'ready' && fs.existsSync(socket);
+  } catch {
+    return false;
+  }
+}
+
+export function commandExistsInPod(dir, pod, command) {
+  if (command.includes('/')) return fs.existsSync(resolveInRoot(dir, pod, command));
+  return POD_PATH.split(':').some((d) => fs.existsSync(resolveInRoot(dir, pod, path.join(d, command))));
+}
+
+function resolveInRoot(dir, pod, p) {
+  const root = path.join(podDir(dir, pod), 'root');
+  // The pod's /usr, /etc are the host's; /opt/bitnami/postgresql/bin points at the host's binaries.
+  if (/^\/(usr|etc|bin|sbin|lib)/.test(p)) return p;
+  if (p.startsWith('/opt/bitnami/postgresql/bin/')) return path.join(postgresBinDir(), p.slice(28));
+  return path.join(root, p);
+}
+
+// Runs COMMAND in the pod. Returns the spawned child; the caller wires the streams.
+export function spawnInPod(dir, pod, command, stdio) {
+  return spawn('unshare', enterArgs(dir, pod, command), { stdio });
+}
+
+export function mountVolume(dir, namespace, pvcName, bytes) {
+  const target = volumeDir(dir, namespace, pvcName);
+  fs.mkdirSync(target, { recursive: true });
+  if (!isMountPoint(target)) {
+    run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0775`, `sim-${pvcName}`, target]);
+    const { uid, gid } = podUser();
+    fs.chownSync(target, uid, gid); // the chart's fsGroup makes the volume the container user's
+  }
+  return target;
+}
+
+export function resizeVolume(dir, namespace, pvcName, bytes) {
+  run('mount', ['-o', `remount,size=${bytes}`, volumeDir(dir, namespace, pvcName)]);
+}
+
+export function unmountVolume(dir, namespace, pvcName) {
+  const target = volumeDir(dir, namespace, pvcName);
+  if (isMountPoint(target)) run('umount', ['-l', target]);
+  fs.rmSync(target, { recursive: true, force: true });
+}
+
+export function volumeUsage(dir, namespace, pvcName) {
+  const s = fs.statfsSync(volumeDir(dir, namespace, pvcName));
+  return { total: s.blocks * s.bsize, free: s.bavail * s.bsize };
+}
+
+export function isMountPoint(target) {
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8');
+  const escaped = target.replace(/ /g, '\\040');
+  return mounts.split('\n').some((line) => line.split(' ')[1] === escaped);
+}
+
+export function mountedVolumesUnder(dir) {
+  const prefix = statePaths(dir).volumes + '/';
+  return fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
+    .map((line) => line.split(' ')[1])
+    .filter((m) => m && m.startsWith(prefix));
+}
+
+function run(cmd, args) {
+  const out = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`sim: ${cmd} ${args.join(' ')} failed: ${out.stderr.trim()}`);
+}
+
+// Every process a pod ever ran carries SIM_CLUSTER in its environment; stop finds them all by it.
+export function clusterProcesses(dir) {
+  const marker = Buffer.from(`SIM_CLUSTER=${path.resolve(dir)}\0`);
+  const pids = [];
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/environ`).includes(marker)) pids.push(Number(entry));
+    } catch {}
+  }
+  return pids;
+}

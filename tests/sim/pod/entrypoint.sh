@@ -1,0 +1,41 @@
+#!/bin/sh
+# The simulated container's entrypoint: what the Bitnami image does on start, reduced to what the
+# toolkit can observe. Credentials are applied on FIRST boot only (as in the image), so a new
+# password on an old data directory fails to log in, exactly like the real trap.
+set -eu
+export LC_ALL=C.UTF-8
+
+log() { echo "postgresql $(date '+%H:%M:%S.%2N') INFO  ==> $*"; }
+
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  log "Initializing PostgreSQL database..."
+  initdb -D "$PGDATA" -U postgres --pwfile="$POSTGRES_POSTGRES_PASSWORD_FILE" -E UTF8 \
+    --auth-local=trust --auth-host=md5 >/dev/null
+  # Bootstrap on a private socket so the pod is not Ready before the app user exists.
+  pg_ctl -D "$PGDATA" -w -s -o "-c listen_addresses= -c unix_socket_directories=/opt/bitnami/postgresql/tmp" start >/dev/null
+  if [ -n "${POSTGRES_USER:-}" ] && [ "$POSTGRES_USER" != postgres ]; then
+    log "Creating user ${POSTGRES_USER}"
+    psql -h /opt/bitnami/postgresql/tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
+      -v user="$POSTGRES_USER" -v db="${POSTGRES_DATABASE:-$POSTGRES_USER}" \
+      -v pwfile="$POSTGRES_PASSWORD_FILE" <<'SQL'
+\set pw `cat :pwfile`
+CREATE ROLE :"user" LOGIN PASSWORD :'pw';
+CREATE DATABASE :"db" OWNER :"user";
+GRANT ALL PRIVILEGES ON DATABASE :"db" TO :"user";
+SQL
+  elif [ -n "${POSTGRES_DATABASE:-}" ] && [ "$POSTGRES_DATABASE" != postgres ]; then
+    psql -h /opt/bitnami/postgresql/tmp -U postgres -d postgres -q -c "CREATE DATABASE \"$POSTGRES_DATABASE\""
+  fi
+  pg_ctl -D "$PGDATA" -w -s -m fast stop >/dev/null
+  # The image rewrites trust to md5 whenever a password is set.
+  sed -i 's/^\(local\s.*\)trust$/\1md5/' "$PGDATA/pg_hba.conf"
+  printf 'host all all 0.0.0.0/0 md5\nhost all all ::/0 md5\n' >>"$PGDATA/pg_hba.conf"
+  log "Loading custom scripts... done"
+else
+  log "Deploying PostgreSQL with persisted data..."
+fi
+
+log "** Starting PostgreSQL **"
+# shellcheck disable=SC2086 # SIM_SERVER_ARGS is a list of -c options built by the simulator
+exec postgres -D "$PGDATA" -c listen_addresses= -c unix_socket_directories=/tmp \
+  -c port="${POSTGRESQL_PORT_NUMBER:-5432}" ${SIM_SERVER_ARGS:-}
