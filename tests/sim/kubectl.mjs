@@ -95,9 +95,9 @@ function splitCommand(args) {
       if (def && def.type !== 'bool' && !a.includes('=') && i + 1 < args.length) rest.push(args[++i]);
       continue;
     }
-    const candidate = [...words, a].join(' ');
+    const candidate = [...words, words.length === 1 && a === 'ns' ? 'namespace' : a].join(' ');
     const extends_ = Object.keys(COMMANDS).some((c) => c === candidate || c.startsWith(`${candidate} `));
-    if (words.length === 0 || extends_) words.push(a);
+    if (words.length === 0 || extends_) words.push(candidate.split(' ').at(-1));
     else rest.push(a);
   }
   for (let n = words.length; n > 0; n--) {

@@ -5,7 +5,7 @@ import { key, nowIso, uid, processAlive } from './state.mjs';
 import { imagePullError, manifestUnknown, quantityBytes } from './chart.mjs';
 import {
   containerReady, mountVolume, podDir, preparePodRoot, resizeVolume, rotateContainerLog,
-  startContainer, stopContainer, unmountVolume, volumeUsage, writePodFiles,
+  startContainer, stopContainer, unmountVolume, volumeUsage, writePodFiles, killPodProcesses, waitGone,
 } from './pod-runtime.mjs';
 import path from 'node:path';
 
@@ -109,6 +109,7 @@ export function deletePod(state, dir, pod, { recreate = true } = {}) {
 
 function stopPodContainer(pod) {
   if (pod.container) stopContainer(pod.container);
+  killPodProcesses(pod);
   pod.container = null;
 }
 
@@ -175,6 +176,8 @@ function reconcilePod(state, dir, pod) {
     const at = nowIso();
     pod.lastState = { reason: 'Error', exitCode: 1, startedAt: pod.container.startedAt, finishedAt: at };
     pod.restartCount += 1;
+    killPodProcesses(pod);
+    waitGone(pod.container.pid);
   }
   if (pod.container) stopContainer(pod.container);
   launch(state, dir, pod, wantedArgs);
@@ -191,7 +194,7 @@ function launch(state, dir, pod, args) {
   for (const [file, { secret, key: k }] of Object.entries(pod.secretFiles)) {
     files[file] = Buffer.from(state.secrets[key(pod.namespace, secret)].data[k], 'base64');
   }
-  pod.env = { ...pod.env, SIM_CLUSTER: path.resolve(dir), SIM_SERVER_ARGS: args };
+  pod.env = { ...pod.env, SIM_CLUSTER: path.resolve(dir), SIM_POD_UID: pod.uid, SIM_SERVER_ARGS: args };
   if (pod.container) rotateContainerLog(dir, pod);
   writePodFiles(dir, pod, files);
   const pid = startContainer(dir, pod);

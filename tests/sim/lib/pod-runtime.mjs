@@ -114,7 +114,14 @@ export function stopContainer(pod, graceMs = 10_000) {
   const deadline = Date.now() + graceMs;
   while (processAlive(pod.pid) && Date.now() < deadline) sleep(20);
   if (processAlive(pod.pid)) try { process.kill(pod.pid, 'SIGKILL'); } catch {}
-  while (processAlive(pod.pid)) sleep(10);
+  waitGone(pod.pid);
+}
+
+// Until the process is reaped, not just dead: a zombie still holds its PID, and PostgreSQL's
+// postmaster.pid check would take it for a live server.
+export function waitGone(pid, ms = 5000) {
+  const deadline = Date.now() + ms;
+  while (pid && fs.existsSync(`/proc/${pid}`) && Date.now() < deadline) sleep(10);
 }
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -197,14 +204,25 @@ function run(cmd, args) {
   if (out.status !== 0) throw new Error(`sim: ${cmd} ${args.join(' ')} failed: ${out.stderr.trim()}`);
 }
 
-// Every process a pod ever ran carries SIM_CLUSTER in its environment; stop finds them all by it.
+// Every process a pod ever ran carries SIM_CLUSTER (and SIM_POD_UID) in its environment: stop
+// finds them all by it, and a container's death takes its other processes along, as its cgroup would.
 export function clusterProcesses(dir) {
-  const marker = Buffer.from(`SIM_CLUSTER=${path.resolve(dir)}\0`);
+  return processesWith(`SIM_CLUSTER=${path.resolve(dir)}`);
+}
+
+export function killPodProcesses(pod) {
+  const pids = processesWith(`SIM_POD_UID=${pod.uid}`);
+  for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
+  for (const pid of pids) waitGone(pid);
+}
+
+function processesWith(variable) {
+  const marker = Buffer.from(`\0${variable}\0`);
   const pids = [];
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (fs.readFileSync(`/proc/${entry}/environ`).includes(marker)) pids.push(Number(entry));
+      if (Buffer.concat([Buffer.from([0]), fs.readFileSync(`/proc/${entry}/environ`)]).includes(marker)) pids.push(Number(entry));
     } catch {}
   }
   return pids;
