@@ -66,7 +66,7 @@ function start(dir, opts) {
     context: opts.context ?? 'minikube',
     server: 'https://192.168.49.2:8443',
     helmVersion: helmMajor === '3' ? '3.17.3' : '4.1.4',
-    kubectlVersion: '1.33.1',
+    kubectlVersion: '1.33.9',
     serverVersion: '1.33.1',
   });
   fs.writeFileSync(paths.file, JSON.stringify(state, null, 1));

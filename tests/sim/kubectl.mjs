@@ -139,8 +139,9 @@ function version({ flags }) {
   try {
     checkReachable(flags);
   } catch (err) {
+    // `kubectl version` prints the client half, then only the final refusal line.
     printVersion(flags.output, { clientVersion: client, kustomizeVersion: kustomize });
-    throw err;
+    throw new KubectlError(err.message.split('\n').at(-1));
   }
   const server = { ...client, minor: s.serverVersion.split('.')[1], gitVersion: `v${s.serverVersion}` };
   return printVersion(flags.output, { clientVersion: client, kustomizeVersion: kustomize, serverVersion: server });

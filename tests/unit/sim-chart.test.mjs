@@ -1,0 +1,51 @@
+// What the simulated chart renders, and which images pull after Bitnami's 2025 catalog change.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { imagePullError, lookupChart, renderRelease, setValue, quantityBytes } from '../sim/lib/chart.mjs';
+
+const chart = lookupChart('oci://registry-1.docker.io/bitnamicharts/postgresql', '16.7.27');
+
+test('unknown chart versions and references are reported', () => {
+  assert.equal(lookupChart('oci://registry-1.docker.io/bitnamicharts/postgresql', '0.0.1').error, 'unknown-version');
+  assert.equal(lookupChart('oci://example.org/postgresql', '1.0.0').error, 'unknown-chart');
+});
+
+test('versioned docker.io/bitnami tags no longer pull; latest and legacy tags do', () => {
+  assert.match(imagePullError('docker.io/bitnami/postgresql:17.6.0-debian-12-r4'), /manifest unknown/);
+  assert.equal(imagePullError('docker.io/bitnami/postgresql:latest'), null);
+  assert.equal(imagePullError(`docker.io/bitnamilegacy/postgresql:${chart.imageTag}`), null);
+  assert.match(imagePullError('docker.io/bitnamilegacy/postgresql:99.0.0-debian-12-r1'), /manifest unknown/);
+});
+
+test('a substituted image needs allowInsecureImages', () => {
+  const values = { image: { repository: 'bitnamilegacy/postgresql' } };
+  assert.equal(renderRelease({ release: 'postgresql', chart, values }).error, 'insecure-images');
+  values.global = { security: { allowInsecureImages: true } };
+  assert.equal(renderRelease({ release: 'postgresql', chart, values }).image, `docker.io/bitnamilegacy/postgresql:${chart.imageTag}`);
+});
+
+test('existingSecret, custom user and the nano preset as the chart renders them', () => {
+  const r = renderRelease({ release: 'postgresql', chart, values: { auth: { username: 'learnflow', database: 'learnflow', existingSecret: 'creds' } } });
+  assert.equal(r.generateSecret, false);
+  assert.deepEqual(r.secretFiles.password, { secret: 'creds', key: 'password' });
+  assert.equal(r.env.POSTGRES_PASSWORD_FILE, '/opt/bitnami/postgresql/secrets/password');
+  assert.equal(r.resources.limits.memory, '192Mi');
+  assert.equal(r.fullname, 'postgresql');
+});
+
+test('--set and --set-string follow helm strvals', () => {
+  const v = {};
+  setValue(v, 'primary.persistence.size=2Gi');
+  setValue(v, 'a.enabled=true');
+  setValue(v, 'a.count=3');
+  setValue(v, 'a.s=3', { string: true });
+  setValue(v, 'b\\.c=d');
+  assert.deepEqual(v, { primary: { persistence: { size: '2Gi' } }, a: { enabled: true, count: 3, s: '3' }, 'b.c': 'd' });
+});
+
+test('quantities', () => {
+  assert.equal(quantityBytes('256Mi'), 256 * 1024 * 1024);
+  assert.equal(quantityBytes('8Gi'), 8 * 1024 ** 3);
+  assert.equal(quantityBytes('1G'), 1e9);
+  assert.equal(quantityBytes('lots'), null);
+});
