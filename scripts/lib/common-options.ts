@@ -3,7 +3,7 @@ import type { OptionSpec } from './config.ts';
 
 export const COMMON_OPTIONS = [
   { name: 'json', flag: 'json', env: 'OUTPUT_JSON', type: 'boolean', default: false, description: 'print exactly one JSON object on stdout' },
-  { name: 'debug', flag: 'debug', env: 'DEBUG', type: 'boolean', default: false, description: 'show config sources, tool calls and stack traces on stderr' },
+  { name: 'debug', flag: 'debug', env: 'PG_DEBUG', type: 'boolean', default: false, description: 'show config sources, tool calls and stack traces on stderr' },
   { name: 'yes', flag: 'yes', short: 'y', env: 'ASSUME_YES', type: 'boolean', default: false, description: 'confirm destructive actions (there are no prompts without a TTY)' },
   { name: 'showSecrets', flag: 'show-secrets', env: 'SHOW_SECRETS', type: 'boolean', default: false, description: 'print passwords and connection strings unmasked' },
   { name: 'kubectl', flag: 'kubectl', env: 'KUBECTL', type: 'string', default: 'kubectl', description: 'kubectl binary to run' },

@@ -1,6 +1,7 @@
 // Where text goes: the result on stdout (one JSON object with --json), progress on stderr, all redacted.
 import { Chalk, type ChalkInstance } from 'chalk';
-import { formatError } from './errors.ts';
+import { CliError, exitCodeOf, formatError } from './errors.ts';
+import { EXIT_CODE_TABLE } from './exit-codes.ts';
 import { redact } from './redact.ts';
 
 /** The part of a stream we use; tests pass a fake with or without isTTY. */
@@ -71,9 +72,24 @@ export function createOutput(opts: OutputOptions = {}): Output {
       resultWritten = true;
       if (json) out(JSON.stringify(obj));
     },
-    error: (e) => err(errColor.red(formatError(e, { debug: opts.debug }))),
+    error: (e) => {
+      err(errColor.red(formatError(e, { debug: opts.debug })));
+      // With --json a failure is still one object on stdout, so an agent parses every outcome alike.
+      if (json && !resultWritten) {
+        resultWritten = true;
+        out(JSON.stringify(errorObject(e)));
+      }
+    },
     spinner: (label) => (errColorOn ? ttySpinner(stderr, errColor, label) : lineSpinner(err, errColor, label)),
   };
+}
+
+function errorObject(e: unknown): object {
+  const exitCode = exitCodeOf(e);
+  const name = EXIT_CODE_TABLE.find((row) => row.code === exitCode)?.name ?? 'error';
+  const message = formatError(e).replace(/^error: /, '').replace(/ \(fix: .*\)$/, '');
+  const fix = e instanceof CliError ? e.fix : undefined;
+  return { ok: false, exitCode, error: { code: name, message, ...(fix ? { fix: redact(fix) } : {}) } };
 }
 
 // Not a terminal: an agent reads stderr, so one plain line instead of \r frames.

@@ -94,7 +94,7 @@ test('choices are validated from every source', () => {
 
 test('--help skips env and dotenv so a broken file cannot hide the help', () => {
   const cwd = dirWith({ env: 'PG_TIMEOUT=never\n' });
-  const cfg = loadConfig(COMMON_OPTIONS, { argv: ['--help'], env: { DEBUG: 'express:*' }, cwd, command: 't.ts' });
+  const cfg = loadConfig(COMMON_OPTIONS, { argv: ['--help'], env: { PG_DEBUG: 'express:*' }, cwd, command: 't.ts' });
   assert.equal(cfg.help, true);
 });
 

@@ -16,13 +16,13 @@ function setup(o: { json?: boolean; tty?: boolean; env?: NodeJS.ProcessEnv } = {
   const stdout = stream(o.tty ?? false);
   const stderr = stream(o.tty ?? false);
   const out = createOutput({ json: o.json, env: o.env ?? { TERM: 'xterm' }, stdout, stderr });
-  const exercise = (): void => {
+  const exercise = ({ withError = true } = {}): void => {
     out.progress('checking pod');
     out.warn('slow');
     out.line('pod postgresql-0 Running');
     out.verdict(true, 'healthy');
     out.verdict(false, 'migrations pending');
-    out.error(toolError('boom', 'fix'));
+    if (withError) out.error(toolError('boom', 'fix'));
   };
   return { out, stdout, stderr, exercise };
 }
@@ -54,7 +54,7 @@ test('human mode: result lines on stdout, progress and errors on stderr, plain v
 
 test('json mode: stdout holds exactly one parseable object and nothing else', () => {
   const s = setup({ json: true });
-  s.exercise();
+  s.exercise({ withError: false });
   s.out.result({ ok: true, status: 'healthy', checks: [] });
   const lines = s.stdout.text().split('\n').filter(Boolean);
   assert.equal(lines.length, 1);
@@ -67,11 +67,23 @@ test('registered secrets never reach either stream', () => {
   registerSecret('pa55word-xyz');
   const s = setup({ json: true });
   s.out.progress('using pa55word-xyz');
-  s.out.error(toolError('login failed with pa55word-xyz'));
   s.out.result({ url: 'postgres://u:pa55word-xyz@h/db' });
+  s.out.error(toolError('login failed with pa55word-xyz'));
   const all = s.stdout.text() + s.stderr.text();
   assert.doesNotMatch(all, /pa55word-xyz/);
   assert.equal(JSON.parse(s.stdout.text()).url, 'postgres://u:****@h/db');
+});
+
+test('json mode: a failure is one object on stdout with the exit code, message and fix', () => {
+  const s = setup({ json: true });
+  s.out.progress('checking pod');
+  s.out.error(toolError('cluster unreachable (context "minikube")', 'minikube start'));
+  const lines = s.stdout.text().split('\n').filter(Boolean);
+  assert.equal(lines.length, 1);
+  assert.deepEqual(JSON.parse(lines[0] ?? ''), {
+    ok: false, exitCode: 3, error: { code: 'error', message: 'cluster unreachable (context "minikube")', fix: 'minikube start' },
+  });
+  assert.equal(s.stderr.text(), 'checking pod\nerror: cluster unreachable (context "minikube") (fix: minikube start)\n');
 });
 
 test('spinner without a TTY prints the label once as a line, no \\r frames', () => {
