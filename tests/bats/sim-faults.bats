@@ -43,7 +43,9 @@ pod_field() { kubectl get pod postgresql-0 -n postgres -o jsonpath="$1"; }
   create_credentials postgres
   run --separate-stderr helm upgrade --install postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" --wait --timeout 2s
   assert_failure 1
-  [ "${stderr_lines[-1]}" = "Error: INSTALLATION FAILED: context deadline exceeded" ]
+  # upgrade --install of a new release prints install errors without a prefix; Helm 4 names the resource.
+  [[ "$stderr" == *"Error: resource StatefulSet/postgres/postgresql not ready. status: InProgress"* ]]
+  [ "${stderr_lines[-1]}" = "context deadline exceeded" ]
   run kubectl get pvc data-postgresql-0 -n postgres -o jsonpath='{.status.phase}'
   assert_output Pending
   run --separate-stderr kubectl get events -n postgres --field-selector involvedObject.name=data-postgresql-0 -o json
@@ -82,12 +84,23 @@ pod_field() { kubectl get pod postgresql-0 -n postgres -o jsonpath="$1"; }
 @test "a substituted image without allowInsecureImages is refused at render time" {
   create_credentials postgres
   run --separate-stderr helm upgrade --install postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" \
-    --set global.security.allowInsecureImages=false
+    --set global.security.allowInsecureImages=false --set image.repository=library/postgres
   assert_failure 1
+  [[ "$stderr" == *$'\nError: execution error at (postgresql/templates/NOTES.txt:123:4): \n'* ]]
   [[ "$stderr" == *"Original containers have been substituted for unrecognized ones"* ]]
-  [[ "$stderr" == *"global.security.allowInsecureImages"* ]]
+  [[ "$stderr" == *"  - docker.io/library/postgres:17.6.0-debian-12-r4"* ]]
   run helm list -n postgres -o json
   assert_output '[]'
+}
+
+@test "bitnamilegacy passes the image check from chart 16.7.25 on, and fails it before" {
+  create_credentials postgres
+  run helm upgrade --install postgresql "$CHART" --version 16.7.24 -n postgres -f "$SIM_VALUES" \
+    --set global.security.allowInsecureImages=false --set-string image.tag=17.5.0-debian-12-r20
+  assert_failure 1
+  run helm upgrade --install postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" \
+    --set global.security.allowInsecureImages=false $(wait_flags) --timeout 60s
+  assert_success
 }
 
 @test "crash loop: CrashLoopBackOff, restarts counted, last log lines kept" {
@@ -132,10 +145,11 @@ pod_field() { kubectl get pod postgresql-0 -n postgres -o jsonpath="$1"; }
   run --separate-stderr helm upgrade --install postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES"
   assert_failure 1
   [ "${stderr_lines[-1]}" = "Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress" ]
+  # Helm 4 lists every status by default; Helm 3 would need --pending.
   run helm list -n postgres -o json
-  assert_output '[]'
-  run helm list -n postgres --pending -o json
   [ "$(jq -r '.[0].status' <<<"$output")" = pending-upgrade ]
+  run helm list -n postgres --deployed -o json
+  assert_output '[]' 
 }
 
 @test "exec stream cut after N bytes: truncated output and exit 0, as kubernetes#73056" {

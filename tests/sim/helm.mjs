@@ -100,7 +100,8 @@ function list({ flags }) {
     .filter(({ rev }) => {
       if (flags.all) return true;
       if (wanted.length) return wanted.some((w) => (w === 'pending' ? rev.status.startsWith('pending') : rev.status === w));
-      return ['deployed', 'failed'].includes(rev.status);
+      // Helm 3 hides pending and superseded releases by default; Helm 4 lists every status.
+      return major === 4 || ['deployed', 'failed'].includes(rev.status);
     })
     .filter(({ r }) => !flags.filter || new RegExp(flags.filter).test(r.name));
   if (flags.output === 'json') {
@@ -117,34 +118,45 @@ function list({ flags }) {
   }
   const table = [['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'],
     ...rows.map(({ r, rev }) => [r.name, r.namespace, String(rev.version), helmTime(rev.lastDeployed), rev.status, `${rev.chart.name}-${rev.chart.version}`, rev.chart.appVersion])];
-  const body = flags['no-headers'] ? table.slice(1) : table;
-  const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-  process.stdout.write(body.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('\t') + '\n').join(''));
+  process.stdout.write(helmTable(flags['no-headers'] ? table.slice(1) : table, table));
   return 0;
+}
+
+// Helm's tables: tab-separated, every cell padded to its column's widest, the last one too.
+function helmTable(rows, all = rows) {
+  const widths = all[0].map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('\t') + '\n').join('');
 }
 
 function findRelease(namespace, name) {
   return state0.releases[key(namespace, name)];
 }
 
-function releaseJson(r, rev) {
+// `helm status -o json` leaves the chart out; install/upgrade -o json include it.
+function releaseJson(r, rev, { withChart }) {
+  const info = { first_deployed: jsonTime(r.revisions[0].lastDeployed), last_deployed: jsonTime(rev.lastDeployed), ...(major === 3 ? { deleted: '' } : {}), description: rev.description, status: rev.status, notes: rev.notes };
   return {
     name: r.name,
-    info: { first_deployed: jsonTime(r.revisions[0].lastDeployed), last_deployed: jsonTime(rev.lastDeployed), deleted: '', description: rev.description, status: rev.status, notes: rev.notes },
-    chart: {
-      metadata: { name: rev.chart.name, home: 'https://bitnami.com', version: rev.chart.version, description: 'PostgreSQL (Postgres) is an open source object-relational database known for reliability and data integrity. ACID-compliant, it supports foreign keys, joins, views, triggers and stored procedures.', apiVersion: 'v2', appVersion: rev.chart.appVersion, annotations: { category: 'Database', images: `- name: postgresql\n  image: ${rev.image}\n` } },
-      lock: null, templates: [], values: chartDefaults({ imageTag: rev.chart.imageTag }), schema: null, files: [],
-    },
-    config: rev.values,
+    info,
+    ...(withChart ? { chart: chartJson(rev) } : {}),
+    config: rev.values ?? {},
     manifest: `---\n# Source: postgresql/templates/primary/statefulset.yaml\n# image: ${rev.image}\n`,
     version: rev.version,
     namespace: r.namespace,
+    ...(withChart && major === 4 ? { apply_method: 'ssa' } : {}),
   };
 }
 
-function printRelease(r, rev, output, { hideNotes = false, showDesc = false } = {}) {
+function chartJson(rev) {
+  return {
+      metadata: { name: rev.chart.name, home: 'https://bitnami.com', version: rev.chart.version, description: 'PostgreSQL (Postgres) is an open source object-relational database known for reliability and data integrity. ACID-compliant, it supports foreign keys, joins, views, triggers and stored procedures.', apiVersion: 'v2', appVersion: rev.chart.appVersion, annotations: { category: 'Database', images: `- name: postgresql\n  image: ${rev.image}\n` } },
+      lock: null, templates: [], values: chartDefaults({ imageTag: rev.chart.imageTag }), schema: null, files: [],
+  };
+}
+
+function printRelease(r, rev, output, { hideNotes = false, showDesc = false, withChart = false } = {}) {
   if (output === 'json') {
-    process.stdout.write(JSON.stringify(releaseJson(r, rev)) + '\n');
+    process.stdout.write(JSON.stringify(releaseJson(r, rev, { withChart })) + '\n');
     return;
   }
   if (output && output !== 'table') throw new HelmError(`Error: invalid argument "${output}" for "-o, --output" flag: invalid format type`);
@@ -200,11 +212,24 @@ function notes(chart, rendered, release, namespace) {
   void release;
 }
 
+// Go's time.ParseDuration, with its two error texts.
+function helmDuration(text, flag) {
+  if (/^\d+(\.\d+)?$/.test(text) && Number(text) !== 0) throw new HelmError(`Error: invalid argument "${text}" for "--${flag}" flag: time: missing unit in duration "${text}"`);
+  const ms = parseGoDuration(text);
+  if (ms === null) throw new HelmError(`Error: invalid argument "${text}" for "--${flag}" flag: time: invalid duration "${text}"`);
+  return ms;
+}
+
 function waitStrategy(flags) {
   if (major === 3) return flags.wait || flags.atomic ? 'legacy' : null;
-  const w = flags.wait ?? (flags['rollback-on-failure'] || flags.atomic ? 'watcher' : 'hookOnly');
+  let w = flags.wait ?? (flags['rollback-on-failure'] || flags.atomic ? 'watcher' : 'hookOnly');
+  if (w === 'true' || w === 'false') {
+    const instead = w === 'true' ? 'watcher' : 'hookOnly';
+    process.stderr.write(`level=WARN msg="--wait=${w} is deprecated (boolean value) and can be replaced with --wait=${instead}"\n`);
+    w = instead;
+  }
   if (!['watcher', 'hookOnly', 'legacy'].includes(w)) {
-    throw new HelmError(`Error: invalid argument "${w}" for "--wait" flag: invalid wait strategy "${w}"`);
+    throw new HelmError(`Error: invalid argument "${w}" for "--wait" flag: invalid wait input "${w}". Valid inputs are watcher, hookOnly, and legacy`);
   }
   return w === 'hookOnly' ? null : w;
 }
@@ -220,8 +245,7 @@ async function upgrade({ flags, positionals }, installCmd) {
   if (flags.atomic && major === 4) process.stderr.write('Flag --atomic has been deprecated, use --rollback-on-failure instead\n');
   const rollbackOnFailure = Boolean(flags.atomic || flags['rollback-on-failure']);
   const wait = waitStrategy(flags);
-  const timeoutMs = parseGoDuration(flags.timeout ?? '5m0s');
-  if (timeoutMs === null) throw new HelmError(`Error: invalid argument "${flags.timeout}" for "--timeout" flag: time: invalid duration "${flags.timeout}"`);
+  const timeoutMs = helmDuration(flags.timeout ?? '5m0s', 'timeout');
   if (flags['dry-run'] && flags['dry-run'] !== 'none' && flags['dry-run'] !== 'false') throw new HelmError('sim: helm --dry-run is not simulated');
   checkReachable(flags);
 
@@ -241,7 +265,8 @@ async function upgrade({ flags, positionals }, installCmd) {
   }
   const noValuesGiven = !flags.values?.length && setExprs.length === 0;
 
-  const failText = (what) => `Error: ${install && !findRelease(namespace, name) ? 'INSTALLATION' : 'UPGRADE'} FAILED: ${what}`;
+  // `upgrade --install` of a new release prints install errors bare; `install` and `upgrade` prefix them.
+  const prefix = (fresh) => (installCmd ? 'INSTALLATION FAILED: ' : fresh ? '' : 'UPGRADE FAILED: ');
   let outcome;
   withState(dir, (s) => {
     const k = key(namespace, name);
@@ -254,7 +279,7 @@ async function upgrade({ flags, positionals }, installCmd) {
     if (installCmd && r && !fresh) throw new HelmError('Error: INSTALLATION FAILED: cannot re-use a name that is still in use');
     if (!s.namespaces[namespace]) {
       if (flags['create-namespace'] && install) s.namespaces[namespace] = { created: nowIso(), uid: uid() };
-      else throw new HelmError(`Error: ${fresh ? 'INSTALLATION' : 'UPGRADE'} FAILED: create: failed to create: namespaces "${namespace}" not found`);
+      else throw new HelmError(`Error: ${prefix(fresh)}create: failed to create: namespaces "${namespace}" not found`);
     }
     // Helm's defaults: an upgrade with no values reuses the last ones; --reset-values starts over.
     let values = given;
@@ -263,7 +288,7 @@ async function upgrade({ flags, positionals }, installCmd) {
     }
     const rendered = renderRelease({ release: name, chart, values });
     if (rendered.error === 'insecure-images') {
-      throw new HelmError(failText(`execution error at (postgresql/templates/NOTES.txt:${major === 3 ? 125 : 127}:4): \n\n⚠ ERROR: Original containers have been substituted for unrecognized ones. Deploying this chart with non-standard containers is likely to cause degraded security and performance, broken chart features, and missing environment variables.\n\nUnrecognized images:\n  - ${rendered.image}\n\nIf you are sure you want to proceed with non-standard containers, you can skip container image verification by setting the global parameter 'global.security.allowInsecureImages' to true.\nFurther information can be obtained at https://github.com/bitnami/charts/issues/30850`));
+      throw new HelmError(`Error: ${prefix(fresh)}execution error at (postgresql/templates/NOTES.txt:123:4): \n\n⚠ ERROR: Original containers have been substituted for unrecognized ones. Deploying this chart with non-standard containers is likely to cause degraded security and performance, broken chart features, and missing environment variables.\n\nUnrecognized images:\n  - ${rendered.image}\n\nIf you are sure you want to proceed with non-standard containers, you can skip container image verification by setting the global parameter 'global.security.allowInsecureImages' to true.\nFurther information can be obtained at https://github.com/bitnami/charts/issues/30850`);
     }
     const at = nowIso();
     const rev = {
@@ -281,6 +306,10 @@ async function upgrade({ flags, positionals }, installCmd) {
 
   let error = null;
   if (wait) error = await waitForPod(namespace, outcome.pod, timeoutMs);
+  // Helm 4's watcher names what was not ready before the deadline.
+  if (error && major === 4 && wait === 'watcher') {
+    error = `resource StatefulSet/${namespace}/${outcome.pod.replace(/-0$/, '')} not ready. status: InProgress, message: Ready: 0/1\n${error}`;
+  }
   let message;
   withState(dir, (s) => {
     const r = s.releases[key(namespace, name)];
@@ -294,23 +323,24 @@ async function upgrade({ flags, positionals }, installCmd) {
     rev.status = 'failed';
     rev.description = `Release "${name}" failed: ${error}`;
     if (!rollbackOnFailure) {
-      message = `Error: ${outcome.fresh ? 'INSTALLATION' : 'UPGRADE'} FAILED: ${error}`;
+      message = `Error: ${prefix(outcome.fresh)}${error}`;
       return;
     }
+    const flag = major === 3 ? 'atomic' : 'rollback-on-failure';
     if (outcome.fresh) {
       removeWorkload(s, dir, { release: name, namespace });
       delete s.releases[key(namespace, name)];
-      message = `Error: INSTALLATION FAILED: release ${name} failed, and has been uninstalled due to ${major === 3 ? 'atomic' : 'rollback-on-failure'} being set: ${error}`;
+      message = `Error: ${prefix(true)}release ${name} failed, and has been uninstalled due to ${flag} being set: ${error}`;
       return;
     }
     const target = r.revisions.findLast((x) => x.status === 'deployed' || x.status === 'superseded');
     rollbackTo(s, r, target, `Rollback to ${target.version}`);
-    message = `Error: UPGRADE FAILED: release ${name} failed, and has been rolled back due to ${major === 3 ? 'atomic' : 'rollback-on-failure'} being set: ${error}`;
+    message = `Error: UPGRADE FAILED: release ${name} failed, and has been rolled back due to ${flag} being set: ${error}`;
   });
   if (message) throw new HelmError(message);
   const r = readState(dir).releases[key(namespace, name)];
   if (!outcome.fresh && flags.output !== 'json') process.stdout.write(`Release "${name}" has been upgraded. Happy Helming!\n`);
-  printRelease(r, r.revisions.find((x) => x.version === outcome.revision), flags.output, { hideNotes: flags['hide-notes'] });
+  printRelease(r, r.revisions.find((x) => x.version === outcome.revision), flags.output, { hideNotes: flags['hide-notes'], withChart: true });
   return 0;
 }
 
@@ -391,8 +421,7 @@ function history({ flags, positionals }) {
   }
   const table = [['REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION', 'DESCRIPTION'],
     ...revs.map((x) => [String(x.version), textTime(x.lastDeployed), x.status, `${x.chart.name}-${x.chart.version}`, x.chart.appVersion, x.description])];
-  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
-  process.stdout.write(table.map((row) => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]))).join('\t') + '\n').join(''));
+  process.stdout.write(helmTable(table));
   return 0;
 }
 

@@ -58,16 +58,21 @@ function load() {
   return (state.loaded ??= readState(dir));
 }
 
-function checkReachable(flags) {
+// What kubectl prints when the API server refuses connections: discovery retries logged by klog
+// (5 for get/delete, 4 for exec/logs/wait), then one summary line. `create` fails on its POST.
+function checkReachable(flags, { discoveryLines = 5, createPath = null } = {}) {
   const s = load();
   if (flags.context && flags.context !== s.context) throw new KubectlError(`error: context "${flags.context}" does not exist`);
   if (!s.faults.unreachable && !s.stopped) return;
   const host = new URL(s.server).host;
+  const refused = `dial tcp ${host}: connect: connection refused`;
+  if (createPath) {
+    throw new KubectlError(`error: failed to create ${createPath.kind} Post "${s.server}${createPath.path}?fieldManager=kubectl-create&fieldValidation=Strict": ${refused}`);
+  }
   const timeout = flags['request-timeout'] && flags['request-timeout'] !== '0' ? flags['request-timeout'] : '32s';
-  const err = `couldn't get current server API group list: Get \\"${s.server}/api?timeout=${timeout}\\": dial tcp ${host}: connect: connection refused`;
-  const stamp = klogStamp();
+  const err = `couldn't get current server API group list: Get \\"${s.server}/api?timeout=${timeout}\\": ${refused}`;
   const lines = [];
-  for (let i = 0; i < 5; i++) lines.push(`${stamp}   ${process.pid} memcache.go:265] "Unhandled Error" err="${err}"`);
+  for (let i = 0; i < discoveryLines; i++) lines.push(`${klogStamp()} ${String(process.pid).padStart(7)} memcache.go:265] "Unhandled Error" err="${err}"`);
   lines.push(`The connection to the server ${host} was refused - did you specify the right host or port?`);
   throw new KubectlError(lines.join('\n'));
 }
@@ -75,7 +80,8 @@ function checkReachable(flags) {
 function klogStamp() {
   const d = new Date();
   const p = (n, w = 2) => String(n).padStart(w, '0');
-  return `E${p(d.getMonth() + 1)}${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
+  const micros = p(d.getMilliseconds(), 3) + p(Math.floor(Math.random() * 1000), 3);
+  return `E${p(d.getMonth() + 1)}${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${micros}`;
 }
 
 // The command is the leading words that spell a registered command ("create secret generic");
@@ -172,7 +178,9 @@ function currentContext() {
 
 // "pod/x", or "pods x y": the resource and the names asked for.
 function targets(positionals) {
-  if (positionals.length === 0) throw new KubectlError(`You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.`);
+  if (positionals.length === 0) {
+    throw new KubectlError('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee \'kubectl get -h\' for help and examples');
+  }
   if (positionals[0].includes('/')) {
     return positionals.map((p) => {
       const [type, name] = p.split('/');
@@ -240,7 +248,7 @@ function print(items, { output, single, flags, namespace, plural, noHeaders }) {
     return;
   }
   if (items.length === 0 && single) return;
-  if (output === 'json') process.stdout.write(JSON.stringify(data, null, 4) + '\n');
+  if (output === 'json') process.stdout.write(JSON.stringify(sortKeys(data), null, 4) + '\n');
   else if (output === 'name') process.stdout.write(items.map((i) => `${kindPath(i.plural)}/${i.name}\n`).join(''));
   else if (output.startsWith('jsonpath=') || output.startsWith('jsonpath-as-json=')) {
     try {
@@ -251,6 +259,13 @@ function print(items, { output, single, flags, namespace, plural, noHeaders }) {
     }
   } else if (output === 'yaml') throw new KubectlError('sim: -o yaml is not simulated (use -o json)');
   else throw new KubectlError(`error: unable to match a printer suitable for the output format "${output}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml`);
+}
+
+// Objects read from the API server come back with their keys sorted.
+function sortKeys(v) {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v === null || typeof v !== 'object') return v;
+  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
 }
 
 function kindPath(plural) {
@@ -277,7 +292,7 @@ function matchFields(obj, selector) {
 }
 
 function createNamespace({ flags, positionals }) {
-  checkReachable(flags);
+  checkReachable(flags, { createPath: { kind: 'namespace', path: '/api/v1/namespaces' } });
   const name = positionals[0];
   if (!name) throw new KubectlError('error: exactly one NAME is required, got 0\nSee \'kubectl create namespace -h\' for help and examples');
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
@@ -315,8 +330,9 @@ function createSecretGeneric({ flags, positionals }) {
       data[line.slice(0, eq)] = Buffer.from(line.slice(eq + 1)).toString('base64');
     }
   }
-  const manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: flags.namespace || 'default' }, type: flags.type || 'Opaque', data };
-  return createObjects([manifest], flags, 'secret');
+  const namespace = flags.namespace || 'default';
+  const manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: flags.type || 'Opaque', data };
+  return createObjects([manifest], flags, { kind: 'secret', path: `/api/v1/namespaces/${namespace}/secrets` });
 }
 
 function createFromFile({ flags }) {
@@ -336,12 +352,20 @@ function createFromFile({ flags }) {
   return createObjects(docs, flags, null, files[0] === '-' ? 'STDIN' : files[0]);
 }
 
-function createObjects(docs, flags, short, source) {
+// `generator` is set for `create secret generic`, whose errors kubectl words its own way.
+function createObjects(docs, flags, generator, source) {
   const dry = flags['dry-run'] && flags['dry-run'] !== 'none';
   if (dry && !['client', 'server'].includes(flags['dry-run'])) {
     throw new KubectlError(`error: Invalid dry-run value (${flags['dry-run']}). Must be "none", "server", or "client".`);
   }
-  if (!dry || flags['dry-run'] === 'server') checkReachable(flags);
+  if (!dry || flags['dry-run'] === 'server') {
+    const s = load();
+    if (!generator && (s.faults.unreachable || s.stopped) && flags.validate !== 'false' && flags.validate !== 'ignore') {
+      const host = new URL(s.server).host;
+      throw new KubectlError(`error: error validating "${source}": error validating data: failed to download openapi: Get "${s.server}/openapi/v2?timeout=32s": dial tcp ${host}: connect: connection refused; if you choose to ignore these errors, turn validation off with --validate=false`);
+    }
+    checkReachable(flags, { createPath: generator });
+  }
   const created = [];
   const commit = (s) => {
     for (const doc of docs) {
@@ -358,7 +382,10 @@ function createObjects(docs, flags, short, source) {
         throw new KubectlError(`error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`);
       }
       if (!s.namespaces[ns]) throw new KubectlError(`Error from server (NotFound): ${source ? `error when creating "${source}": ` : ''}namespaces "${ns}" not found`);
-      if (s.secrets[key(ns, name)]) throw new KubectlError(`Error from server (AlreadyExists): ${source ? `error when creating "${source}": ` : ''}secrets "${name}" already exists`);
+      if (s.secrets[key(ns, name)]) {
+        if (generator) throw new KubectlError(`error: failed to create secret secrets "${name}" already exists`);
+        throw new KubectlError(`Error from server (AlreadyExists): error when creating "${source}": secrets "${name}" already exists`);
+      }
       const data = { ...(doc.data ?? {}) };
       for (const [k, v] of Object.entries(doc.stringData ?? {})) data[k] = Buffer.from(String(v)).toString('base64');
       for (const [k, v] of Object.entries(data)) {
@@ -384,7 +411,6 @@ function createObjects(docs, flags, short, source) {
     const suffix = dry ? ` created (${flags['dry-run']} dry run)` : ' created';
     process.stdout.write(created.map((c) => `${c.path}${suffix}\n`).join(''));
   }
-  void short;
   return 0;
 }
 
@@ -441,17 +467,20 @@ function findPod(flags, podArg) {
 }
 
 async function exec({ flags, positionals, dashArgs }) {
-  checkReachable(flags);
-  if (!positionals.length) throw new KubectlError("error: expected 'exec POD_NAME COMMAND [ARG1] [ARG2] ... [ARGN]'.\nPOD_NAME and COMMAND are required arguments for the exec command\nSee 'kubectl exec -h' for help and examples");
+  if (!positionals.length) throw new KubectlError('error: pod, type/name or --filename must be specified');
   const command = dashArgs ?? positionals.slice(1);
   if (!dashArgs && positionals.length > 1) {
     throw new KubectlError('error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee \'kubectl exec -h\' for help and examples');
   }
-  if (!command.length) throw new KubectlError("error: you must specify at least one command for the container");
+  if (!command.length) throw new KubectlError('error: you must specify at least one command for the container');
+  checkReachable(flags, { discoveryLines: 4 });
   refresh();
   const pod = findPod(flags, positionals[0]);
   if (flags.container && flags.container !== 'postgresql') {
     throw new KubectlError(`Error from server (BadRequest): container ${flags.container} is not valid for pod ${pod.name}`);
+  }
+  if (pod.block?.kind === 'unschedulable') {
+    throw new KubectlError(`Error from server (BadRequest): pod ${pod.name} does not have a host assigned`);
   }
   if (!pod.container || pod.block) {
     throw new KubectlError('error: Internal error occurred: unable to upgrade connection: container not found ("postgresql")');
@@ -462,10 +491,13 @@ async function exec({ flags, positionals, dashArgs }) {
 }
 
 function logs({ flags, positionals }) {
-  checkReachable(flags);
+  checkReachable(flags, { discoveryLines: 4 });
   if (!positionals.length) throw new KubectlError("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples");
   refresh();
-  const pod = findPod(flags, positionals[0]);
+  const namespace = flags.namespace || 'default';
+  const podName = positionals[0].replace(/^pods?\//, '');
+  const pod = load().pods[key(namespace, podName)];
+  if (!pod) throw new KubectlError(`error: error from server (NotFound): pods "${podName}" not found in namespace "${namespace}"`);
   if (flags.container && flags.container !== 'postgresql') {
     throw new KubectlError(`error: container ${flags.container} is not valid for pod ${pod.name}`);
   }
@@ -488,7 +520,7 @@ function logs({ flags, positionals }) {
 }
 
 async function wait({ flags, positionals }) {
-  checkReachable(flags);
+  checkReachable(flags, { discoveryLines: 4 });
   const cond = flags.for;
   if (!cond) throw new KubectlError('error: --for must be specified');
   const m = cond.match(/^condition=([A-Za-z]+)(?:=(True|False|true|false))?$/);

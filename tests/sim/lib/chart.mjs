@@ -29,7 +29,7 @@ const RESOURCE_PRESETS = {
 
 export function chartDefaults(chart) {
   return {
-    global: { security: { allowInsecureImages: false }, defaultStorageClass: '', storageClass: '' },
+    global: { imageRegistry: '', security: { allowInsecureImages: false }, defaultStorageClass: '', storageClass: '' },
     fullnameOverride: '',
     nameOverride: '',
     architecture: 'standalone',
@@ -76,9 +76,13 @@ export function setValue(values, expr, { string = false } = {}) {
 export function renderRelease({ release, chart, values }) {
   const v = mergeValues(chartDefaults(chart), values);
   const fullname = v.fullnameOverride || (release.includes(v.nameOverride || 'postgresql') ? release : `${release}-${v.nameOverride || 'postgresql'}`);
-  const image = imageReference(v.image);
-  const standardImage = v.image.registry === 'docker.io' && v.image.repository === 'bitnami/postgresql';
-  if (!standardImage && !v.global.security.allowInsecureImages) {
+  const image = imageReference(v.image, v.global.imageRegistry);
+  // bitnami/common's insecureImages check: a replaced image fails the render unless allowed; since
+  // common 2.31.4 a bitnamilegacy replacement only warns (the 2025 catalog change's escape hatch).
+  const registry = v.global.imageRegistry || v.image.registry;
+  const standardImage = registry === 'docker.io' && v.image.repository === 'bitnami/postgresql';
+  const legacyOk = registry === 'docker.io' && v.image.repository === 'bitnamilegacy/postgresql' && atLeast(chart.commonVersion, '2.31.4');
+  if (!standardImage && !legacyOk && !v.global.security.allowInsecureImages) {
     return { error: 'insecure-images', image };
   }
   const auth = v.auth;
@@ -126,8 +130,16 @@ export function renderRelease({ release, chart, values }) {
   };
 }
 
-function imageReference(image) {
-  const repo = `${image.registry ? `${image.registry}/` : ''}${image.repository}`;
+function atLeast(version, floor) {
+  const a = String(version ?? '0').split('.').map(Number);
+  const b = floor.split('.').map(Number);
+  for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i];
+  return true;
+}
+
+function imageReference(image, globalRegistry) {
+  const registry = globalRegistry || image.registry;
+  const repo = `${registry ? `${registry}/` : ''}${image.repository}`;
   return image.digest ? `${repo}@${image.digest}` : `${repo}:${image.tag}`;
 }
 

@@ -140,7 +140,7 @@ export function listObjects(state, dir, plural) {
     case 'events':
       for (const e of state.events) {
         push(e.namespace, e.id, {
-          apiVersion: 'v1', kind: 'Event', count: e.count, firstTimestamp: e.firstTimestamp, lastTimestamp: e.lastTimestamp,
+          apiVersion: 'v1', kind: 'Event', count: e.count, eventTime: null, firstTimestamp: e.firstTimestamp, lastTimestamp: e.lastTimestamp,
           involvedObject: { apiVersion: e.kind === 'Pod' || e.kind === 'PersistentVolumeClaim' ? 'v1' : 'apps/v1', kind: e.kind, name: e.name, namespace: e.namespace, uid: e.objUid },
           message: e.message, metadata: meta(e.id, e.namespace, e.id, e.firstTimestamp), reason: e.reason,
           reportingComponent: e.component, reportingInstance: '', source: { component: e.component }, type: e.type,

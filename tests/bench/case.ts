@@ -1,0 +1,16 @@
+// The shape of a benchmark case: what this project does, and the raw tool doing the same work.
+export interface Cluster {
+  dir: string;
+  env: NodeJS.ProcessEnv;
+  root: string;
+}
+
+export interface BenchCase {
+  name: string;
+  runs: number;
+  setup?(cluster: Cluster): Promise<void> | void;
+  ours(cluster: Cluster): Promise<void> | void;
+  raw(cluster: Cluster): Promise<void> | void;
+  /** The target as text with its verdict, e.g. "≤ 100 ms: met". */
+  target(oursMs: number, rawMs: number): string;
+}
