@@ -1,0 +1,18 @@
+# Make targets are thin: each calls the npm script of the same name.
+.DEFAULT_GOAL := help
+.PHONY: help install test typecheck bench
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: ## Install the npm dependencies (npm ci)
+	npm ci
+
+test: ## Unit and behaviour tests on the simulated cluster (npm test)
+	npm test
+
+typecheck: ## Type-check every TypeScript file (npm run typecheck)
+	npm run typecheck
+
+bench: ## Benchmarks against the simulated cluster (npm run bench)
+	npm run bench

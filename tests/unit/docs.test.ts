@@ -1,0 +1,39 @@
+// The documentation stays true: every option's env twin and every exit code is where users look.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { COMMON_OPTIONS } from '../../scripts/lib/common-options.ts';
+import { EXIT_CODE_TABLE } from '../../scripts/lib/exit-codes.ts';
+
+const read = (file: string): string => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
+
+test('.env.example and README name every env twin of the shared options', () => {
+  const example = read('.env.example');
+  const readme = read('README.md');
+  for (const opt of COMMON_OPTIONS) {
+    assert.match(example, new RegExp(`^#? ?${opt.env}=`, 'm'), `${opt.env} missing from .env.example`);
+    assert.ok(readme.includes(`\`${opt.env}\``), `${opt.env} missing from README.md`);
+    assert.ok(readme.includes(`\`--${opt.flag}\``), `--${opt.flag} missing from README.md`);
+  }
+});
+
+test('README and SKILL.md carry the exit-code table', () => {
+  const readme = read('README.md');
+  const skill = read('SKILL.md');
+  for (const row of EXIT_CODE_TABLE) {
+    assert.match(readme, new RegExp(`\\| ${row.code} \\| ${row.name} \\|`), `exit ${row.code} missing from README.md`);
+    assert.match(skill, new RegExp(`\\b${row.code} `), `exit ${row.code} missing from SKILL.md`);
+  }
+});
+
+test('SKILL.md has its frontmatter and stays within the agent budget (~1,700 characters)', () => {
+  const skill = read('SKILL.md');
+  assert.match(skill, /^---\nname: postgres-k8s-setup\ndescription: .{20,1024}\n---\n/);
+  assert.ok(skill.length <= 1700, `SKILL.md is ${skill.length} characters`);
+});
+
+test('.env.example holds no secret values', () => {
+  for (const line of read('.env.example').split('\n')) {
+    assert.doesNotMatch(line, /^[A-Z_]*(PASSWORD|SECRET|TOKEN)[A-Z_]*=\S/, line);
+  }
+});
