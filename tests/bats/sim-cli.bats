@@ -141,3 +141,17 @@ teardown() { stop_cluster; }
   run jq -c .faults "$CLUSTER/state.json"
   assert_output '{}'
 }
+
+@test "the daemon's quick answers are byte for byte the ones a separate process gives" {
+  kubectl create namespace postgres >/dev/null
+  for args in "get ns" "get ns default -o json" "get pod nope -n postgres" "get pods --bogus" "get sc -o jsonpath={.items[0].metadata.name}" "version --client -o json"; do
+    run --separate-stderr kubectl $args
+    local d_out=$output d_err=$stderr d_status=$status
+    run --separate-stderr env SIM_DIR="$CLUSTER" node "$ROOT/tests/sim/kubectl.mjs" $args
+    [ "$status" = "$d_status" ] && [ "$output" = "$d_out" ] && [ "$stderr" = "$d_err" ] || { echo "differs: $args"; return 1; }
+  done
+  run --separate-stderr helm list -A -o json
+  local h=$output
+  run --separate-stderr env SIM_DIR="$CLUSTER" node "$ROOT/tests/sim/helm.mjs" list -A -o json
+  [ "$output" = "$h" ]
+}

@@ -1,5 +1,6 @@
 // `tests/sim/sim`: start, stop and break a simulated cluster whose state lives in a directory.
 import fs from 'node:fs';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newState, readState, statePaths, withState } from './lib/state.mjs';
@@ -72,12 +73,32 @@ function start(dir, opts) {
   fs.writeFileSync(paths.file, JSON.stringify(state, null, 1));
   fs.writeFileSync(paths.calls, '');
   const abs = path.resolve(dir);
+  const port = startDaemon(abs);
+  const template = fs.readFileSync(path.join(SIM_ROOT, 'wrapper.sh.tmpl'), 'utf8');
   for (const tool of ['kubectl', 'helm']) {
-    const wrapper = path.join(paths.bin, tool);
-    fs.writeFileSync(wrapper, `#!/bin/sh\nSIM_DIR='${abs}' exec node '${path.join(SIM_ROOT, `${tool}.mjs`)}' "$@"\n`, { mode: 0o755 });
+    const text = template.replaceAll('@TOOL@', tool).replaceAll('@DIR@', abs).replaceAll('@PORT@', port).replaceAll('@SIMROOT@', SIM_ROOT);
+    fs.writeFileSync(path.join(paths.bin, tool), text, { mode: 0o755 });
   }
   fs.writeFileSync(path.join(abs, 'kubeconfig'), kubeconfig(state), { mode: 0o600 });
   process.stdout.write(`export PATH='${paths.bin}':"$PATH"\nexport KUBECONFIG='${abs}/kubeconfig'\nexport SIM_CLUSTER_DIR='${abs}'\n`);
+}
+
+// The daemon carries SIM_CLUSTER like every pod process, so `stop` ends it with them.
+function startDaemon(abs) {
+  const portFile = path.join(abs, 'daemon.port');
+  fs.rmSync(portFile, { force: true });
+  const log = fs.openSync(path.join(abs, 'daemon.log'), 'a');
+  const child = spawn(process.execPath, [path.join(SIM_ROOT, 'daemon.mjs'), abs], {
+    detached: true, stdio: ['ignore', log, log], env: { ...process.env, SIM_CLUSTER: abs },
+  });
+  child.unref();
+  fs.closeSync(log);
+  const deadline = Date.now() + 10_000;
+  while (!fs.existsSync(portFile)) {
+    if (Date.now() > deadline || !processAlive(child.pid)) fail(`the daemon did not start (see ${abs}/daemon.log)`, 3);
+    sleep(10);
+  }
+  return fs.readFileSync(portFile, 'utf8');
 }
 
 function kubeconfig(state) {

@@ -17,11 +17,15 @@ test('versioned docker.io/bitnami tags no longer pull; latest and legacy tags do
   assert.match(imagePullError('docker.io/bitnamilegacy/postgresql:99.0.0-debian-12-r1'), /manifest unknown/);
 });
 
-test('a substituted image needs allowInsecureImages', () => {
-  const values = { image: { repository: 'bitnamilegacy/postgresql' } };
+test('a substituted image needs allowInsecureImages; bitnamilegacy only warns from common 2.31.4', () => {
+  const values = { image: { repository: 'library/postgres' } };
   assert.equal(renderRelease({ release: 'postgresql', chart, values }).error, 'insecure-images');
   values.global = { security: { allowInsecureImages: true } };
-  assert.equal(renderRelease({ release: 'postgresql', chart, values }).image, `docker.io/bitnamilegacy/postgresql:${chart.imageTag}`);
+  assert.equal(renderRelease({ release: 'postgresql', chart, values }).image, `docker.io/library/postgres:${chart.imageTag}`);
+  const legacy = { image: { repository: 'bitnamilegacy/postgresql' } };
+  assert.equal(renderRelease({ release: 'postgresql', chart, values: legacy }).error, undefined);
+  const older = lookupChart('oci://registry-1.docker.io/bitnamicharts/postgresql', '16.7.24');
+  assert.equal(renderRelease({ release: 'postgresql', chart: older, values: legacy }).error, 'insecure-images');
 });
 
 test('existingSecret, custom user and the nano preset as the chart renders them', () => {
