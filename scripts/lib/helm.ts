@@ -57,8 +57,12 @@ export function upgradeInstallArgs(o: UpgradeInstallOptions): string[] {
 }
 
 export const statusArgs = (release: string, namespace: string): string[] => ['status', release, '--namespace', namespace, '-o', 'json'];
-/** --all: the default list hides pending-* releases, which are exactly the ones we must spot. */
-export const listArgs = (namespace: string): string[] => ['list', '--namespace', namespace, '--all', '-o', 'json'];
+/**
+ * Helm 3's default list hides pending-* releases, exactly the ones we must spot, so it needs
+ * --all; Helm 4 lists every status by default and has no --all flag.
+ */
+export const listArgs = (namespace: string, helmMajor: number): string[] =>
+  ['list', '--namespace', namespace, ...(helmMajor >= 4 ? [] : ['--all']), '-o', 'json'];
 export const getValuesArgs = (release: string, namespace: string): string[] => ['get', 'values', release, '--namespace', namespace, '-o', 'json'];
 export const uninstallArgs = (release: string, namespace: string): string[] => ['uninstall', release, '--namespace', namespace, '--wait'];
 
@@ -77,7 +81,9 @@ export function helmFailureError(
   result: ProcessResult,
   o: { what: string; release: string; namespace: string; context?: string; timeoutMs?: number },
 ): CliError {
-  const line = result.stderr.trim().split('\n').find(Boolean)?.replace(/^Error: /, '') ?? '(no error output)';
+  // OCI pulls print "Pulled:"/"Digest:" on stderr first: the error is the "Error:" line.
+  const lines = result.stderr.trim().split('\n').filter(Boolean);
+  const line = (lines.find((l) => l.startsWith('Error: ')) ?? lines[0])?.replace(/^Error: /, '') ?? '(no error output)';
   if (result.timedOut) {
     return toolError(describeTimeout(`helm ${o.what}`, o.timeoutMs ?? 0), `raise --timeout, or inspect "helm status ${o.release} -n ${o.namespace}"`);
   }

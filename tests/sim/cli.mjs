@@ -172,6 +172,9 @@ if (!verb || verb === '--help' || verb === '-h') {
   process.exit(verb ? 0 : 2);
 }
 if (!dir) fail(`${verb} needs DIR\n${USAGE}`);
+if (verb !== 'start' && verb !== 'stop' && !fs.existsSync(statePaths(dir).file)) {
+  fail(`no simulated cluster in ${dir} (run: tests/sim/sim start ${dir})`);
+}
 switch (verb) {
   case 'start': {
     const opts = {};

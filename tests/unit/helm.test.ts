@@ -54,7 +54,8 @@ test('upgrade --install argv for Helm 3 and Helm 4 (values stay strings via --se
 
 test('status, list, get values and uninstall argv', () => {
   assert.deepEqual(statusArgs('postgresql', 'postgres'), ['status', 'postgresql', '--namespace', 'postgres', '-o', 'json']);
-  assert.deepEqual(listArgs('postgres'), ['list', '--namespace', 'postgres', '--all', '-o', 'json']);
+  assert.deepEqual(listArgs('postgres', 3), ['list', '--namespace', 'postgres', '--all', '-o', 'json']);
+  assert.deepEqual(listArgs('postgres', 4), ['list', '--namespace', 'postgres', '-o', 'json']);
   assert.deepEqual(getValuesArgs('postgresql', 'postgres'), ['get', 'values', 'postgresql', '--namespace', 'postgres', '-o', 'json']);
   assert.deepEqual(uninstallArgs('postgresql', 'postgres'), ['uninstall', 'postgresql', '--namespace', 'postgres', '--wait']);
 });
