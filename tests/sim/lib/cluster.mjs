@@ -1,13 +1,13 @@
 // The simulated control plane: StatefulSet pods, PVC binding, secrets mounted as files, faults,
 // and the events a real cluster records. Every function works on the loaded state object.
 import fs from 'node:fs';
+import path from 'node:path';
 import { key, nowIso, uid, processAlive } from './state.mjs';
 import { imagePullError, manifestUnknown, quantityBytes } from './chart.mjs';
 import {
   containerReady, mountVolume, podDir, preparePodRoot, resizeVolume, rotateContainerLog,
   startContainer, stopContainer, unmountVolume, volumeUsage, writePodFiles, killPodProcesses, waitGone,
 } from './pod-runtime.mjs';
-import path from 'node:path';
 
 export const NODE_NAME = 'minikube';
 

@@ -208,7 +208,7 @@ async function readValuesFiles(files) {
   return merged;
 }
 
-function notes(chart, rendered, release, namespace) {
+function notes(chart, rendered, namespace) {
   return [
     `CHART NAME: postgresql`, `CHART VERSION: ${chart.version}`, `APP VERSION: ${chart.appVersion}`, '',
     '** Please be patient while the chart is being deployed **', '',
@@ -217,7 +217,6 @@ function notes(chart, rendered, release, namespace) {
     `To get the password for "postgres" run:`, '',
     `    export POSTGRES_ADMIN_PASSWORD=$(kubectl get secret --namespace ${namespace} ${rendered.secretName} -o jsonpath="{.data.postgres-password}" | base64 -d)`,
   ].join('\n') + '\n';
-  void release;
 }
 
 // Go's time.ParseDuration, with its two error texts.
@@ -303,7 +302,7 @@ async function upgrade({ flags, positionals }, installCmd) {
       version: (last?.version ?? 0) + 1, uid: uid(), status: fresh ? 'pending-install' : 'pending-upgrade',
       chart: { name: chart.name, version: chart.version, appVersion: chart.appVersion, imageTag: chart.imageTag },
       image: rendered.image, values: Object.keys(values).length ? values : null, lastDeployed: at,
-      description: fresh ? 'Initial install underway' : 'Preparing upgrade', notes: notes(chart, rendered, name, namespace),
+      description: fresh ? 'Initial install underway' : 'Preparing upgrade', notes: notes(chart, rendered, namespace),
     };
     s.releases[k] = r ?? { name, namespace, revisions: [] };
     s.releases[k].revisions.push(rev);
