@@ -26,6 +26,7 @@ const FAULTS = {
     apply: (s) => { for (const sc of Object.values(s.storageClasses)) sc.default = false; },
     clear: (s) => { if (s.storageClasses.standard) s.storageClasses.standard.default = true; },
   },
+  'provisioner-down': { help: 'the StorageClass exists but its provisioner does not run: PVCs stay Pending (ExternalProvisioning)' },
   'image-pull': { help: 'the registry has no manifest for the pod image: ErrImagePull, then ImagePullBackOff' },
   'crash-loop': { help: 'the container exits at start: CrashLoopBackOff, restarts, last log lines' },
   oom: { help: 'the container is OOMKilled (exit 137): CrashLoopBackOff' },

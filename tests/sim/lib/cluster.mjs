@@ -60,6 +60,13 @@ export function bindPvc(state, dir, pvc) {
       message: `storageclass.storage.k8s.io "${pvc.storageClass}" not found` });
     return;
   }
+  if (state.faults['provisioner-down']) {
+    const provisioner = state.storageClasses[pvc.storageClass].provisioner;
+    addEvent(state, { namespace: pvc.namespace, kind: 'PersistentVolumeClaim', name: pvc.name, objUid: pvc.uid,
+      reason: 'ExternalProvisioning', component: 'persistentvolume-controller',
+      message: `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.` });
+    return;
+  }
   mountVolume(dir, pvc.namespace, pvc.name, quantityBytes(pvc.size));
   pvc.phase = 'Bound';
   pvc.volumeName = `pvc-${pvc.uid}`;
@@ -205,13 +212,16 @@ function launch(state, dir, pod, args) {
   ev('Started', 'Started container postgresql');
 }
 
+// A crash-looping container has no running instance: `logs` and `logs --previous` both show the
+// last terminated one's output.
 function writeCrashLog(dir, pod) {
-  fs.appendFileSync(path.join(podDir(dir, pod), 'container.log'), [
+  const text = [
     'postgresql INFO  ==> ** Starting PostgreSQL **',
     `${nowIso()} [1] FATAL:  database files are incompatible with server`,
     `${nowIso()} [1] DETAIL:  The data directory was initialized by PostgreSQL version 15, which is not compatible with this version 18.1.`,
     '',
-  ].join('\n'));
+  ].join('\n');
+  for (const file of ['container.log', 'previous.log']) fs.writeFileSync(path.join(podDir(dir, pod), file), text);
 }
 
 export function podStatus(state, dir, pod) {

@@ -1,0 +1,48 @@
+// What deploy does about a release that may already exist: the FR-010 rules as one pure function.
+import { postgresMajor } from './chart-pin.ts';
+import { describeChange, diffValues } from './values-diff.ts';
+
+export interface InstalledRelease {
+  status: string;
+  revision: number;
+  chartVersion: string;
+  appVersion: string;
+  values: Record<string, unknown>;
+}
+
+export interface DesiredRelease {
+  chartVersion: string;
+  appVersion: string;
+  values: Record<string, unknown>;
+}
+
+export type DeployDecision =
+  | { kind: 'install' }
+  | { kind: 'up-to-date' }
+  | { kind: 'upgrade'; changes: string[]; why: 'requested' | 'failed-release' }
+  | { kind: 'differs'; changes: string[] }
+  | { kind: 'major-change'; from: number; to: number }
+  | { kind: 'in-progress'; status: string };
+
+export function releaseChanges(installed: InstalledRelease, desired: DesiredRelease): string[] {
+  const chart = installed.chartVersion === desired.chartVersion ? [] : [`chart: ${installed.chartVersion} → ${desired.chartVersion}`];
+  return [...chart, ...diffValues(installed.values, desired.values).map(describeChange)];
+}
+
+export function decideDeploy(
+  installed: InstalledRelease | null,
+  desired: DesiredRelease,
+  opts: { upgrade: boolean; allowMajorUpgrade: boolean },
+): DeployDecision {
+  if (!installed || installed.status === 'uninstalled') return { kind: 'install' };
+  // Another helm operation owns the release; touching it now would corrupt its history.
+  if (installed.status.startsWith('pending-') || installed.status === 'uninstalling') return { kind: 'in-progress', status: installed.status };
+  const from = postgresMajor(installed.appVersion);
+  const to = postgresMajor(desired.appVersion);
+  if (from !== null && to !== null && from !== to && !opts.allowMajorUpgrade) return { kind: 'major-change', from, to };
+  const changes = releaseChanges(installed, desired);
+  // A failed release is what the user asked to fix by deploying again.
+  if (installed.status === 'failed') return { kind: 'upgrade', changes, why: 'failed-release' };
+  if (changes.length === 0) return { kind: 'up-to-date' };
+  return opts.upgrade ? { kind: 'upgrade', changes, why: 'requested' } : { kind: 'differs', changes };
+}

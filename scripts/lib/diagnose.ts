@@ -1,0 +1,112 @@
+// Why a PostgreSQL pod is not usable, read from the objects the cluster reports: one problem with
+// a stable code, the evidence in words, and the one thing to do about it.
+
+export interface Problem {
+  code: 'pvc-pending' | 'image-pull' | 'oom-killed' | 'crash-loop' | 'secret-mount' | 'pod-missing' | 'pod-not-ready' | 'password-mismatch' | 'query-failed';
+  message: string;
+  fix: string;
+}
+
+interface ContainerStatus {
+  name?: string;
+  ready?: boolean;
+  restartCount?: number;
+  image?: string;
+  state?: { waiting?: { reason?: string; message?: string }; running?: object };
+  lastState?: { terminated?: { reason?: string; exitCode?: number } };
+}
+
+export interface PodJson {
+  spec?: { containers?: Array<{ name?: string; image?: string; resources?: { limits?: { memory?: string } } }> };
+  status?: { phase?: string; containerStatuses?: ContainerStatus[] };
+}
+
+export interface PvcJson {
+  metadata?: { name?: string };
+  spec?: { storageClassName?: string };
+  status?: { phase?: string };
+}
+
+export interface EventJson {
+  type?: string;
+  reason?: string;
+  message?: string;
+  involvedObject?: { name?: string; kind?: string };
+  lastTimestamp?: string | null;
+  eventTime?: string | null;
+}
+
+export interface DiagnoseInput {
+  namespace: string;
+  pod: PodJson | null;
+  podName: string;
+  pvc: PvcJson | null;
+  events: EventJson[];
+  /** The last lines of the previous container's log, for a crash loop. */
+  previousLog?: string[];
+}
+
+function latestEvent(events: EventJson[], name: string, pick: (e: EventJson) => boolean): EventJson | undefined {
+  const when = (e: EventJson): string => e.lastTimestamp ?? e.eventTime ?? '';
+  return events
+    .filter((e) => e.involvedObject?.name === name && pick(e))
+    .sort((a, b) => when(a).localeCompare(when(b)))
+    .at(-1);
+}
+
+export function diagnose(o: DiagnoseInput): Problem | null {
+  const pvcName = o.pvc?.metadata?.name ?? `data-${o.podName}`;
+  if (o.pvc && o.pvc.status?.phase !== 'Bound') {
+    const ev = latestEvent(o.events, pvcName, (e) => e.reason !== 'ProvisioningSucceeded');
+    return {
+      code: 'pvc-pending',
+      message: `volume claim ${pvcName} is ${o.pvc.status?.phase ?? 'not bound'}${ev?.message ? `: ${ev.message}` : ''}`,
+      fix: o.pvc.spec?.storageClassName
+        ? `make StorageClass "${o.pvc.spec.storageClassName}" provision volumes (minikube: minikube addons enable storage-provisioner), or set STORAGE_CLASS to one that does`
+        : 'enable a default StorageClass (minikube: minikube addons enable default-storageclass storage-provisioner), or set STORAGE_CLASS',
+    };
+  }
+  if (!o.pod) return { code: 'pod-missing', message: `pod ${o.podName} does not exist`, fix: `kubectl get statefulset,events -n ${o.namespace}` };
+  const c = o.pod.status?.containerStatuses?.find((s) => s.name === 'postgresql') ?? o.pod.status?.containerStatuses?.[0];
+  const image = c?.image ?? o.pod.spec?.containers?.[0]?.image ?? '(unknown image)';
+  const waiting = c?.state?.waiting;
+  if (waiting && ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'].includes(waiting.reason ?? '')) {
+    const ev = latestEvent(o.events, o.podName, (e) => e.reason === 'Failed' && (e.message ?? '').startsWith('Failed to pull'));
+    const detail = ev?.message ?? waiting.message ?? waiting.reason;
+    return {
+      code: 'image-pull',
+      message: `cannot pull image ${image}: ${detail}`,
+      fix: 'pin an image that exists (Bitnami moved versioned tags to docker.io/bitnamilegacy in 2025): image.* in helm-values/base.yaml',
+    };
+  }
+  const terminated = c?.lastState?.terminated;
+  if (terminated?.reason === 'OOMKilled') {
+    const limit = o.pod.spec?.containers?.[0]?.resources?.limits?.memory ?? 'no limit';
+    return {
+      code: 'oom-killed',
+      message: `postgresql was OOMKilled (exit ${terminated.exitCode ?? 137}, memory limit ${limit}, restarts ${c?.restartCount ?? 0})`,
+      fix: 'raise primary.resources.limits.memory in helm-values/, then deploy with --upgrade',
+    };
+  }
+  if (waiting?.reason === 'CrashLoopBackOff' || (terminated && !c?.ready)) {
+    const last = (o.previousLog ?? []).filter((l) => l.trim()).slice(-2).join(' | ');
+    return {
+      code: 'crash-loop',
+      message: `postgresql keeps crashing (restarts ${c?.restartCount ?? 0})${last ? `: ${last}` : ''}`,
+      fix: `kubectl logs -n ${o.namespace} ${o.podName} --previous`,
+    };
+  }
+  const mount = latestEvent(o.events, o.podName, (e) => e.reason === 'FailedMount');
+  if (mount && !c?.state?.running) {
+    return { code: 'secret-mount', message: `pod ${o.podName} cannot mount its volumes: ${mount.message}`, fix: 'recreate the credentials Secret the release names in auth.existingSecret' };
+  }
+  if (!c?.ready) {
+    const probe = latestEvent(o.events, o.podName, (e) => e.reason === 'Unhealthy');
+    return {
+      code: 'pod-not-ready',
+      message: `pod ${o.podName} is ${o.pod.status?.phase ?? 'unknown'} but not Ready${probe?.message ? `: ${probe.message}` : ''}`,
+      fix: `kubectl describe pod -n ${o.namespace} ${o.podName}`,
+    };
+  }
+  return null;
+}

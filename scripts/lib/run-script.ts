@@ -1,0 +1,43 @@
+// The frame every entry script runs in: config, --help, output, and one exit code per outcome.
+import { loadConfig, type ConfigValues, type OptionSpec } from './config.ts';
+import { exitCodeOf } from './errors.ts';
+import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+import { renderHelp, type HelpSpec } from './help.ts';
+import { createOutput, type Output } from './output.ts';
+
+export interface ScriptSpec<S extends readonly OptionSpec[]> extends Omit<HelpSpec, 'spec'> {
+  spec: S;
+  allowPositionals?: boolean;
+}
+
+export interface ScriptContext<S extends readonly OptionSpec[]> {
+  cfg: ConfigValues<S>;
+  positionals: string[];
+  out: Output;
+}
+
+export async function runScript<const S extends readonly OptionSpec[]>(
+  script: ScriptSpec<S>,
+  main: (ctx: ScriptContext<S>) => Promise<ExitCodeValue>,
+): Promise<void> {
+  const argv = process.argv.slice(2);
+  // Before config is read, --json can only be guessed from argv and the environment.
+  let out = createOutput({ json: argv.includes('--json') || /^(1|true|yes)$/i.test(process.env['OUTPUT_JSON'] ?? '') });
+  process.once('SIGINT', () => {
+    out.progress('interrupted');
+    process.exit(ExitCode.interrupted);
+  });
+  try {
+    const loaded = loadConfig(script.spec, { argv, command: script.command, allowPositionals: script.allowPositionals });
+    if (loaded.help) {
+      process.stdout.write(renderHelp(script) + '\n');
+      return;
+    }
+    const values = loaded.values as Record<string, unknown>;
+    out = createOutput({ json: values['json'] === true, debug: values['debug'] === true });
+    process.exitCode = await main({ cfg: loaded.values, positionals: loaded.positionals, out });
+  } catch (err) {
+    out.error(err);
+    process.exitCode = exitCodeOf(err);
+  }
+}

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# deploy.ts against the simulated cluster: fresh, idempotent, upgrades, preflight, diagnosis.
+load test_helper
+
+setup() { start_cluster; }
+teardown() { stop_cluster; }
+
+deploy() { node --import tsx "$ROOT/scripts/deploy.ts" "$@"; }
+mutating_calls() { jq -c 'select((.tool == "helm" and (.argv[0] == "upgrade" or .argv[0] == "uninstall" or .argv[0] == "install")) or (.tool == "kubectl" and (.argv[0] == "create" or .argv[0] == "delete" or .argv[0] == "apply")))' "$CLUSTER/calls.jsonl"; }
+user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}' | base64 -d; }
+
+@test "fresh deploy: namespace, generated Secret, release, usable database, five lines" {
+  run --separate-stderr deploy
+  assert_success
+  [ "${#lines[@]}" -le 5 ]
+  assert_line --index 0 --regexp '^deployed postgresql in postgres: chart postgresql 16.7.27, PostgreSQL 17.6.0 \([0-9.]+s\)$'
+  assert_line --index 1 'DATABASE_URL=postgresql://learnflow:****@postgresql.postgres.svc.cluster.local:5432/learnflow'
+  assert_line --index 4 'ok: ready: SELECT 1 as learnflow succeeded'
+  pw=$(user_password)
+  [ "${#pw}" -ge 32 ]
+  run pod_psql -c 'select current_user'
+  assert_output learnflow
+  run helm get values postgresql -n postgres -o json
+  [ "$(jq -r .auth.existingSecret <<<"$output")" = postgresql-credentials ]
+  [ "$(jq -r .image.repository <<<"$output")" = bitnamilegacy/postgresql ]
+}
+
+@test "no password in any argv, nor on stdout without --show-secrets; with it, the URL carries it" {
+  run --separate-stderr deploy
+  pw=$(user_password)
+  refute_output --partial "$pw"
+  [[ "$stderr" != *"$pw"* ]]
+  run grep -c -- "$pw" "$CLUSTER/calls.jsonl"
+  assert_output 0
+  run --separate-stderr deploy --show-secrets
+  assert_line --partial "postgresql://learnflow:$pw@"
+}
+
+@test "a second run is a no-op: up to date, and no mutating call" {
+  deploy >/dev/null 2>&1
+  before=$(mutating_calls | wc -l)
+  run --separate-stderr deploy
+  assert_success
+  assert_line --regexp '^ok: already deployed, up to date'
+  [ "$(mutating_calls | wc -l)" = "$before" ]
+}
+
+@test "a changed configuration is offered, not applied; --upgrade applies it and keeps the data" {
+  deploy >/dev/null 2>&1
+  pod_psql -c 'create table kept (v int); insert into kept values (7)'
+  before=$(mutating_calls | wc -l)
+  run --separate-stderr deploy --overlay minikube
+  assert_success
+  assert_line --partial 'would change: primary.resources.limits.memory: "1Gi" → "768Mi"'
+  assert_line --partial '(apply: npm run -s db:deploy -- --overlay minikube --upgrade)'
+  [ "$(mutating_calls | wc -l)" = "$before" ]
+  run --separate-stderr deploy --overlay minikube --upgrade --json
+  assert_success
+  [ "$(jq -r .status <<<"$output")" = upgraded ]
+  run kubectl get pod postgresql-0 -n postgres -o jsonpath='{.spec.containers[0].resources.limits.memory}'
+  assert_output 768Mi
+  run pod_psql -c 'select v from kept'
+  assert_output 7
+}
+
+@test "data and passwords survive pod deletion and a re-deploy after uninstall" {
+  deploy >/dev/null 2>&1
+  pod_psql -c 'create table kept (v text); insert into kept values ($$here$$)'
+  kubectl delete pod postgresql-0 -n postgres >/dev/null
+  run --separate-stderr deploy
+  assert_success
+  run --separate-stderr deploy --uninstall
+  assert_success
+  assert_line --partial 'kept (the data and its passwords): pvc/data-postgresql-0, secret/postgresql-credentials'
+  run --separate-stderr deploy
+  assert_success
+  assert_line --index 0 --regexp '^deployed '
+  run pod_psql -c 'select v from kept'
+  assert_output here
+}
+
+@test "--json: one object with the connection, timings and no secret" {
+  run --separate-stderr deploy --json
+  assert_success
+  [ "${#lines[@]}" -eq 1 ]
+  [ "$(jq -c '{ok, status, release, namespace, chart: .chart.version, db: .connection.database, secret: .connection.secret}' <<<"$output")" = '{"ok":true,"status":"deployed","release":"postgresql","namespace":"postgres","chart":"16.7.27","db":"learnflow","secret":"postgresql-credentials"}' ]
+  [ "$(jq '.timings | keys | length' <<<"$output")" = 4 ]
+}
+
+@test "preflight: unreachable cluster, one line with the fix, exit 3, nothing changed" {
+  sim fault unreachable
+  run --separate-stderr deploy
+  assert_failure 3
+  [ "${#stderr_lines[@]}" -le 2 ]
+  [[ "${stderr_lines[-1]}" == 'error: cluster unreachable (context "minikube"): The connection to the server 192.168.49.2:8443 was refused'*'(fix: start the cluster, e.g. "minikube start", or pick one with --context)' ]]
+  [ -z "$(mutating_calls)" ]
+}
+
+@test "preflight: no default StorageClass, and a STORAGE_CLASS that does not exist" {
+  sim fault no-default-storageclass
+  run --separate-stderr deploy
+  assert_failure 3
+  [[ "$stderr" == *'no default StorageClass in context "minikube"'*'minikube addons enable default-storageclass storage-provisioner, or set STORAGE_CLASS (one of: standard)'* ]]
+  STORAGE_CLASS=fast run --separate-stderr deploy
+  assert_failure 2
+  [[ "$stderr" == *'StorageClass "fast" does not exist'* ]]
+  STORAGE_CLASS=standard run --separate-stderr deploy
+  assert_success
+}
+
+@test "preflight: bad names and a missing kubectl are refused before any call" {
+  run --separate-stderr deploy --release Bad_Name
+  assert_failure 2
+  [ ! -s "$CLUSTER/calls.jsonl" ]
+  KUBECTL=/nonexistent/kubectl run --separate-stderr deploy
+  assert_failure 3
+  [[ "$stderr" == *'kubectl not found at /nonexistent/kubectl (fix: install kubectl or set KUBECTL=/path/to/kubectl)'* ]]
+  run --separate-stderr deploy --delete-data
+  assert_failure 2
+}
+
+@test "PVC Pending: diagnosed with the provisioner's event, exit 1" {
+  sim fault provisioner-down
+  run --separate-stderr deploy --timeout 6s
+  assert_failure 1
+  [[ "$stderr" == *"[pvc-pending]: volume claim data-postgresql-0 is Pending: Waiting for a volume to be created either by the external provisioner 'k8s.io/minikube-hostpath'"* ]]
+}
+
+@test "image pull failure: diagnosed with the image name" {
+  sim fault image-pull
+  run --separate-stderr deploy --timeout 6s
+  assert_failure 1
+  [[ "$stderr" == *"[image-pull]: cannot pull image docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4: "*"manifest unknown"* ]]
+}
+
+@test "crash loop: diagnosed with the last log lines" {
+  sim fault crash-loop
+  run --separate-stderr deploy --timeout 6s
+  assert_failure 1
+  [[ "$stderr" == *"[crash-loop]: postgresql keeps crashing"*"database files are incompatible with server"* ]]
+}
+
+@test "OOMKilled: diagnosed with the memory limit" {
+  sim fault oom
+  run --separate-stderr deploy --timeout 6s
+  assert_failure 1
+  [[ "$stderr" == *"[oom-killed]: postgresql was OOMKilled (exit 137, memory limit 1Gi"* ]]
+}
+
+@test "a failed release is upgraded; a pending-upgrade one is explained and left alone" {
+  deploy >/dev/null 2>&1
+  sim fault release-failed
+  run --separate-stderr deploy --json
+  assert_success
+  [ "$(jq -r .status <<<"$output")" = upgraded ]
+  sim fault release-pending-upgrade
+  before=$(mutating_calls | wc -l)
+  run --separate-stderr deploy
+  assert_failure 3
+  [[ "$stderr" == *"release postgresql is pending-upgrade"*"(fix: helm rollback postgresql -n postgres, then deploy again)"* ]]
+  [ "$(mutating_calls | wc -l)" = "$before" ]
+}
+
+@test "a data volume left without its Secret is refused with the way out" {
+  deploy >/dev/null 2>&1
+  deploy --uninstall >/dev/null 2>&1
+  kubectl delete secret postgresql-credentials -n postgres >/dev/null
+  run --separate-stderr deploy
+  assert_failure 3
+  [[ "$stderr" == *"volume postgres/data-postgresql-0 holds data from an earlier install but Secret postgresql-credentials is gone"* ]]
+  [[ "$stderr" == *"kubectl delete pvc data-postgresql-0 -n postgres"* ]]
+  run kubectl get secret postgresql-credentials -n postgres
+  assert_failure
+}
+
+@test "--dry-run prints the plan with the helm argv and changes nothing" {
+  run --separate-stderr deploy --dry-run
+  assert_success
+  assert_line --index 0 'plan: install'
+  assert_line --regexp '^helm upgrade --install postgresql oci://registry-1.docker.io/bitnamicharts/postgresql --version 16.7.27 --namespace postgres -f .*/helm-values/base.yaml -f <runtime-values.json> --wait=watcher --rollback-on-failure --timeout 5m0s$'
+  [ -z "$(mutating_calls)" ]
+}
+
+@test "--uninstall --delete-data needs --yes, then removes the volume and the Secret" {
+  deploy >/dev/null 2>&1
+  run --separate-stderr deploy --uninstall --delete-data </dev/null
+  assert_failure 2
+  run helm status postgresql -n postgres -o json
+  assert_success
+  run --separate-stderr deploy --uninstall --delete-data --yes
+  assert_success
+  assert_line --partial 'deleted: pvc/data-postgresql-0, secret/postgresql-credentials'
+  run kubectl get pvc -n postgres -o name
+  assert_output ''
+}
+
+@test "Helm 3: the same deploy works with Helm 3's flags" {
+  stop_cluster
+  start_cluster --helm 3
+  run --separate-stderr deploy
+  assert_success
+  run jq -c 'select(.tool == "helm" and .argv[0] == "upgrade") | .argv | map(select(. == "--wait" or . == "--atomic"))' "$CLUSTER/calls.jsonl"
+  assert_output '["--wait","--atomic"]'
+}
