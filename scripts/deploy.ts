@@ -84,13 +84,16 @@ await runScript(
       return ExitCode.ok;
     }
     if (decision.kind === 'up-to-date' || decision.kind === 'differs') {
+      // Up to date is only worth saying if it also works: same check as after an install.
+      const problem = await waitUntilUsable(kubectl, { ...ref, secret, timeoutMs: cfg.readyTimeout });
+      if (problem) throw notOkError(`${cfg.release} is deployed but not usable [${problem.code}]: ${problem.message}`, problem.fix);
       const status = decision.kind === 'up-to-date' ? 'up-to-date' : 'upgrade-available';
       out.result({ ok: true, status, ...report, changes: decision.kind === 'differs' ? decision.changes : [], upgradeCommand: decision.kind === 'differs' ? UPGRADE_CMD : undefined });
       out.line(`DATABASE_URL=${conn.url}`);
       if (decision.kind === 'differs') {
         out.line(`would change: ${decision.changes.join('; ')}`);
         out.verdict(true, `${cfg.release} is deployed but differs from this configuration; nothing changed (apply: ${UPGRADE_CMD})`);
-      } else out.verdict(true, `already deployed, up to date: ${cfg.release} in ${cfg.namespace} (chart ${CHART.version}); nothing to do`);
+      } else out.verdict(true, `already deployed, up to date and usable: ${cfg.release} in ${cfg.namespace} (chart ${CHART.version}); nothing to do`);
       return ExitCode.ok;
     }
 

@@ -36,7 +36,7 @@ export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallReques
     let done = false;
     const running = helm.run(installArgs(o, runtimeFile), { timeoutMs: o.timeoutMs + 60_000 }).finally(() => (done = true));
     let seen: Problem | null = null;
-    await sleep(2000);
+    await Promise.race([running, sleep(2000)]);
     while (!done) {
       seen = (await collectDiagnosis(kubectl, o).catch(() => null)) ?? seen;
       await Promise.race([running, sleep(3000)]);

@@ -202,3 +202,36 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   run jq -c 'select(.tool == "helm" and .argv[0] == "upgrade") | .argv | map(select(. == "--wait" or . == "--atomic"))' "$CLUSTER/calls.jsonl"
   assert_output '["--wait","--atomic"]'
 }
+
+@test "password lost with the pod still running: reset inside, new Secret from stdin-fed file, deploy again" {
+  deploy >/dev/null 2>&1
+  pod_psql -c 'create table kept (v int); insert into kept values (1)'
+  kubectl delete secret postgresql-credentials -n postgres >/dev/null
+  # The mounted copy still logs the superuser in; new passwords go in over stdin, never argv.
+  printf "alter role learnflow password 'new-app-password-123';\nalter role postgres password 'new-admin-password-123';\n" |
+    kubectl exec -i -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres -q -v ON_ERROR_STOP=1'
+  kubectl create secret generic postgresql-credentials -n postgres \
+    --from-env-file=<(printf 'password=%s\npostgres-password=%s\n' new-app-password-123 new-admin-password-123) >/dev/null
+  kubectl delete pod postgresql-0 -n postgres >/dev/null
+  run --separate-stderr deploy
+  assert_success
+  run pod_psql -c 'select v from kept'
+  assert_output 1
+  run grep -c new-app-password-123 "$CLUSTER/calls.jsonl"
+  assert_output 0
+}
+
+@test "make db-deploy passes ARGS through to the script" {
+  run --separate-stderr make -s -C "$ROOT" db-deploy ARGS=--dry-run
+  assert_success
+  assert_line 'ok: dry run: nothing changed'
+}
+
+@test "an up-to-date release that no longer logs in is not reported as fine" {
+  deploy >/dev/null 2>&1
+  printf "alter role learnflow password 'someone-else-changed-it';\n" |
+    kubectl exec -i -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres -q'
+  run --separate-stderr deploy
+  assert_failure 1
+  [[ "$stderr" == *"[password-mismatch]"*"SQLSTATE 28P01"* ]]
+}

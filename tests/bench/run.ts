@@ -30,9 +30,10 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-async function timeRuns(fn: () => Promise<void> | void, runs: number): Promise<number> {
+async function timeRuns(fn: () => Promise<void> | void, runs: number, before?: () => Promise<void> | void): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
+    await before?.();
     const t0 = process.hrtime.bigint();
     await fn();
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
@@ -52,9 +53,11 @@ const cluster = startCluster();
 try {
   for (const c of cases) {
     await c.setup?.(cluster);
+    const before = c.beforeEach ? () => c.beforeEach?.(cluster) : undefined;
+    await before?.();
     await c.ours(cluster); // warm-up: first runs pay for disk caches
-    const ours = await timeRuns(() => c.ours(cluster), c.runs);
-    const raw = await timeRuns(() => c.raw(cluster), c.runs);
+    const ours = await timeRuns(() => c.ours(cluster), c.runs, before);
+    const raw = await timeRuns(() => c.raw(cluster), c.runs, before);
     const ratio = ours / raw;
     rows.push([c.name, ours.toFixed(1), raw.toFixed(1), `${ratio.toFixed(2)}x`, c.target(ours, raw)]);
   }

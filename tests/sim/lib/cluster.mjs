@@ -124,7 +124,9 @@ function stopPodContainer(pod) {
 function blocker(state, pod) {
   const pvc = state.pvcs[key(pod.namespace, pod.volume)];
   if (!pvc || pvc.phase !== 'Bound') return { kind: 'unschedulable' };
-  for (const { secret, key: k } of Object.values(pod.secretFiles)) {
+  // Volumes are mounted when a container starts: a Secret deleted later leaves a running one alone.
+  const running = pod.container && !pod.container.suspended && processAlive(pod.container.pid);
+  for (const { secret, key: k } of running ? [] : Object.values(pod.secretFiles)) {
     const s = state.secrets[key(pod.namespace, secret)];
     if (!s) return { kind: 'mount', message: `MountVolume.SetUp failed for volume "postgresql-password" : secret "${secret}" not found` };
     if (!(k in s.data)) return { kind: 'mount', message: `MountVolume.SetUp failed for volume "postgresql-password" : references non-existent secret key: ${k}` };
