@@ -1,5 +1,6 @@
 // deploy.ts: put PostgreSQL on the cluster (Bitnami chart and image pinned together), with its own
 // namespace, persistent volume and generated credentials; safe to run again and again.
+import { YAML } from 'zx';
 import { CHART } from './lib/chart-pin.ts';
 import { createClusterTools } from './lib/cluster-tools.ts';
 import { connectionInfo } from './lib/connection-info.ts';
@@ -41,6 +42,7 @@ await runScript(
     out.progress('preflight: kubectl, helm, cluster, storage');
     const facts = await checkCluster({ kubectl, helm, context: cfg.context, storageClass: cfg.storageClass });
     let t = phase('preflight', started);
+    out.progress(`kubectl ${facts.kubectlVersion}, helm ${facts.helmVersion}, cluster ${facts.serverVersion} (context ${facts.context}), StorageClass ${facts.storageClass}`);
     const ref = { release: cfg.release, namespace: cfg.namespace, helmMajor: facts.helmMajor };
     const installed = await readInstalledRelease(helm, ref);
 
@@ -60,7 +62,8 @@ await runScript(
       return connectionInfo({ release: cfg.release, namespace: cfg.namespace, database: cfg.database, user: cfg.user, secret, password, showSecrets: cfg.showSecrets });
     };
     let conn = await connection();
-    const report = { release: cfg.release, namespace: cfg.namespace, context: facts.context, chart: CHART, helm: facts.helmVersion, connection: conn };
+    const tools = { kubectl: facts.kubectlVersion, helm: facts.helmVersion, server: facts.serverVersion };
+    const report = { release: cfg.release, namespace: cfg.namespace, context: facts.context, chart: CHART, tools, connection: conn };
 
     if (decision.kind === 'in-progress') {
       throw toolError(
@@ -79,7 +82,7 @@ await runScript(
       out.result({ ok: true, status: 'dry-run', ...report, plan });
       out.line(`plan: ${decision.kind}${'changes' in decision && decision.changes.length ? ` (${decision.changes.join('; ')})` : ''}`);
       out.line(`helm ${plan.helmArgs.join(' ')}`);
-      out.line(`runtime values: ${JSON.stringify(runtime)}`);
+      out.line(`values (merged; the Secret holds the passwords):\n${YAML.stringify(desired.values).trimEnd()}`);
       out.verdict(true, 'dry run: nothing changed');
       return ExitCode.ok;
     }
