@@ -13,6 +13,8 @@ export interface OutStream {
 export interface OutputOptions {
   json?: boolean;
   debug?: boolean;
+  /** --show-secrets: the result on stdout is printed as is; stderr stays redacted. */
+  showSecrets?: boolean;
   env?: NodeJS.ProcessEnv;
   stdout?: OutStream;
   stderr?: OutStream;
@@ -51,7 +53,7 @@ export function createOutput(opts: OutputOptions = {}): Output {
   const errColor: ChalkInstance = new Chalk({ level: errColorOn ? 1 : 0 });
   let resultWritten = false;
 
-  const out = (text: string): void => void stdout.write(`${redact(text)}\n`);
+  const out = (text: string): void => void stdout.write(`${opts.showSecrets ? text : redact(text)}\n`);
   const err = (text: string): void => void stderr.write(`${redact(text)}\n`);
 
   return {

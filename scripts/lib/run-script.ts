@@ -34,7 +34,7 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       return;
     }
     const values = loaded.values as Record<string, unknown>;
-    out = createOutput({ json: values['json'] === true, debug: values['debug'] === true });
+    out = createOutput({ json: values['json'] === true, debug: values['debug'] === true, showSecrets: values['showSecrets'] === true });
     process.exitCode = await main({ cfg: loaded.values, positionals: loaded.positionals, out });
   } catch (err) {
     out.error(err);

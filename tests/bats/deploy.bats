@@ -34,6 +34,12 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   assert_output 0
   run --separate-stderr deploy --show-secrets
   assert_line --partial "postgresql://learnflow:$pw@"
+  # Also on the run that generates the password.
+  deploy --uninstall --delete-data --yes >/dev/null 2>&1
+  run --separate-stderr deploy --show-secrets
+  pw=$(user_password)
+  assert_line --partial "postgresql://learnflow:$pw@"
+  [[ "$stderr" != *"$pw"* ]]
 }
 
 @test "a second run is a no-op: up to date, and no mutating call" {

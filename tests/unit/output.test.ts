@@ -107,3 +107,14 @@ test('spinner on a colour TTY animates with \\r and stops cleanly', async () => 
   await new Promise((r) => setTimeout(r, 120));
   assert.equal(s.stderr.text().length, lengthAfterStop, 'no frames after stop');
 });
+
+test('--show-secrets prints the result unredacted on stdout, never on stderr', () => {
+  registerSecret('pa55word-xyz');
+  const stdout = stream(false);
+  const stderr = stream(false);
+  const out = createOutput({ showSecrets: true, env: {}, stdout, stderr });
+  out.line('postgresql://u:pa55word-xyz@h/db');
+  out.progress('using pa55word-xyz');
+  assert.equal(stdout.text(), 'postgresql://u:pa55word-xyz@h/db\n');
+  assert.equal(stderr.text(), 'using ****\n');
+});
