@@ -79,7 +79,8 @@ export function diagnose(o: DiagnoseInput): Problem | null {
       fix: 'pin an image that exists (Bitnami moved versioned tags to docker.io/bitnamilegacy in 2025): image.* in helm-values/base.yaml',
     };
   }
-  const terminated = c?.lastState?.terminated;
+  // lastState is history once the container runs again: it explains a restart loop, not a hang.
+  const terminated = c?.state?.running ? undefined : c?.lastState?.terminated;
   if (terminated?.reason === 'OOMKilled') {
     const limit = o.pod.spec?.containers?.[0]?.resources?.limits?.memory ?? 'no limit';
     return {

@@ -52,3 +52,8 @@ test('a Ready pod is no problem; an unready one is', () => {
   assert.equal(diagnose(base({ pod: pod({ ready: false, state: { running: {} } }) }))?.code, 'pod-not-ready');
   assert.equal(diagnose(base({ pod: null }))?.code, 'pod-missing');
 });
+
+test('an old OOMKilled lastState does not explain a running container that is not Ready', () => {
+  const p = diagnose(base({ pod: pod({ ready: false, restartCount: 1, state: { running: {} }, lastState: { terminated: { reason: 'OOMKilled', exitCode: 137 } } }) }));
+  assert.equal(p?.code, 'pod-not-ready');
+});

@@ -11,7 +11,7 @@ const tools = path.join(here, '..', '..', '..', 'node_modules', '.cache', 'real-
 
 const COMMANDS = {
   kubectl: ['version', 'cluster-info', 'config current-context', 'get', 'create', 'create namespace',
-    'create secret generic', 'delete', 'exec', 'logs', 'wait'],
+    'create secret generic', 'delete', 'exec', 'logs', 'wait', 'scale'],
   helm: ['version', 'list', 'status', 'upgrade', 'install', 'uninstall', 'get values', 'history', 'rollback'],
 };
 

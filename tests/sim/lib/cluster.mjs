@@ -111,7 +111,7 @@ export function deletePod(state, dir, pod, { recreate = true } = {}) {
   const pvc = state.pvcs[key(pod.namespace, pod.volume)];
   if (pvc?.terminating) deletePvc(state, dir, pod.namespace, pod.volume);
   const sts = state.statefulsets?.[key(pod.namespace, pod.owner)];
-  if (recreate && sts) createStatefulPod(state, dir, sts);
+  if (recreate && sts && sts.replicas !== 0) createStatefulPod(state, dir, sts);
 }
 
 function stopPodContainer(pod) {

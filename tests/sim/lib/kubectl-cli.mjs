@@ -5,7 +5,7 @@ import { appendCall, key, nowIso, readState, uid, withState } from './state.mjs'
 import { FlagError, parseFlags, parseGoDuration } from './flags.mjs';
 import { listObjects, resolveResource, resourceInfo, tableRows } from './objects.mjs';
 import { renderJsonPath, JsonPathError } from './jsonpath.mjs';
-import { deletePod, deletePvc, reconcile } from './cluster.mjs';
+import { createStatefulPod, deletePod, deletePvc, reconcile } from './cluster.mjs';
 import { runExec } from './exec.mjs';
 import { podDir } from './pod-runtime.mjs';
 import path from 'node:path';
@@ -43,6 +43,7 @@ const COMMANDS = {
   exec: { modelled: ['stdin', 'tty', 'container', 'quiet', 'pod-running-timeout'], run: exec },
   logs: { modelled: ['container', 'tail', 'previous', 'timestamps', 'all-containers', 'ignore-errors', 'prefix'], run: logs },
   wait: { modelled: ['for', 'timeout', 'output', 'allow-missing-template-keys'], run: wait },
+  scale: { modelled: ['replicas', 'timeout', 'output', 'allow-missing-template-keys'], run: scale },
 };
 const GLOBAL = TABLE.global;
 
@@ -54,7 +55,7 @@ function flagSpec(name) {
 }
 
 // Real commands the double does not model: refused plainly rather than answered wrongly.
-const NOT_SIMULATED = ['apply', 'describe', 'cp', 'port-forward', 'edit', 'patch', 'label', 'annotate', 'scale',
+const NOT_SIMULATED = ['apply', 'describe', 'cp', 'port-forward', 'edit', 'patch', 'label', 'annotate',
   'rollout', 'top', 'auth', 'api-resources', 'api-versions', 'run', 'expose', 'proxy', 'debug', 'attach', 'replace', 'explain'];
 
 const state = { loaded: null };
@@ -554,6 +555,29 @@ async function wait({ flags, positionals }) {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+  return 0;
+}
+
+// A StatefulSet scaled to 0 keeps its claim and loses its pod; back to 1, the pod returns.
+function scale({ flags, positionals }) {
+  checkReachable(flags);
+  if (flags.replicas === undefined) throw new KubectlError("error: required flag(s) \"replicas\" not set");
+  const replicas = Number(flags.replicas);
+  if (!Number.isInteger(replicas) || replicas < 0) throw new KubectlError(`error: invalid argument "${flags.replicas}" for "--replicas" flag: strconv.ParseInt: parsing "${flags.replicas}": invalid syntax`);
+  if (replicas > 1) throw new KubectlError('sim: more than one replica is not simulated');
+  const [{ plural, name }] = targets(positionals);
+  if (plural !== 'statefulsets') throw new KubectlError(`sim: scaling ${plural} is not simulated`);
+  const namespace = flags.namespace || 'default';
+  withState(dir, (s) => {
+    const sts = s.statefulsets?.[key(namespace, name)];
+    if (!sts) throw notFound('statefulsets.apps', name);
+    sts.replicas = replicas;
+    const pod = s.pods[key(namespace, `${name}-0`)];
+    if (replicas === 0 && pod) deletePod(s, dir, pod, { recreate: false });
+    if (replicas === 1 && !pod) createStatefulPod(s, dir, sts);
+    reconcile(s, dir);
+  });
+  out(`statefulset.apps/${name} scaled\n`);
   return 0;
 }
 

@@ -120,7 +120,7 @@ export function listObjects(state, dir, plural) {
           apiVersion: 'apps/v1', kind: 'StatefulSet',
           metadata: meta(s.name, s.namespace, s.uid, s.created, { labels: releaseLabels(s.release) }),
           spec: {
-            replicas: 1, serviceName: `${s.name}-hl`,
+            replicas: s.replicas ?? 1, serviceName: `${s.name}-hl`,
             selector: { matchLabels: { 'app.kubernetes.io/component': 'primary', 'app.kubernetes.io/instance': s.release, 'app.kubernetes.io/name': 'postgresql' } },
             template: { spec: { containers: [{ name: 'postgresql', image: s.template.image, resources: s.template.resources }] } },
           },

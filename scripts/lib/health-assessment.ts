@@ -1,0 +1,97 @@
+// Turn the probe's numbers into verify's answer: problems (unhealthy) and warnings, each with a
+// stable code, what was measured, and the fix.
+import type { ProbeResult } from './health-probe.ts';
+
+export interface Finding {
+  code: string;
+  message: string;
+  fix: string;
+}
+
+export interface HealthDetails {
+  serverVersion?: string;
+  latencyMs?: number;
+  connections?: { used: number; max: number; percent: number };
+  volume?: { usedBytes: number; sizeBytes: number; percent: number };
+  databaseSizeBytes?: number;
+  migrations?: { applied: number; pending: string[] };
+}
+
+export const LIMITS = { connectionsWarnPercent: 80, volumeWarnPercent: 85, volumeProblemPercent: 95 } as const;
+
+const pct = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+
+export function assessProbe(
+  probe: ProbeResult,
+  o: { namespace: string; pod: string; secret: string; localMigrations: readonly string[] },
+): { problems: Finding[]; warnings: Finding[]; details: HealthDetails } {
+  const problems: Finding[] = [];
+  const warnings: Finding[] = [];
+  const details: HealthDetails = {};
+  const adminPsql = `kubectl exec -it -n ${o.namespace} ${o.pod} -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres'`;
+
+  if (probe.volume) {
+    const percent = pct(probe.volume.usedBytes, probe.volume.sizeBytes);
+    details.volume = { usedBytes: probe.volume.usedBytes, sizeBytes: probe.volume.sizeBytes, percent };
+    const finding = {
+      message: `data volume ${percent}% full (${probe.volume.availBytes} bytes free)`,
+      fix: `free space (VACUUM FULL, drop data) or grow the volume: kubectl edit pvc data-${o.pod} -n ${o.namespace}`,
+    };
+    if (percent >= LIMITS.volumeProblemPercent) problems.push({ code: 'volume-full', ...finding });
+    else if (percent >= LIMITS.volumeWarnPercent) warnings.push({ code: 'volume-high', ...finding });
+  }
+
+  if (probe.appError !== undefined) {
+    const err = probe.appError;
+    if (/too many clients|remaining connection slots are reserved/.test(err)) {
+      const a = probe.admin;
+      details.connections = a ? { used: a.connections, max: a.max_connections, percent: pct(a.connections, a.max_connections) } : undefined;
+      problems.push({
+        code: 'connections-exhausted',
+        message: `new connections are refused (SQLSTATE 53300)${a ? `: ${a.connections} client connections of max_connections ${a.max_connections} (${a.reserved} reserved for superusers)` : ''}`,
+        fix: `find who holds them (${adminPsql}, then: select usename, application_name, state, count(*) from pg_stat_activity group by 1, 2, 3), then close idle clients, use a pooler, or raise max_connections`,
+      });
+    } else if (/password authentication failed/.test(err)) {
+      problems.push({
+        code: 'password-mismatch',
+        message: `the app user's password in Secret ${o.namespace}/${o.secret} is rejected (SQLSTATE 28P01): the data was initialised with other passwords`,
+        fix: 'restore the Secret the data was created with, or reset the password in the pod (README: "Password lost")',
+      });
+    } else if (/No space left on device|could not extend file/.test(err)) {
+      problems.push({ code: 'volume-full', message: `writes fail: ${err}`, fix: `grow the volume: kubectl edit pvc data-${o.pod} -n ${o.namespace}` });
+    } else if (/No such file or directory|Connection refused|could not connect/.test(err)) {
+      problems.push({ code: 'server-not-accepting', message: `PostgreSQL does not accept connections: ${err}`, fix: `kubectl logs -n ${o.namespace} ${o.pod}` });
+    } else {
+      problems.push({ code: 'query-failed', message: `an authenticated query as the app user failed: ${err}`, fix: `kubectl logs -n ${o.namespace} ${o.pod}` });
+    }
+    return { problems, warnings, details };
+  }
+
+  const f = probe.facts;
+  if (f) {
+    details.serverVersion = f.version.split(' ')[0];
+    details.latencyMs = probe.latencyMs;
+    details.databaseSizeBytes = f.database_size;
+    const percent = pct(f.connections, f.max_connections);
+    details.connections = { used: f.connections, max: f.max_connections, percent };
+    if (percent >= LIMITS.connectionsWarnPercent) {
+      warnings.push({
+        code: 'connections-high',
+        message: `${f.connections} of max_connections ${f.max_connections} in use (${percent}%)`,
+        fix: 'close idle clients or put a pooler (e.g. PgBouncer) in front before connections run out',
+      });
+    }
+  }
+  const applied = probe.migrations ?? [];
+  const pending = o.localMigrations.filter((v) => !applied.includes(v));
+  details.migrations = { applied: applied.length, pending };
+  if (pending.length) {
+    warnings.push({ code: 'migrations-pending', message: `${pending.length} migration(s) not applied: ${pending.join(', ')}`, fix: 'npm run -s db:migrate' });
+  }
+  return { problems, warnings, details };
+}
+
+/** Versions of dbmate migration files (YYYYMMDDHHMMSS_name.sql), sorted. */
+export function migrationVersions(fileNames: readonly string[]): string[] {
+  return fileNames.map((n) => /^(\d+)_.*\.sql$/.exec(n)?.[1]).filter((v): v is string => v !== undefined).sort();
+}

@@ -1,0 +1,76 @@
+// The one exec verify makes: volume usage, query latency, server facts and applied migrations as
+// the app user; if the server refuses the connection, a superuser slot counts who holds them.
+
+const PROBE_SQL = [
+  '\\timing on',
+  'select 1;',
+  '\\timing off',
+  "select 'facts ' || json_build_object(",
+  "  'version', current_setting('server_version'),",
+  "  'max_connections', current_setting('max_connections')::int,",
+  "  'reserved', current_setting('superuser_reserved_connections')::int,",
+  "  'connections', (select count(*) from pg_stat_activity where backend_type = 'client backend'),",
+  "  'database_size', pg_database_size(current_database()))::text;",
+  // dbmate's bookkeeping table; absent until the first migration.
+  "select to_regclass('public.schema_migrations') is not null as has_migrations \\gset",
+  '\\if :has_migrations',
+  "select 'migrations ' || coalesce(json_agg(version order by version), '[]'::json)::text from schema_migrations;",
+  '\\endif',
+].join('\n');
+
+const ADMIN_SQL =
+  // Not counting itself: it sits in a reserved superuser slot.
+  "select 'admin ' || json_build_object('connections', (select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()), " +
+  "'max_connections', current_setting('max_connections')::int, 'reserved', current_setting('superuser_reserved_connections')::int)::text";
+
+/** `sh -c` script for kubectl exec; passwords are read from the mounted files inside the pod. */
+export function probeCommand(): string[] {
+  const script = [
+    'vol="${POSTGRESQL_VOLUME_DIR:-/bitnami/postgresql}"',
+    'df -P -B1 "$vol" 2>/dev/null | awk \'NR==2 {print "volume " $2 " " $3 " " $4}\'',
+    'export PGCONNECT_TIMEOUT=5',
+    // psql -c takes SQL or one meta-command, not both: the script goes in on stdin.
+    'if out=$(printf "%s\\n" "$1" | PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -X -w -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}" -v ON_ERROR_STOP=1 -Atq -f - 2>&1); then',
+    '  printf "%s\\n" "$out" | sed -n "s/^Time: \\([0-9.]*\\) ms.*/latency \\1/p; /^facts /p; /^migrations /p"',
+    'else',
+    '  printf "app-error %s\\n" "$(printf "%s" "$out" | tr "\\n" " ")"',
+    '  PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -X -w -U postgres -d postgres -Atq -c "$2" 2>&1 | sed -n "/^admin /p"',
+    'fi',
+  ].join('\n');
+  return ['sh', '-c', script, 'probe', PROBE_SQL, ADMIN_SQL];
+}
+
+export interface ProbeFacts {
+  version: string;
+  max_connections: number;
+  reserved: number;
+  connections: number;
+  database_size: number;
+}
+
+export interface ProbeResult {
+  volume?: { sizeBytes: number; usedBytes: number; availBytes: number };
+  latencyMs?: number;
+  facts?: ProbeFacts;
+  /** null: no schema_migrations table yet. */
+  migrations: string[] | null;
+  appError?: string;
+  admin?: { connections: number; max_connections: number; reserved: number };
+}
+
+export function parseProbeOutput(stdout: string): ProbeResult {
+  const result: ProbeResult = { migrations: null };
+  for (const line of stdout.split('\n')) {
+    const [tag, ...rest] = line.split(' ');
+    const body = rest.join(' ');
+    if (tag === 'volume') {
+      const [size, used, avail] = rest.map(Number);
+      if (size && used !== undefined && avail !== undefined) result.volume = { sizeBytes: size, usedBytes: used, availBytes: avail };
+    } else if (tag === 'latency') result.latencyMs = Number(body);
+    else if (tag === 'facts') result.facts = JSON.parse(body) as ProbeFacts;
+    else if (tag === 'migrations') result.migrations = JSON.parse(body) as string[];
+    else if (tag === 'app-error') result.appError = body.trim();
+    else if (tag === 'admin') result.admin = JSON.parse(body) as ProbeResult['admin'];
+  }
+  return result;
+}
