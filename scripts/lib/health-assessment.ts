@@ -28,6 +28,14 @@ export function assessProbe(
   const problems: Finding[] = [];
   const warnings: Finding[] = [];
   const details: HealthDetails = {};
+  if (!probe.complete) {
+    problems.push({
+      code: 'probe-incomplete',
+      message: 'the answer from inside the pod was cut short (the exec stream dropped), so nothing it measured can be trusted',
+      fix: 'run verify again; if it repeats, check the connection to the API server and the kubelet',
+    });
+    return { problems, warnings, details };
+  }
   const adminPsql = `kubectl exec -it -n ${o.namespace} ${o.pod} -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres'`;
 
   if (probe.volume) {

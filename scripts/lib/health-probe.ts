@@ -36,6 +36,8 @@ export function probeCommand(): string[] {
     '  printf "app-error %s\\n" "$(printf "%s" "$out" | tr "\\n" " ")"',
     '  PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -X -w -U postgres -d postgres -Atq -c "$2" 2>&1 | sed -n "/^admin /p"',
     'fi',
+    // kubectl exec can exit 0 on a cut stream (kubernetes#73056): no end marker, no verdict.
+    'echo probe-end',
   ].join('\n');
   return ['sh', '-c', script, 'probe', PROBE_SQL, ADMIN_SQL];
 }
@@ -56,10 +58,12 @@ export interface ProbeResult {
   migrations: string[] | null;
   appError?: string;
   admin?: { connections: number; max_connections: number; reserved: number };
+  /** The script's last line arrived: the answer is whole. */
+  complete: boolean;
 }
 
 export function parseProbeOutput(stdout: string): ProbeResult {
-  const result: ProbeResult = { migrations: null };
+  const result: ProbeResult = { migrations: null, complete: false };
   for (const line of stdout.split('\n')) {
     const [tag, ...rest] = line.split(' ');
     const body = rest.join(' ');
@@ -71,6 +75,7 @@ export function parseProbeOutput(stdout: string): ProbeResult {
     else if (tag === 'migrations') result.migrations = JSON.parse(body) as string[];
     else if (tag === 'app-error') result.appError = body.trim();
     else if (tag === 'admin') result.admin = JSON.parse(body) as ProbeResult['admin'];
+    else if (tag === 'probe-end') result.complete = true;
   }
   return result;
 }

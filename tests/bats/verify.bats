@@ -133,3 +133,16 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
   assert_failure 1
   assert_line --partial 'problem [oom-killed]'
 }
+
+@test "a failed release and a cut exec stream are problems, never healthy" {
+  deploy
+  sim fault release-failed
+  run --separate-stderr verify --json
+  assert_failure 1
+  [ "$(problem_codes)" = release-failed ]
+  sim clear release-failed
+  sim fault exec-cut 40
+  run --separate-stderr verify --json
+  assert_failure 1
+  [ "$(problem_codes)" = probe-incomplete ]
+}

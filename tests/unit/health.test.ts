@@ -9,6 +9,7 @@ const healthy = [
   'volume 1000 100 900',
   'latency 0.5',
   'facts {"version" : "17.6 (Debian)", "max_connections" : 100, "reserved" : 3, "connections" : 2, "database_size" : 4096}',
+  'probe-end',
 ].join('\n');
 
 test('the probe reads passwords from the mounted files, never from argv', () => {
@@ -42,14 +43,14 @@ test('volume: warning from 85 %, problem from 95 %', () => {
 test('connections: warning from 80 % in use; refused ones are a problem with the superuser count', () => {
   const busy = healthy.replace('"connections" : 2', '"connections" : 80');
   assert.equal(assessProbe(parseProbeOutput(busy), ctx).warnings[0]?.code, 'connections-high');
-  const refused = 'volume 1000 100 900\napp-error psql: error: FATAL:  sorry, too many clients already\nadmin {"connections" : 97, "max_connections" : 100, "reserved" : 3}';
+  const refused = 'volume 1000 100 900\napp-error psql: error: FATAL:  sorry, too many clients already\nadmin {"connections" : 97, "max_connections" : 100, "reserved" : 3}\nprobe-end';
   const p = assessProbe(parseProbeOutput(refused), ctx).problems[0];
   assert.equal(p?.code, 'connections-exhausted');
   assert.match(p?.message ?? '', /97 client connections of max_connections 100 \(3 reserved for superusers\)/);
 });
 
 test('a rejected password is its own problem', () => {
-  const r = parseProbeOutput('app-error psql: error: FATAL:  password authentication failed for user "learnflow"');
+  const r = parseProbeOutput('app-error psql: error: FATAL:  password authentication failed for user "learnflow"\nprobe-end');
   assert.equal(assessProbe(r, ctx).problems[0]?.code, 'password-mismatch');
 });
 
@@ -59,4 +60,9 @@ test('pending migrations: local versions not in schema_migrations, a warning', (
   assert.equal(a.warnings[0]?.code, 'migrations-pending');
   assert.deepEqual(a.details.migrations, { applied: 1, pending: ['20260102000000'] });
   assert.deepEqual(migrationVersions(['20260102000000_b.sql', 'README.md', '20260101000000_a.sql']), ['20260101000000', '20260102000000']);
+});
+
+test('an answer without its end marker (a cut exec stream) is never healthy', () => {
+  const cut = healthy.replace('\nprobe-end', '');
+  assert.equal(assessProbe(parseProbeOutput(cut), ctx).problems[0]?.code, 'probe-incomplete');
 });
