@@ -27,9 +27,16 @@ export interface ProcessResult {
 
 const KILL_GRACE_MS = 2000;
 
+// --debug shows every tool call; argv holds no secret (checked below), and output is redacted anyway.
+let trace: ((line: string) => void) | undefined;
+export function traceCommands(fn: ((line: string) => void) | undefined): void {
+  trace = fn;
+}
+
 export async function runProcess(bin: string, argv: readonly string[], opts: RunOptions = {}): Promise<ProcessResult> {
   const toolName = opts.toolName ?? basename(bin);
   assertNoSecretsInArgv(argv, toolName);
+  trace?.(`$ ${bin} ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}`);
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [...argv], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];

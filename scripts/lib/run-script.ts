@@ -1,9 +1,10 @@
 // The frame every entry script runs in: config, --help, output, and one exit code per outcome.
-import { loadConfig, type ConfigValues, type OptionSpec } from './config.ts';
+import { describeConfig, loadConfig, type ConfigValues, type OptionSpec } from './config.ts';
 import { exitCodeOf } from './errors.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import { renderHelp, type HelpSpec } from './help.ts';
 import { createOutput, type Output } from './output.ts';
+import { traceCommands } from './process-runner.ts';
 
 export interface ScriptSpec<S extends readonly OptionSpec[]> extends Omit<HelpSpec, 'spec'> {
   spec: S;
@@ -35,6 +36,10 @@ export async function runScript<const S extends readonly OptionSpec[]>(
     }
     const values = loaded.values as Record<string, unknown>;
     out = createOutput({ json: values['json'] === true, debug: values['debug'] === true, showSecrets: values['showSecrets'] === true });
+    if (values['debug'] === true) {
+      for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);
+      traceCommands((line) => out.progress(line));
+    }
     process.exitCode = await main({ cfg: loaded.values, positionals: loaded.positionals, out });
   } catch (err) {
     out.error(err);

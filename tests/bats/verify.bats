@@ -146,3 +146,11 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
   assert_failure 1
   [ "$(problem_codes)" = probe-incomplete ]
 }
+
+@test "--debug: config sources and every tool call on stderr; stdout unchanged" {
+  PG_NAMESPACE=postgres run --separate-stderr verify --debug
+  assert_failure 4
+  assert_output 'not deployed: namespace postgres does not exist (fix: npm run -s db:deploy)'
+  [[ "$stderr" == *'config: --namespace = "postgres" (from env)'* ]]
+  [[ "$stderr" == *'$ helm status postgresql --namespace postgres -o json'* ]]
+}
