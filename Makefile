@@ -1,6 +1,6 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install db-deploy db-verify test typecheck bench
+.PHONY: help install db-deploy db-verify db-backup test typecheck bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -13,6 +13,9 @@ db-deploy: ## Deploy PostgreSQL to the cluster (npm run db:deploy; ARGS="--upgra
 
 db-verify: ## Is the database healthy? (npm run db:verify; ARGS="--wait 2m" to pass flags)
 	npm run -s db:verify -- $(ARGS)
+
+db-backup: ## Back up the database to backups/ (npm run db:backup; ARGS="list --keep 7")
+	npm run -s db:backup -- $(ARGS)
 
 test: ## Unit and behaviour tests on the simulated cluster (npm test)
 	npm test

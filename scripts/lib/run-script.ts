@@ -6,6 +6,13 @@ import { renderHelp, type HelpSpec } from './help.ts';
 import { createOutput, type Output } from './output.ts';
 import { traceCommands } from './process-runner.ts';
 
+// Work to undo if the user interrupts (partial files, held locks): run before the process exits.
+const cleanups = new Set<() => void>();
+export function onInterrupt(fn: () => void): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
 export interface ScriptSpec<S extends readonly OptionSpec[]> extends Omit<HelpSpec, 'spec'> {
   spec: S;
   allowPositionals?: boolean;
@@ -26,6 +33,7 @@ export async function runScript<const S extends readonly OptionSpec[]>(
   let out = createOutput({ json: argv.includes('--json') || /^(1|true|yes)$/i.test(process.env['OUTPUT_JSON'] ?? '') });
   process.once('SIGINT', () => {
     out.progress('interrupted');
+    for (const fn of cleanups) fn();
     process.exit(ExitCode.interrupted);
   });
   try {

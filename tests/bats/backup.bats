@@ -1,0 +1,102 @@
+#!/usr/bin/env bats
+# backup.ts backup and list against the simulated cluster: streamed, verified, private, or nothing.
+load test_helper
+
+setup() {
+  start_cluster
+  node --import tsx "$ROOT/scripts/deploy.ts" >/dev/null 2>&1
+  BK="$BATS_TEST_TMPDIR/backups"
+}
+teardown() { stop_cluster; }
+
+backup() { node --import tsx "$ROOT/scripts/backup.ts" --dir "$BK" "$@"; }
+admin_psql() {
+  kubectl exec -i -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres -d "$POSTGRES_DATABASE" -v ON_ERROR_STOP=1 -Atq "$@"' psql "$@"
+}
+fill() { pod_psql -c "create table t (id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, ${1:-50000}) g"; }
+table_checksum() { echo "select count(*), md5(string_agg(v, ',' order by id)) from t" | "$@"; }
+
+@test "backup: a private file and manifest, sha256 and size right, the data restorable" {
+  fill 50000
+  run --separate-stderr backup
+  assert_success
+  assert_line --index 1 'ok: verified by a full read (pg_restore); manifest beside it'
+  file=$(ls "$BK"/*.dump)
+  [[ "$(basename "$file")" =~ ^postgresql-learnflow-[0-9]{8}T[0-9]{6}Z\.dump$ ]]
+  [ "$(stat -c %a "$file")" = 600 ] && [ "$(stat -c %a "$file.json")" = 600 ] && [ "$(stat -c %a "$BK")" = 700 ]
+  [ "$(jq -r .sha256 "$file.json")" = "$(sha256sum "$file" | cut -d' ' -f1)" ]
+  [ "$(jq -r .sizeBytes "$file.json")" = "$(stat -c %s "$file")" ]
+  [ "$(jq -r '.database + " " + .format' "$file.json")" = "learnflow pg_dump -Fc" ]
+  # Restore it by hand into a scratch database: same rows, same content.
+  admin_psql -c 'create database scratch owner learnflow'
+  kubectl exec -i -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" pg_restore -U learnflow -d scratch --no-owner' <"$file"
+  original=$(table_checksum pod_psql -f -)
+  copy=$(table_checksum kubectl exec -i -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -U learnflow -d scratch -Atq -f -')
+  [ "$original" = "$copy" ]
+  [[ "$original" == 50000\|* ]]
+}
+
+@test "no password in any argv or output" {
+  run --separate-stderr backup
+  pw=$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}' | base64 -d)
+  run grep -c -- "$pw" "$CLUSTER/calls.jsonl"
+  assert_output 0
+}
+
+@test "a stream cut after N bytes is detected; no file is left behind" {
+  fill 50000
+  sim fault exec-cut 20000
+  run --separate-stderr backup
+  assert_failure 3
+  [[ "$stderr" == *"backup incomplete: 20000 bytes arrived but the archive does not read to its end"*"no file kept (fix: run the backup again)" ]]
+  run ls -A "$BK"
+  assert_output ''
+}
+
+@test "pg_dump failing in the pod leaves no file and says why" {
+  admin_psql -c 'create table secret_stuff (x int)'
+  run --separate-stderr backup
+  assert_failure 3
+  [[ "$stderr" == *"pg_dump failed in postgresql-0 (exit 1): pg_dump: error: query failed: ERROR:  permission denied for table secret_stuff"* ]]
+  run ls -A "$BK"
+  assert_output ''
+}
+
+@test "a running maintenance job (the advisory lock) keeps the backup from starting" {
+  pod_psql -c 'select pg_advisory_lock(7425001), pg_sleep(15)' &
+  sleep 2
+  run --separate-stderr backup
+  assert_failure 3
+  [[ "$stderr" == *"another job (a migration, backup or restore) holds the maintenance lock"* ]]
+  [ ! -e "$BK" ] || [ -z "$(ls -A "$BK")" ]
+  kill %1 2>/dev/null || true
+}
+
+@test "list shows the backups newest first; --keep N prunes the oldest with their manifests" {
+  for i in 1 2 3; do backup >/dev/null 2>&1; sleep 1; done
+  run --separate-stderr backup list
+  assert_success
+  [ "${#lines[@]}" -eq 4 ]
+  assert_line --index 3 "ok: 3 backup(s) in $BK"
+  newest=$(ls "$BK"/*.dump | sort | tail -1)
+  run --separate-stderr backup list --keep 1 --json
+  assert_success
+  [ "$(jq '.removed | length' <<<"$output")" = 2 ]
+  [ "$(ls "$BK" | wc -l)" = 2 ]
+  [ -f "$newest" ] && [ -f "$newest.json" ]
+}
+
+@test "bad input changes nothing: existing --out, unknown action, --keep on backup, no deployment" {
+  touch "$BATS_TEST_TMPDIR/taken.dump"
+  run --separate-stderr backup --out "$BATS_TEST_TMPDIR/taken.dump"
+  assert_failure 2
+  [ ! -s "$BATS_TEST_TMPDIR/taken.dump" ]
+  run --separate-stderr backup frobnicate
+  assert_failure 2
+  run --separate-stderr backup --keep 2
+  assert_failure 2
+  node --import tsx "$ROOT/scripts/deploy.ts" --uninstall >/dev/null 2>&1
+  run --separate-stderr backup
+  assert_failure 3
+  [[ "$stderr" == *"pod postgres/postgresql-0 not found: nothing to back up (fix: npm run -s db:deploy)" ]]
+}
