@@ -1,19 +1,10 @@
 // pg_dump -Fc from the pod straight to a local file: never held in memory, hashed on the way, and
 // read in full by pg_restore (in the pod, so its version matches) while it arrives. kubectl exec
 // can exit 0 on a cut stream; a full read cannot pass a truncated archive.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { execArgs } from './kubectl.ts';
-import { assertNoSecretsInArgv } from './redact.ts';
-
-export interface ExecTarget {
-  bin: string;
-  baseArgs: string[];
-  namespace: string;
-  pod: string;
-}
+import { spawnInPod, type ExecTarget } from './pod-spawn.ts';
 
 export const DUMP_COMMAND = ['sh', '-c', 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"; exec pg_dump -Fc -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"'];
 /**
@@ -22,12 +13,6 @@ export const DUMP_COMMAND = ['sh', '-c', 'export PGPASSWORD="$(cat "$POSTGRES_PA
  */
 export const FULL_READ_MARKER = 'archive-read-to-end';
 export const FULL_READ_COMMAND = ['sh', '-c', `pg_restore -f /dev/null && echo ${FULL_READ_MARKER}`];
-
-export function spawnInPod(t: ExecTarget, command: string[], stdin: boolean): ChildProcess {
-  const argv = [...t.baseArgs, ...execArgs({ namespace: t.namespace, pod: t.pod, container: 'postgresql', stdin, command })];
-  assertNoSecretsInArgv(argv, 'kubectl');
-  return spawn(t.bin, argv, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
-}
 
 function collect(stream: NodeJS.ReadableStream | null | undefined): () => string {
   let text = '';

@@ -1,10 +1,8 @@
 // One PostgreSQL advisory lock for every maintenance job (backup, restore, migrate): a session that
 // holds it keeps the others out. Held by a psql inside the pod for as long as its stdin stays open.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { toolError } from './errors.ts';
-import { execArgs } from './kubectl.ts';
-import { assertNoSecretsInArgv } from './redact.ts';
+import { spawnInPod, type ExecTarget } from './pod-spawn.ts';
 
 /** Shared with migrate: the same key means "backups and migrations never run at the same time". */
 export const MAINTENANCE_LOCK_KEY = 7_425_001;
@@ -30,11 +28,9 @@ const SESSION_SQL = [
   '',
 ].join('\n');
 
-export async function acquireMaintenanceLock(o: { bin: string; baseArgs: string[]; namespace: string; pod: string; what: string }): Promise<HeldLock> {
+export async function acquireMaintenanceLock(o: ExecTarget & { what: string }): Promise<HeldLock> {
   const command = ['sh', '-c', 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"; exec psql -X -w -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}" -Atq'];
-  const argv = [...o.baseArgs, ...execArgs({ namespace: o.namespace, pod: o.pod, container: 'postgresql', stdin: true, command })];
-  assertNoSecretsInArgv(argv, 'kubectl');
-  const child: ChildProcess = spawn(o.bin, argv, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawnInPod(o, command, true);
   let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));

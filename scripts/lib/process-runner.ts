@@ -33,10 +33,15 @@ export function traceCommands(fn: ((line: string) => void) | undefined): void {
   trace = fn;
 }
 
+/** The command as a shell would need it quoted, for --debug. */
+export function traceCommand(bin: string, argv: readonly string[]): void {
+  trace?.(`$ ${bin} ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}`);
+}
+
 export async function runProcess(bin: string, argv: readonly string[], opts: RunOptions = {}): Promise<ProcessResult> {
   const toolName = opts.toolName ?? basename(bin);
   assertNoSecretsInArgv(argv, toolName);
-  trace?.(`$ ${bin} ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}`);
+  traceCommand(bin, argv);
   return new Promise((resolve, reject) => {
     const child = spawn(bin, [...argv], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const stdout: Buffer[] = [];
