@@ -1,6 +1,6 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install db-deploy db-verify db-backup test typecheck bench
+.PHONY: help install db-deploy db-verify db-backup db-restore test typecheck bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -16,6 +16,9 @@ db-verify: ## Is the database healthy? (npm run db:verify; ARGS="--wait 2m" to p
 
 db-backup: ## Back up the database to backups/ (npm run db:backup; ARGS="list --keep 7")
 	npm run -s db:backup -- $(ARGS)
+
+db-restore: ## Restore a backup in one transaction (FILE=backups/….dump ARGS=--yes)
+	npm run -s db:backup -- restore $(FILE) $(ARGS)
 
 test: ## Unit and behaviour tests on the simulated cluster (npm test)
 	npm test

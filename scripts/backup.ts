@@ -1,89 +1,163 @@
-// backup.ts: `backup` (default) streams pg_dump -Fc from the pod to a private local file that is
-// kept only after a full read succeeds; `list` shows the backups and prunes with --keep N.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+// backup.ts: `backup` (default) streams pg_dump -Fc from the pod to a private local file kept only
+// after a full read succeeds; `restore FILE` puts a checked backup back in one transaction, after a
+// safety backup; `list` shows the backups and prunes with --keep N.
 import { BACKUP_OPTIONS } from './lib/backup-options.ts';
-import { defaultBackupPath, ensureBackupDir, listBackups, pruneBackups, writeManifest, type BackupManifest } from './lib/backup-files.ts';
-import { createClusterTools } from './lib/cluster-tools.ts';
-import type { PodJson } from './lib/diagnose.ts';
-import { streamDumpToFile } from './lib/dump-stream.ts';
-import { toolError, usageError } from './lib/errors.ts';
-import { ExitCode } from './lib/exit-codes.ts';
-import { kubectlBaseArgs } from './lib/kubectl.ts';
-import { acquireMaintenanceLock } from './lib/maintenance-lock.ts';
-import { podName } from './lib/pod-health.ts';
+import { checkBackupFile, defaultBackupPath, listBackups, pruneBackups, type BackupManifest } from './lib/backup-files.ts';
+import { takeBackup } from './lib/backup-run.ts';
+import type { ConfigValues } from './lib/config.ts';
+import { confirmDestructive } from './lib/confirm.ts';
+import { notOkError, usageError } from './lib/errors.ts';
+import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
+import { acquireMaintenanceLock, type HeldLock } from './lib/maintenance-lock.ts';
+import type { Output } from './lib/output.ts';
+import type { PodSession } from './lib/pod-session.ts';
+import { execErrorLine, type ExecTarget } from './lib/pod-spawn.ts';
+import { assertPodReady, execTarget } from './lib/pod-target.ts';
+import { settleRestore, startRestore, type RestoreOutcome } from './lib/restore-stream.ts';
 import { onInterrupt, runScript } from './lib/run-script.ts';
 
+type Cfg = ConfigValues<typeof BACKUP_OPTIONS>;
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;
-const firstLine = (text: string): string => text.trim().split('\n').find((l) => !l.startsWith('command terminated')) ?? '(no output)';
+const seconds = (since: number): string => `${((performance.now() - since) / 1000).toFixed(1)}s`;
+const ACTIONS = 'backup | restore FILE | list';
 
 await runScript(
   {
     command: 'npm run -s db:backup --',
-    summary: 'Back up the database to a local file (pg_dump -Fc, verified by a full read, sha256 in a manifest), or list the backups.',
-    usage: 'npm run -s db:backup -- [backup|list] [flags]',
-    positionals: [{ name: 'backup | list', description: 'what to do (default: backup)' }],
+    summary: 'Back up the database to a local file (pg_dump -Fc, verified by a full read, sha256 in a manifest), restore one in a single transaction, or list them.',
+    usage: 'npm run -s db:backup -- [backup | restore FILE | list] [flags]',
+    positionals: [{ name: ACTIONS, description: 'what to do (default: backup)' }],
     spec: BACKUP_OPTIONS,
     allowPositionals: true,
-    examples: ['npm run -s db:backup', 'npm run -s db:backup -- list --keep 7'],
+    examples: ['npm run -s db:backup', 'npm run -s db:backup -- restore backups/postgresql-learnflow-20261125T143000Z.dump --yes', 'npm run -s db:backup -- list --keep 7'],
   },
   async ({ cfg, positionals, out }) => {
-    const [action = 'backup', ...extra] = positionals;
-    if (!['backup', 'list'].includes(action) || extra.length) {
-      throw usageError(`unknown action "${[action, ...extra].join(' ')}"`, 'npm run -s db:backup -- backup | list');
-    }
-    if (action === 'list') {
-      const removed = cfg.keep !== undefined ? pruneBackups(cfg.dir, Math.max(0, cfg.keep)) : [];
-      const backups = listBackups(cfg.dir);
-      out.result({ ok: true, status: 'listed', dir: cfg.dir, backups, removed });
-      for (const b of backups) out.line(`${b.createdAt}  ${mib(b.sizeBytes).padStart(10)}  ${b.database}  schema ${b.schemaVersion ?? '-'}  ${b.path}`);
-      if (removed.length) out.line(`removed (older than the ${cfg.keep} newest): ${removed.join(', ')}`);
-      out.verdict(true, `${backups.length} backup(s) in ${cfg.dir}`);
-      return ExitCode.ok;
-    }
-    if (cfg.keep !== undefined) throw usageError('--keep goes with list', `npm run -s db:backup -- list --keep ${cfg.keep}`);
-
-    const started = performance.now();
-    const { kubectl } = createClusterTools(cfg);
-    const pod = podName(cfg.release);
-    const podJson = (await kubectl.getJson('pod', pod, cfg.namespace)) as PodJson | null;
-    if (!podJson) throw toolError(`pod ${cfg.namespace}/${pod} not found: nothing to back up`, 'npm run -s db:deploy');
-    if (!podJson.status?.containerStatuses?.some((c) => c.ready)) throw toolError(`pod ${cfg.namespace}/${pod} is not Ready`, 'npm run -s db:verify');
-
-    const target = { bin: cfg.kubectl, baseArgs: kubectlBaseArgs({ context: cfg.context }), namespace: cfg.namespace, pod };
-    const lock = await acquireMaintenanceLock({ ...target, what: 'the backup' });
-    const file = cfg.out ?? defaultBackupPath(cfg.dir, cfg.release, lock.database, new Date());
-    const partial = `${file}.partial`;
-    const dropPartial = (): void => rmSync(partial, { force: true });
-    const forget = onInterrupt(dropPartial);
-    try {
-      if (existsSync(file)) throw usageError(`${file} already exists`, 'pass --out with a new file name');
-      ensureBackupDir(file);
-      out.progress(`pg_dump -Fc of ${lock.database} from ${cfg.namespace}/${pod} → ${file}`);
-      const r = await streamDumpToFile(target, partial);
-      if (r.dump.code !== 0) {
-        throw toolError(`pg_dump failed in ${pod} (exit ${r.dump.code}): ${firstLine(r.dump.stderr)}; no file kept`, 'npm run -s db:verify');
-      }
-      if (r.fullRead.code !== 0) {
-        throw toolError(
-          `backup incomplete: ${r.bytes} bytes arrived but the archive does not read to its end (${firstLine(r.fullRead.stderr)}); the exec stream was probably cut; no file kept`,
-          'run the backup again',
-        );
-      }
-      renameSync(partial, file);
-      const manifest: BackupManifest = {
-        file, sizeBytes: r.bytes, sha256: r.sha256, format: 'pg_dump -Fc', release: cfg.release, namespace: cfg.namespace,
-        database: lock.database, serverVersion: lock.serverVersion, schemaVersion: lock.schemaVersion, createdAt: new Date().toISOString(),
-      };
-      writeManifest(manifest, file);
-      const durationMs = Math.round(performance.now() - started);
-      out.result({ ok: true, status: 'backed-up', ...manifest, durationMs });
-      out.line(`backup: ${file} (${mib(r.bytes)}, sha256 ${r.sha256.slice(0, 12)}…, schema ${lock.schemaVersion ?? 'none'}, ${(durationMs / 1000).toFixed(1)}s)`);
-      out.verdict(true, 'verified by a full read (pg_restore); manifest beside it');
-      return ExitCode.ok;
-    } finally {
-      dropPartial();
-      forget();
-      await lock.release();
-    }
+    const [action = 'backup', ...args] = positionals;
+    if (action === 'restore' && args.length === 1 && args[0]) return restore(cfg, out, args[0]);
+    if (action === 'restore') throw usageError('restore needs exactly one backup file', 'npm run -s db:backup -- restore FILE (see: npm run -s db:backup -- list)');
+    if (action === 'list' && !args.length) return list(cfg, out);
+    if (action === 'backup' && !args.length) return backup(cfg, out);
+    throw usageError(`unknown action "${positionals.join(' ')}"`, `npm run -s db:backup -- ${ACTIONS}`);
   },
 );
+
+function list(cfg: Cfg, out: Output): ExitCodeValue {
+  const removed = cfg.keep !== undefined ? pruneBackups(cfg.dir, Math.max(0, cfg.keep)) : [];
+  const backups = listBackups(cfg.dir);
+  out.result({ ok: true, status: 'listed', dir: cfg.dir, backups, removed });
+  for (const b of backups) out.line(`${b.createdAt}  ${mib(b.sizeBytes).padStart(10)}  ${b.database}  schema ${b.schemaVersion ?? '-'}  ${b.path}`);
+  if (removed.length) out.line(`removed (older than the ${cfg.keep} newest): ${removed.join(', ')}`);
+  out.verdict(true, `${backups.length} backup(s) in ${cfg.dir}`);
+  return ExitCode.ok;
+}
+
+/** The pod check and the lock session start together: each is a kubectl round trip. */
+async function lockReadyPod(cfg: Cfg, t: ExecTarget, what: string): Promise<HeldLock> {
+  const [ready, locked] = await Promise.allSettled([assertPodReady(cfg, what), acquireMaintenanceLock({ ...t, what: `the ${what}` })]);
+  if (ready.status === 'rejected') {
+    if (locked.status === 'fulfilled') await locked.value.release();
+    throw ready.reason;
+  }
+  if (locked.status === 'rejected') throw locked.reason;
+  return locked.value;
+}
+
+async function backup(cfg: Cfg, out: Output): Promise<ExitCodeValue> {
+  if (cfg.keep !== undefined) throw usageError('--keep goes with list', `npm run -s db:backup -- list --keep ${cfg.keep}`);
+  if (cfg.skipSafetyBackup) throw usageError('--skip-safety-backup goes with restore', 'npm run -s db:backup -- restore FILE --skip-safety-backup');
+  const started = performance.now();
+  const t = execTarget(cfg);
+  const lock = await lockReadyPod(cfg, t, 'back up');
+  try {
+    const file = cfg.out ?? defaultBackupPath(cfg.dir, cfg.release, lock.database, new Date());
+    out.progress(`pg_dump -Fc of ${lock.database} from ${cfg.namespace}/${t.pod} → ${file}`);
+    const m = await takeBackup(t, lock, file, cfg.release);
+    out.result({ ok: true, status: 'backed-up', ...m, durationMs: Math.round(performance.now() - started) });
+    out.line(`backup: ${file} (${mib(m.sizeBytes)}, sha256 ${m.sha256.slice(0, 12)}…, schema ${m.schemaVersion ?? 'none'}, ${seconds(started)})`);
+    out.verdict(true, 'verified by a full read (pg_restore); manifest beside it');
+    return ExitCode.ok;
+  } finally {
+    await lock.release();
+  }
+}
+
+async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeValue> {
+  if (cfg.keep !== undefined || cfg.out !== undefined) throw usageError('--keep and --out do not go with restore', `npm run -s db:backup -- restore ${file}`);
+  const started = performance.now();
+  const t = execTarget(cfg);
+  // Nothing changes until the file is known to be what its backup wrote and the user said yes. With
+  // --yes, the checksum and the lock session (which changes nothing) run side by side.
+  let source: BackupManifest;
+  let lock: HeldLock;
+  if (!cfg.yes) {
+    source = await checkBackupFile(file);
+    await confirmDestructive({
+      yes: false,
+      what: `replace the whole database in ${cfg.namespace}/${t.pod} with ${file} (${source.database}, schema ${source.schemaVersion ?? 'none'}, taken ${source.createdAt})`,
+      withYes: `npm run -s db:backup -- restore ${file} --yes`,
+    });
+    lock = await lockReadyPod(cfg, t, 'restore');
+  } else {
+    const [checked, locked] = await Promise.allSettled([checkBackupFile(file), lockReadyPod(cfg, t, 'restore')]);
+    if (checked.status === 'rejected') {
+      if (locked.status === 'fulfilled') await locked.value.release();
+      throw checked.reason;
+    }
+    if (locked.status === 'rejected') throw locked.reason;
+    [source, lock] = [checked.value, locked.value];
+  }
+  try {
+    let safety: string | null = null;
+    if (!cfg.skipSafetyBackup) {
+      safety = defaultBackupPath(cfg.dir, cfg.release, lock.database, new Date()).replace(/\.dump$/, '-pre-restore.dump');
+      out.progress(`safety backup of ${lock.database} → ${safety}`);
+      await takeBackup(t, lock, safety, cfg.release);
+    }
+    out.progress(`restoring ${file} into ${lock.database} in ${cfg.namespace}/${t.pod} (one transaction)`);
+    const running = startRestore(t, file, lock.session);
+    const forget = onInterrupt(async () => {
+      running.kill();
+      out.progress(`restore interrupted: ${describeOutcome(await settleRestore(lock.session, { xid: running.xid(), pgRestoreFailed: false, delivered: true }))}`);
+      await lock.release();
+    });
+    const r = await running.done;
+    forget();
+    const outcome: RestoreOutcome = r.committed ? 'committed' : await settleRestore(lock.session, { xid: running.xid(), pgRestoreFailed: r.pgRestoreFailed, delivered: r.delivered });
+    if (outcome !== 'committed') {
+      const why = r.stderr.trim() ? execErrorLine(r.stderr) : 'the exec stream ended before pg_restore finished (connection cut?)';
+      throw notOkError(`restore of ${file} failed: ${why}; ${describeOutcome(outcome)}`, restoreFix(outcome, why, t, file));
+    }
+    if (!r.committed) out.warn('the connection broke after the restore; the server confirms it committed');
+    const leftover = await tablesNotRestored(lock.session, r.tables);
+    out.result({
+      ok: true, status: 'restored', file, database: lock.database, schemaVersion: source.schemaVersion, tables: r.tables.length, leftoverTables: leftover,
+      backupTakenAt: source.createdAt, safetyBackup: safety, bytes: r.bytes, durationMs: Math.round(performance.now() - started),
+    });
+    out.line(`restored: ${file} → ${lock.database} (${r.tables.length} tables, schema ${source.schemaVersion ?? 'none'}, taken ${source.createdAt}, ${seconds(started)})`);
+    if (leftover.length) out.line(`not in the backup, left in place: ${leftover.join(', ')}`);
+    if (safety) out.line(`safety backup: ${safety} (undo: npm run -s db:backup -- restore ${safety} --yes)`);
+    out.verdict(true, 'restored in one transaction');
+    return ExitCode.ok;
+  } finally {
+    await lock.release();
+  }
+}
+
+function restoreFix(outcome: RestoreOutcome, why: string, t: ExecTarget, file: string): string {
+  if (outcome === 'unknown') return 'npm run -s db:verify';
+  // A restore needs room for the new copy while the old one still exists (one transaction).
+  if (/No space left on device|could not extend file/.test(why)) return `grow the volume to more than twice the data, then restore again: kubectl edit pvc data-${t.pod} -n ${t.namespace}`;
+  return `npm run -s db:backup -- restore ${file} --yes`;
+}
+
+function describeOutcome(o: RestoreOutcome): string {
+  if (o === 'committed') return 'the server says the restore committed';
+  if (o === 'rolled-back') return 'the database is unchanged (the transaction rolled back)';
+  return 'whether the restore committed is unknown (its transaction id was never seen)';
+}
+
+/** --clean drops only what the backup holds: tables created since then are still there. */
+async function tablesNotRestored(session: PodSession, restored: string[]): Promise<string[]> {
+  const r = await session.query("select schemaname || '.' || tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1");
+  return r.rows.filter((name) => !restored.includes(name));
+}

@@ -1,6 +1,8 @@
 // Backup files on the local disk: names, the manifest beside each, listing and pruning.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { usageError } from './errors.ts';
 
 export interface BackupManifest {
   file: string;
@@ -66,4 +68,28 @@ export function pruneBackups(dir: string, keep: number): string[] {
     rmSync(manifestPath(b.path), { force: true });
   }
   return doomed.map((b) => basename(b.path));
+}
+
+async function sha256OfFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The file is exactly what its backup wrote (size and sha256 from the manifest), or a usage error. */
+export async function checkBackupFile(file: string): Promise<BackupManifest> {
+  if (!existsSync(file)) throw usageError(`backup file ${file} not found`, 'npm run -s db:backup -- list');
+  const manifest = readManifest(file);
+  if (!manifest?.sha256) {
+    throw usageError(`${file} has no readable manifest (${basename(manifestPath(file))}), so its integrity cannot be checked`, 'restore a backup made by `npm run -s db:backup`, listed by `npm run -s db:backup -- list`');
+  }
+  const size = statSync(file).size;
+  if (size !== manifest.sizeBytes) {
+    throw usageError(`${file} is ${size} bytes but its backup wrote ${manifest.sizeBytes}: truncated or altered, not restored`, 'restore another backup (npm run -s db:backup -- list)');
+  }
+  const sha = await sha256OfFile(file);
+  if (sha !== manifest.sha256) {
+    throw usageError(`${file} does not match its manifest (sha256 ${sha.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…): corrupted, not restored`, 'restore another backup (npm run -s db:backup -- list)');
+  }
+  return manifest;
 }

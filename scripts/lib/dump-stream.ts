@@ -5,8 +5,12 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { appNameExport } from './session-tag.ts';
 
-export const DUMP_COMMAND = ['sh', '-c', 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"; exec pg_dump -Fc -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"'];
+export const dumpCommand = (): string[] => [
+  'sh', '-c',
+  `export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"; ${appNameExport('dump')} exec pg_dump -Fc -U "$POSTGRES_USER" -d "\${POSTGRES_DATABASE:-$POSTGRES_USER}"`,
+];
 /**
  * No database needed: pg_restore reads the whole archive from stdin and writes the SQL nowhere.
  * The marker matters: this exec's stream can be cut too, and then kubectl exits 0 regardless.
@@ -30,7 +34,7 @@ export interface DumpResult {
 }
 
 export async function streamDumpToFile(t: ExecTarget, file: string): Promise<DumpResult> {
-  const dump = spawnInPod(t, DUMP_COMMAND, false);
+  const dump = spawnInPod(t, dumpCommand(), false);
   const check = spawnInPod(t, FULL_READ_COMMAND, true);
   const out = createWriteStream(file, { mode: 0o600 });
   // Every ending is listened for before any data flows: an event that fired unheard would hang us.

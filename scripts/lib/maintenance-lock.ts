@@ -1,10 +1,10 @@
 // One PostgreSQL advisory lock for every maintenance job (backup, restore, migrate): a session that
-// holds it keeps the others out. Held by a psql inside the pod for as long as its stdin stays open.
-import { once } from 'node:events';
+// holds it keeps the others out. Held by a psql session in the pod for as long as the job runs.
 import { toolError } from './errors.ts';
-import { spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { openPodSession, type PodSession } from './pod-session.ts';
+import type { ExecTarget } from './pod-spawn.ts';
 
-/** Shared with migrate: the same key means "backups and migrations never run at the same time". */
+/** Shared by backup, restore and migrate: the same key means they never run at the same time. */
 export const MAINTENANCE_LOCK_KEY = 7_425_001;
 
 export interface HeldLock {
@@ -12,49 +12,42 @@ export interface HeldLock {
   serverVersion: string;
   database: string;
   schemaVersion: string | null;
+  /** The session holding the lock, for the job's own queries. */
+  session: PodSession;
   release(): Promise<void>;
 }
 
-const SESSION_SQL = [
-  `select pg_try_advisory_lock(${MAINTENANCE_LOCK_KEY}) as locked \\gset`,
-  "select current_setting('server_version') as v, current_database() as d \\gset",
-  "select to_regclass('public.schema_migrations') is not null as has_migrations \\gset",
-  '\\if :has_migrations',
-  "select coalesce(max(version), '') as s from schema_migrations \\gset",
-  '\\else',
-  '\\set s \'\'',
-  '\\endif',
-  "\\echo 'lock' :locked :d :v '|' :s",
-  '',
-].join('\n');
+const FACTS_SQL = `select current_setting('server_version'), current_database(), to_regclass('public.schema_migrations') is not null`;
 
-export async function acquireMaintenanceLock(o: ExecTarget & { what: string }): Promise<HeldLock> {
-  const command = ['sh', '-c', 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"; exec psql -X -w -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}" -Atq'];
-  const child = spawnInPod(o, command, true);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin?.on('error', () => {});
-  child.stdin?.write(SESSION_SQL);
-  const answered = new Promise<string>((resolve, reject) => {
-    const check = (): void => {
-      const line = stdout.split('\n').find((l) => l.startsWith('lock '));
-      if (line) resolve(line);
-    };
-    child.stdout?.on('data', check);
-    child.on('close', (code) => reject(toolError(`could not open a session in ${o.pod} to take the maintenance lock (exit ${code}): ${stderr.trim().split('\n')[0] ?? ''}`, 'npm run -s db:verify')));
-  });
-  const line = await answered;
-  const release = async (): Promise<void> => {
-    if (child.exitCode !== null) return;
-    child.stdin?.end('\\q\n');
-    await once(child, 'close');
-  };
-  const m = /^lock (t|f) (\S+) (\S+).*\| ?(\S*)$/.exec(line.trim());
-  if (!m || m[1] !== 't') {
-    await release();
-    throw toolError(`another job (a migration, backup or restore) holds the maintenance lock on ${o.namespace}/${o.pod}; ${o.what} did not start`, 'wait for it to finish, then run this again');
+/**
+ * Takes the lock at once (waitMs 0: a backup must not queue behind a migration) or waits up to
+ * waitMs for it (lock_timeout applies to advisory locks too).
+ */
+export async function acquireMaintenanceLock(o: ExecTarget & { what: string; waitMs?: number }): Promise<HeldLock> {
+  const session = await openPodSession(o, 'lock');
+  const take = o.waitMs
+    ? `set lock_timeout = ${Math.round(o.waitMs)}; select pg_advisory_lock(${MAINTENANCE_LOCK_KEY}) is not null; reset lock_timeout;`
+    : `select pg_try_advisory_lock(${MAINTENANCE_LOCK_KEY});`;
+  const locked = await session.query(take);
+  if (locked.rows[0] !== 't') {
+    await session.close();
+    const waited = o.waitMs ? ` (waited ${Math.round(o.waitMs / 1000)}s)` : '';
+    throw toolError(`another job (a migration, backup or restore) holds the maintenance lock on ${o.namespace}/${o.pod}${waited}; ${o.what} did not start`, 'wait for it to finish, then run this again');
   }
-  return { database: m[2] ?? 'unknown', serverVersion: m[3] ?? 'unknown', schemaVersion: m[4] ? m[4] : null, release };
+  const facts = await session.query(FACTS_SQL);
+  const [serverVersion = 'unknown', database = 'unknown', hasMigrations] = (facts.rows[0] ?? '').split('|');
+  let schemaVersion: string | null = null;
+  if (hasMigrations === 't') {
+    const v = await session.query('select max(version) from schema_migrations');
+    schemaVersion = v.rows[0] || null;
+  }
+  let released = false;
+  return {
+    serverVersion, database, schemaVersion, session,
+    async release() {
+      if (released) return;
+      released = true;
+      await session.close();
+    },
+  };
 }

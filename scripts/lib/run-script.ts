@@ -6,11 +6,22 @@ import { renderHelp, type HelpSpec } from './help.ts';
 import { createOutput, type Output } from './output.ts';
 import { traceCommands } from './process-runner.ts';
 
-// Work to undo if the user interrupts (partial files, held locks): run before the process exits.
-const cleanups = new Set<() => void>();
-export function onInterrupt(fn: () => void): () => void {
+// Work to undo if the user interrupts (partial files, server-side sessions): run before the process
+// exits, for at most INTERRUPT_GRACE_MS; a second Ctrl-C exits at once.
+const cleanups = new Set<() => void | Promise<void>>();
+export function onInterrupt(fn: () => void | Promise<void>): () => void {
   cleanups.add(fn);
   return () => cleanups.delete(fn);
+}
+const INTERRUPT_GRACE_MS = 15_000;
+
+async function runCleanups(out: Output): Promise<void> {
+  const all = Promise.allSettled([...cleanups].map(async (fn) => fn()));
+  const timer = new Promise((resolve) => setTimeout(resolve, INTERRUPT_GRACE_MS).unref());
+  await Promise.race([all, timer]);
+  for (const r of await Promise.race([all, Promise.resolve([])])) {
+    if (r.status === 'rejected') out.warn(`cleanup after the interrupt failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+  }
 }
 
 export interface ScriptSpec<S extends readonly OptionSpec[]> extends Omit<HelpSpec, 'spec'> {
@@ -32,9 +43,9 @@ export async function runScript<const S extends readonly OptionSpec[]>(
   // Before config is read, --json can only be guessed from argv and the environment.
   let out = createOutput({ json: argv.includes('--json') || /^(1|true|yes)$/i.test(process.env['OUTPUT_JSON'] ?? '') });
   process.once('SIGINT', () => {
-    out.progress('interrupted');
-    for (const fn of cleanups) fn();
-    process.exit(ExitCode.interrupted);
+    out.progress(cleanups.size ? 'interrupted: cleaning up (Ctrl-C again to quit at once)' : 'interrupted');
+    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+    void runCleanups(out).finally(() => process.exit(ExitCode.interrupted));
   });
   try {
     const loaded = loadConfig(script.spec, { argv, command: script.command, allowPositionals: script.allowPositionals });

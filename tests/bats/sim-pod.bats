@@ -57,6 +57,16 @@ setup() { export PATH="$CLUSTER/bin:$PATH"; }
   kubectl exec -n postgres postgresql-0 -- rm /tmp/blob
 }
 
+@test "killing kubectl exec -i leaves the process in the pod running, its stdin at EOF (kubernetes#89031)" {
+  kubectl exec -i -n postgres postgresql-0 -- sh -c 'cat >/tmp/got; sleep 1; echo output nobody reads; echo ran-on >/tmp/after' < <(echo sent; sleep 30) &
+  pid=$!
+  sleep 1
+  kill -TERM "$pid"
+  sleep 2.5
+  run kubectl exec -n postgres postgresql-0 -- cat /tmp/got /tmp/after
+  assert_output $'sent\nran-on'
+}
+
 @test "the container's filesystem is read-only outside /tmp and the volumes" {
   run --separate-stderr kubectl exec -n postgres postgresql-0 -- touch /opt/bitnami/x
   assert_failure 1

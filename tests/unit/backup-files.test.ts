@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultBackupPath, listBackups, pruneBackups, writeManifest, type BackupManifest } from '../../scripts/lib/backup-files.ts';
-import { DUMP_COMMAND, FULL_READ_COMMAND } from '../../scripts/lib/dump-stream.ts';
+import { dumpCommand, FULL_READ_COMMAND } from '../../scripts/lib/dump-stream.ts';
 
 test('backup names carry release, database and a UTC timestamp', () => {
   assert.equal(defaultBackupPath('backups', 'postgresql', 'learnflow', new Date('2026-11-25T14:30:05.123Z')), 'backups/postgresql-learnflow-20261125T143005Z.dump');
@@ -30,7 +30,7 @@ test('listing reads manifests, newest first; files without one are not ours; pru
 });
 
 test('the dump reads its password inside the pod; the full read proves itself with a marker', () => {
-  assert.match(DUMP_COMMAND[2] ?? '', /\$POSTGRES_PASSWORD_FILE/);
-  assert.match(DUMP_COMMAND[2] ?? '', /pg_dump -Fc/);
+  assert.match(dumpCommand()[2] ?? '', /\$POSTGRES_PASSWORD_FILE/);
+  assert.match(dumpCommand()[2] ?? '', /pg_dump -Fc/);
   assert.match(FULL_READ_COMMAND[2] ?? '', /pg_restore -f \/dev\/null && echo archive-read-to-end/);
 });

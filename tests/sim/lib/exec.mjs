@@ -1,5 +1,6 @@
 // `kubectl exec` against a simulated pod: streams stdin/stdout/stderr byte for byte, passes the exit
 // code through, and can cut the stream after N bytes the way a dropped connection does.
+import { spawn } from 'node:child_process';
 import { commandExistsInPod, spawnInPod } from './pod-runtime.mjs';
 
 export function runExec(dir, pod, command, { stdin, cutAfter }) {
@@ -11,12 +12,31 @@ export function runExec(dir, pod, command, { stdin, cutAfter }) {
     );
     return Promise.resolve(1);
   }
+  if (!cutAfter && stdin) return runAttached(dir, pod, command);
   if (!cutAfter) {
     // Nothing to interpose: hand our own descriptors to the pod process, as a terminal would.
     const child = spawnInPod(dir, pod, command, [stdin ? 'inherit' : 'ignore', 'inherit', 'inherit']);
     return new Promise((resolve) => child.on('close', (code, signal) => resolve(terminated(code, signal))));
   }
   return runWithCut(dir, pod, command, stdin, cutAfter);
+}
+
+// kubernetes#89031: killing kubectl does not stop the process it started in the container. The
+// runtime keeps that process's output pipes open (containerd's fifos), so it sees EOF on stdin and
+// runs on, blocking only once unread output fills a pipe, never SIGPIPE. A detached holder plays the
+// runtime's part: it keeps a read end of both output pipes until the process ends.
+function runAttached(dir, pod, command) {
+  const child = spawnInPod(dir, pod, command, ['pipe', 'pipe', 'pipe']);
+  const holder = spawn('sh', ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 0.2; done', 'sh', String(child.pid)], {
+    stdio: [child.stdout, 'ignore', 'ignore', child.stderr],
+    detached: true,
+  });
+  holder.unref();
+  child.stdin.on('error', () => {});
+  process.stdin.pipe(child.stdin);
+  child.stdout.pipe(process.stdout);
+  child.stderr.pipe(process.stderr);
+  return new Promise((resolve) => child.on('close', (code, signal) => resolve(terminated(code, signal))));
 }
 
 function terminated(code, signal) {

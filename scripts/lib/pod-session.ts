@@ -1,0 +1,92 @@
+// One psql session inside the pod, held open over `kubectl exec -i` and driven request by request:
+// each query is followed by a marker on stdout and on stderr, so its rows and its errors are known
+// apart. psql flushes its output whenever it waits for input, so answers arrive as they are made.
+import { once } from 'node:events';
+import { toolError } from './errors.ts';
+import { execErrorLine, spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { appNameExport } from './session-tag.ts';
+
+export interface QueryResult {
+  /** Output lines, unaligned, fields separated by `|`. */
+  rows: string[];
+  /** psql's error text for this request ('' when it succeeded). */
+  error: string;
+}
+
+export interface PodSession {
+  query(sql: string): Promise<QueryResult>;
+  close(): Promise<void>;
+}
+
+export async function openPodSession(t: ExecTarget, job: string): Promise<PodSession> {
+  const command = [
+    'sh', '-c',
+    `export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" PGCONNECT_TIMEOUT=10; ${appNameExport(job)} ` +
+      'exec psql -X -w -At -q -v ON_ERROR_STOP=0 -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"',
+  ];
+  const child = spawnInPod(t, command, true);
+  let stdout = '';
+  let stderr = '';
+  let waiter: (() => void) | null = null;
+  const closed = once(child, 'close');
+  let gone = false;
+  void closed.then(() => {
+    gone = true;
+    waiter?.();
+  });
+  child.stdout?.on('data', (c: Buffer) => {
+    stdout += c.toString();
+    waiter?.();
+  });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+    waiter?.();
+  });
+  child.stdin?.on('error', () => {});
+  let seq = 0;
+  // One request at a time: psql answers in order, and the markers delimit each answer.
+  let chain: Promise<unknown> = Promise.resolve();
+
+  const ask = async (sql: string): Promise<QueryResult> => {
+    const marker = `-- end of request ${++seq} --`;
+    // psql sends a query when it sees its semicolon; a marker before that would overtake it.
+    const statement = sql.trimEnd().endsWith(';') ? sql.trimEnd() : `${sql.trimEnd()};`;
+    child.stdin?.write(`${statement}\n\\echo '${marker}'\n\\warn '${marker}'\n`);
+    for (;;) {
+      const out = stdout.indexOf(`${marker}\n`);
+      const err = stderr.indexOf(`${marker}\n`);
+      if (out >= 0 && err >= 0) {
+        const rows = stdout.slice(0, out).split('\n').filter((l) => l !== '');
+        const error = stderr.slice(0, err).trim();
+        stdout = stdout.slice(out + marker.length + 1);
+        stderr = stderr.slice(err + marker.length + 1);
+        return { rows, error };
+      }
+      if (gone) {
+        throw toolError(`the database session in ${t.pod} ended (exit ${child.exitCode}): ${execErrorLine(stderr)}`, 'npm run -s db:verify');
+      }
+      await new Promise<void>((resolve) => (waiter = resolve));
+      waiter = null;
+    }
+  };
+
+  const session: PodSession = {
+    query(sql) {
+      const next = chain.then(() => ask(sql));
+      chain = next.catch(() => {});
+      return next;
+    },
+    async close() {
+      if (gone) return;
+      child.stdin?.end('\\q\n');
+      await closed;
+    },
+  };
+  // The first answer proves the session is up (pod there, password accepted).
+  const hello = await session.query('select 1');
+  if (hello.error || hello.rows[0] !== '1') {
+    await session.close();
+    throw toolError(`could not open a database session in ${t.namespace}/${t.pod}: ${execErrorLine(hello.error)}`, 'npm run -s db:verify');
+  }
+  return session;
+}

@@ -1,0 +1,141 @@
+#!/usr/bin/env bats
+# backup.ts restore against the simulated cluster: checked before anything, one transaction, and on
+# any failure or Ctrl-C the database exactly as it was.
+load test_helper
+
+setup() {
+  start_cluster
+  node --import tsx "$ROOT/scripts/deploy.ts" >/dev/null 2>&1
+  BK="$BATS_TEST_TMPDIR/backups"
+}
+teardown() { stop_cluster; }
+
+backup() { node --import tsx "$ROOT/scripts/backup.ts" --dir "$BK" "$@"; }
+fill() {
+  pod_psql -c "create table t (id int primary key, v text); insert into t select g, md5(g::text) from generate_series(1, ${1:-50000}) g;
+               create table tags (id int primary key, t_id int references t, tag text not null); insert into tags select g, g, 'tag' || g from generate_series(1, 1000) g"
+}
+# Row count and content hash of every table in public, one line each: the database's fingerprint.
+fingerprint() {
+  pod_psql -c "select string_agg(format('%s %s', table_name, (xpath('/row/c/text()', query_to_xml(format('select count(*) || '':'' || md5(coalesce(string_agg(x::text, '','' order by x::text), '''')) as c from %I x', table_name), false, false, '')))[1]::text), E'\n' order by table_name) from information_schema.tables where table_schema = 'public'"
+}
+take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
+
+@test "round trip: the database becomes exactly the backup; the safety backup undoes it" {
+  fill 50000
+  file=$(take_backup)
+  before=$(fingerprint)
+  pod_psql -c "delete from tags where id > 500; update t set v = 'changed' where id < 100; create table later (x int); drop table tags"
+  changed=$(fingerprint)
+  [ "$changed" != "$before" ]
+  run --separate-stderr backup restore "$file" --yes
+  assert_success
+  [ "${#lines[@]}" -le 5 ]
+  assert_line --index 0 --regexp "^restored: $file → learnflow \(2 tables, schema none, taken .*\)$"
+  assert_line --index -1 'ok: restored in one transaction'
+  [ "$(fingerprint)" = "$before" ]
+  # The safety backup holds the state just before the restore, and restores like any other.
+  safety=$(ls "$BK"/*-pre-restore.dump)
+  [ "$(stat -c %a "$safety")" = 600 ]
+  run --separate-stderr backup restore "$safety" --yes --skip-safety-backup --json
+  assert_success
+  [ "$(jq -r '.status + " " + (.tables | tostring) + " " + (.safetyBackup | tostring) + " " + (.leftoverTables | length | tostring)' <<<"$output")" = "restored 2 null 0" ]
+  [ "$(fingerprint)" = "$changed" ]
+  # No password in any argv.
+  pw=$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}' | base64 -d)
+  run grep -c -- "$pw" "$CLUSTER/calls.jsonl"
+  assert_output 0
+}
+
+@test "without a terminal, restore needs --yes and touches nothing" {
+  fill 1000
+  file=$(take_backup)
+  pod_psql -c "update t set v = 'changed' where id <= 10"
+  before=$(fingerprint)
+  : >"$CLUSTER/calls.jsonl"
+  run --separate-stderr backup restore "$file" </dev/null
+  assert_failure 2
+  [[ "$stderr" == "error: this will replace the whole database in postgres/postgresql-0 with $file"*"there is no terminal to ask, so it needs --yes (fix: npm run -s db:backup -- restore $file --yes)" ]]
+  [ ! -s "$CLUSTER/calls.jsonl" ]
+  [ "$(ls "$BK"/*.dump | wc -l)" = 1 ]
+  [ "$(fingerprint)" = "$before" ]
+}
+
+@test "a corrupted, truncated or manifest-less file is refused before the database is touched" {
+  fill 1000
+  file=$(take_backup)
+  before=$(fingerprint)
+  : >"$CLUSTER/calls.jsonl"
+  cp "$file" "$BK/flipped.dump" && cp "$file.json" "$BK/flipped.dump.json"
+  printf 'X' | dd of="$BK/flipped.dump" bs=1 seek=5000 conv=notrunc status=none
+  run --separate-stderr backup restore "$BK/flipped.dump" --yes
+  assert_failure 2
+  [[ "$stderr" == *"flipped.dump does not match its manifest (sha256 "*"): corrupted, not restored (fix: restore another backup (npm run -s db:backup -- list))" ]]
+  head -c 3000 "$file" >"$BK/short.dump" && cp "$file.json" "$BK/short.dump.json"
+  run --separate-stderr backup restore "$BK/short.dump" --yes
+  assert_failure 2
+  [[ "$stderr" == *"short.dump is 3000 bytes but its backup wrote "*": truncated or altered, not restored"* ]]
+  cp "$file" "$BK/bare.dump"
+  run --separate-stderr backup restore "$BK/bare.dump" --yes
+  assert_failure 2
+  [[ "$stderr" == *"bare.dump has no readable manifest (bare.dump.json)"* ]]
+  run --separate-stderr backup restore --yes
+  assert_failure 2
+  run grep -c pg_restore "$CLUSTER/calls.jsonl"
+  assert_output 0
+  [ "$(fingerprint)" = "$before" ]
+}
+
+@test "Ctrl-C: the restore session in the pod is ended too, so nothing commits later" {
+  fill 1000
+  file=$(take_backup)
+  pod_psql -c "update t set v = 'changed' where id <= 10"
+  before=$(fingerprint)
+  # Another session holds a lock the restore's DROP must wait for. By the time it is released the
+  # whole (small) archive sits in the pod, so only ending the session server-side stops the commit.
+  pod_psql -c "begin; lock table t in access share mode; select pg_sleep(8); commit" &
+  holder=$!
+  sleep 1
+  # Job control on: a background job of a non-interactive shell would ignore SIGINT.
+  set -m
+  node --import tsx "$ROOT/scripts/backup.ts" --dir "$BK" restore "$file" --yes --skip-safety-backup 2>"$BATS_TEST_TMPDIR/err" &
+  pid=$!
+  set +m
+  for _ in $(seq 50); do grep -q '^restoring ' "$BATS_TEST_TMPDIR/err" && break; sleep 0.1; done
+  sleep 1.5
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" = 130 ]
+  grep -q 'restore interrupted: the database is unchanged (the transaction rolled back)' "$BATS_TEST_TMPDIR/err"
+  wait "$holder"
+  [ "$(fingerprint)" = "$before" ]
+  run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%'"
+  assert_output 0
+}
+
+@test "a restore failing half-way (volume full) leaves the database as it was" {
+  fill 300000
+  file=$(take_backup)
+  pod_psql -c "delete from t where id > 1000"
+  before=$(fingerprint)
+  sim fault disk-full 93
+  run --separate-stderr backup restore "$file" --yes --skip-safety-backup
+  assert_failure 1
+  [[ "$stderr" == *"failed: ERROR:  could not extend file"*"; the database is unchanged (the transaction rolled back) (fix: grow the volume"* ]]
+  sim clear
+  [ "$(fingerprint)" = "$before" ]
+}
+
+@test "a stream cut half-way leaves the database as it was and says so" {
+  fill 50000
+  file=$(take_backup)
+  pod_psql -c "delete from t where id > 1000"
+  before=$(fingerprint)
+  sim fault exec-cut 200000
+  run --separate-stderr backup restore "$file" --yes --skip-safety-backup
+  sim clear
+  assert_failure 1
+  [[ "$stderr" == *"failed: the exec stream ended before pg_restore finished (connection cut?); the database is unchanged (the transaction rolled back) (fix: npm run -s db:backup -- restore $file --yes)" ]]
+  [ "$(fingerprint)" = "$before" ]
+}
