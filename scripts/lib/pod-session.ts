@@ -9,7 +9,7 @@ import { appNameExport } from './session-tag.ts';
 export interface QueryResult {
   /** Output lines, unaligned, fields separated by `|`. */
   rows: string[];
-  /** psql's error text for this request ('' when it succeeded). */
+  /** psql's error text for this request ('' when it succeeded, notices aside). */
   error: string;
 }
 
@@ -57,7 +57,9 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
       const err = stderr.indexOf(`${marker}\n`);
       if (out >= 0 && err >= 0) {
         const rows = stdout.slice(0, out).split('\n').filter((l) => l !== '');
-        const error = stderr.slice(0, err).trim();
+        const said = stderr.slice(0, err).trim();
+        // Notices and warnings are not failures; a session with client_min_messages=warning sees few.
+        const error = /^(ERROR|FATAL|PANIC):|^psql:|\\[a-z!]+: /m.test(said) ? said : '';
         stdout = stdout.slice(out + marker.length + 1);
         stderr = stderr.slice(err + marker.length + 1);
         return { rows, error };
@@ -83,7 +85,7 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
     },
   };
   // The first answer proves the session is up (pod there, password accepted).
-  const hello = await session.query('select 1');
+  const hello = await session.query('set client_min_messages = warning; select 1');
   if (hello.error || hello.rows[0] !== '1') {
     await session.close();
     throw toolError(`could not open a database session in ${t.namespace}/${t.pod}: ${execErrorLine(hello.error)}`, 'npm run -s db:verify');

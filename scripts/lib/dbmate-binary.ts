@@ -1,0 +1,91 @@
+// dbmate runs inside the pod, so it must be the binary for the POD's architecture (always Linux),
+// not the host's: npm installs only the host's @dbmate/<os>-<arch>. Others are fetched once with
+// `npm pack` into node_modules/.cache, or named with --dbmate-binary.
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toolError, usageError } from './errors.ts';
+import { runProcess } from './process-runner.ts';
+
+/** Where the binary lives in the pod: /tmp is the chart's writable emptyDir. */
+export const DBMATE_IN_POD = '/tmp/dbmate';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** `uname -m` in the pod → the npm package with that Linux binary. */
+export function dbmatePackageFor(unameM: string): string | null {
+  const arch: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', armv6l: 'arm', i686: 'ia32', i386: 'ia32' };
+  const a = arch[unameM.trim()];
+  return a ? `@dbmate/linux-${a}` : null;
+}
+
+/** The dbmate version this project depends on; the pod gets the same one. */
+export function dbmateVersion(root = ROOT): string {
+  return (JSON.parse(readFileSync(join(root, 'node_modules/dbmate/package.json'), 'utf8')) as { version: string }).version;
+}
+
+export interface LocalBinary {
+  path: string;
+  sha256: string;
+  /** How it was found, for --debug and the output. */
+  source: 'flag' | 'node_modules' | 'cache' | 'downloaded';
+}
+
+const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+
+/** Candidate paths in the order they are tried (pure: the unit tests check the order). */
+export function dbmateCandidates(pkg: string, version: string, root = ROOT): Array<{ path: string; source: LocalBinary['source'] }> {
+  return [
+    { path: join(root, 'node_modules', pkg, 'bin/dbmate'), source: 'node_modules' },
+    { path: join(root, 'node_modules/.cache/dbmate', `${pkg.replace('/', '+')}@${version}`, 'dbmate'), source: 'cache' },
+  ];
+}
+
+export async function localDbmateFor(unameM: string, o: { override?: string | undefined; root?: string } = {}): Promise<LocalBinary> {
+  if (o.override) {
+    if (!existsSync(o.override)) throw usageError(`--dbmate-binary ${o.override} does not exist`, 'point --dbmate-binary (DBMATE_POD_BINARY) at a Linux dbmate binary for the pod');
+    return { path: o.override, sha256: sha256(o.override), source: 'flag' };
+  }
+  const pkg = dbmatePackageFor(unameM);
+  if (!pkg) throw toolError(`the pod runs on "${unameM.trim()}", for which dbmate has no Linux build`, 'pass --dbmate-binary PATH to a dbmate built for it');
+  const root = o.root ?? ROOT;
+  const version = dbmateVersion(root);
+  const candidates = dbmateCandidates(pkg, version, root);
+  for (const c of candidates) {
+    // node_modules may hold another version of a foreign package; the host's own is what npm ci put there.
+    if (existsSync(c.path) && (c.source !== 'node_modules' || packageVersion(join(root, 'node_modules', pkg)) === version)) {
+      return { path: c.path, sha256: sha256(c.path), source: c.source };
+    }
+  }
+  const cached = candidates[1]!.path;
+  await download(pkg, version, cached);
+  return { path: cached, sha256: sha256(cached), source: 'downloaded' };
+}
+
+function packageVersion(dir: string): string | null {
+  try {
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return null;
+  }
+}
+
+/** `npm pack` fetches a package whatever the host platform; the tarball holds package/bin/dbmate. */
+async function download(pkg: string, version: string, target: string): Promise<void> {
+  const fix = `npm pack ${pkg}@${version} and pass --dbmate-binary PATH/package/bin/dbmate (or use a cluster whose nodes match this machine)`;
+  const work = mkdtempSync(join(tmpdir(), 'dbmate-'));
+  try {
+    const pack = await runProcess('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], { timeoutMs: 120_000, toolName: 'npm' });
+    const tarball = pack.stdout.trim().split('\n').at(-1) ?? '';
+    if (pack.exitCode !== 0 || !tarball) throw toolError(`could not fetch ${pkg}@${version} for the pod: ${pack.stderr.trim().split('\n')[0] ?? ''}`, fix);
+    const untar = await runProcess('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/dbmate'], { toolName: 'tar' });
+    if (untar.exitCode !== 0) throw toolError(`could not unpack ${tarball}: ${untar.stderr.trim()}`, fix);
+    mkdirSync(join(target, '..'), { recursive: true });
+    copyFileSync(join(work, 'package/bin/dbmate'), target);
+    chmodSync(target, 0o755);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

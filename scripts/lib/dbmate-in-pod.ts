@@ -1,0 +1,105 @@
+// dbmate inside the pod: the binary copied there once (kept while its checksum matches), then one
+// exec per run that writes the migration files into a private temporary directory and runs dbmate
+// against the local socket. The password is read there from the chart's file, never in an argv,
+// and --no-dump-schema keeps dbmate from running pg_dump with it on a command line.
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { createReadStream } from 'node:fs';
+import { basename } from 'node:path';
+import { DBMATE_IN_POD, type LocalBinary } from './dbmate-binary.ts';
+import { toolError } from './errors.ts';
+import type { MigrationFile } from './migration-files.ts';
+import type { PodSession } from './pod-session.ts';
+import { execErrorLine, spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { sessionName } from './session-tag.ts';
+
+export interface PodFacts {
+  /** `uname -m` in the pod. */
+  arch: string;
+  /** sha256 of the dbmate already in the pod, or null. */
+  dbmateSha256: string | null;
+  /** Where the server's socket is, for dbmate's URL. */
+  socketDir: string;
+}
+
+/** Asked through the open session (psql's \! runs in the pod): no extra exec. */
+export async function readPodFacts(session: PodSession): Promise<PodFacts> {
+  const shell = await session.query(`\\! echo "arch $(uname -m)"; echo "dbmate $(sha256sum ${DBMATE_IN_POD} 2>/dev/null | cut -c1-64)"; true`);
+  const socket = await session.query("select split_part(current_setting('unix_socket_directories'), ',', 1)");
+  const field = (tag: string): string => shell.rows.find((r) => r.startsWith(`${tag} `))?.slice(tag.length + 1).trim() ?? '';
+  return { arch: field('arch'), dbmateSha256: field('dbmate') || null, socketDir: socket.rows[0]?.trim() || '/tmp' };
+}
+
+/** Copies the binary unless the pod already has this exact one; true when it copied. */
+export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: LocalBinary): Promise<boolean> {
+  if (facts.dbmateSha256 === local.sha256) return false;
+  const partial = `${DBMATE_IN_POD}.partial`;
+  const child = spawnInPod(t, ['sh', '-c', `cat > ${partial} && chmod 0700 ${partial} && mv -f ${partial} ${DBMATE_IN_POD} && sha256sum ${DBMATE_IN_POD}`], true);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin?.on('error', () => {});
+  const closed = once(child, 'close') as Promise<[number | null]>;
+  createReadStream(local.path).pipe(child.stdin!);
+  const [code] = await closed;
+  // kubectl can exit 0 on a cut stream: only the checksum computed in the pod proves the copy.
+  if (code !== 0 || stdout.slice(0, 64) !== local.sha256) {
+    throw toolError(`copying dbmate into ${t.pod} failed (${code !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`, 'run the migration again');
+  }
+  return true;
+}
+
+export type DbmateAction = { kind: 'migrate'; strict: boolean } | { kind: 'rollback'; steps: number };
+
+/** The sh script sent on stdin: files as quoted here-documents (no expansion), then dbmate. */
+export function driverScript(files: readonly MigrationFile[], action: DbmateAction, socketDir: string): string {
+  const delimiter = `PGK8S_${randomBytes(8).toString('hex')}`;
+  const url = `postgres://\${POSTGRES_USER}@/\${POSTGRES_DATABASE:-$POSTGRES_USER}?socket=${encodeURIComponent(socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
+  const dbmate = `${DBMATE_IN_POD} --no-dump-schema --migrations-dir "$d"`;
+  return [
+    'd=$(mktemp -d /tmp/pgk8s-migrations.XXXXXX) || exit 97',
+    'trap \'rm -rf "$d"\' EXIT',
+    ...files.map((f) => `cat > "$d/${basename(f.path)}" <<'${delimiter}'\n${f.content.endsWith('\n') ? f.content : `${f.content}\n`}${delimiter}`),
+    'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"',
+    `export DATABASE_URL="${url}"`,
+    action.kind === 'migrate'
+      ? `${dbmate} migrate${action.strict ? ' --strict' : ''}`
+      : `i=0; while [ "$i" -lt ${action.steps} ]; do ${dbmate} rollback || exit $?; i=$((i + 1)); done`,
+    '',
+  ].join('\n');
+}
+
+export interface DbmateRun {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function runDbmateInPod(t: ExecTarget, script: string): Promise<DbmateRun> {
+  const child = spawnInPod(t, ['sh', '-s'], true);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
+  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
+  child.stdin?.on('error', () => {});
+  const closed = once(child, 'close') as Promise<[number | null]>;
+  child.stdin?.end(script);
+  const [code] = await closed;
+  return { exitCode: code ?? 1, stdout, stderr };
+}
+
+/** dbmate's "Error: line: 4, column: 1, position: 78: pq: syntax error at … (42601)" taken apart. */
+export function parseDbmateError(stderr: string): { message: string; line: number | null; sqlstate: string | null } {
+  const raw = stderr.split('\n').find((l) => l.startsWith('Error: ')) ?? execErrorLine(stderr);
+  const sqlstate = /\(([0-9A-Z]{5})\)\s*$/.exec(raw)?.[1] ?? null;
+  const line = /\bline: (\d+)/.exec(raw)?.[1];
+  const message = raw
+    .replace(/^Error: /, '')
+    .replace(/^line: \d+, column: \d+, position: \d+: /, '')
+    .replace(/^pq: /, '')
+    .replace(/ at position \d+:\d+/, '')
+    .replace(/\s*\([0-9A-Z]{5}\)\s*$/, '')
+    .trim();
+  return { message, line: line ? Number(line) : null, sqlstate };
+}
