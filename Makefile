@@ -1,6 +1,6 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install db-deploy db-verify db-backup db-restore test typecheck bench
+.PHONY: help install db-deploy db-migrate db-verify db-backup db-restore test typecheck bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -10,6 +10,9 @@ install: ## Install the npm dependencies (npm ci)
 
 db-deploy: ## Deploy PostgreSQL to the cluster (npm run db:deploy; ARGS="--upgrade" to pass flags)
 	npm run -s db:deploy -- $(ARGS)
+
+db-migrate: ## Apply the migrations in db/migrations (npm run db:migrate; ARGS="status", "rollback --steps 2")
+	npm run -s db:migrate -- $(ARGS)
 
 db-verify: ## Is the database healthy? (npm run db:verify; ARGS="--wait 2m" to pass flags)
 	npm run -s db:verify -- $(ARGS)

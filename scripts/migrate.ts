@@ -4,8 +4,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigValues } from './lib/config.ts';
-import { localDbmateFor } from './lib/dbmate-binary.ts';
-import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, runDbmateInPod, type DbmateAction, type DbmateRun } from './lib/dbmate-in-pod.ts';
+import { hostUnameM, localDbmateFor } from './lib/dbmate-binary.ts';
+import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, startPodShell, type DbmateAction, type DbmateRun } from './lib/dbmate-in-pod.ts';
 import { notOkError, usageError } from './lib/errors.ts';
 import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
 import { acquireMaintenanceLock, type HeldLock } from './lib/maintenance-lock.ts';
@@ -233,8 +233,19 @@ async function accept(cfg: Cfg, out: Output, session: PodSession, files: Migrati
 
 /** The pod's dbmate (copied when missing or different), then one exec with the files and dbmate. */
 async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, files: MigrationFile[], action: DbmateAction): Promise<DbmateRun> {
+  // Started side by side: the shell's exec, the pod's facts, and the hash of the binary a pod like
+  // this machine would need (a different pod architecture is hashed once its name is known).
+  const shell = startPodShell(t);
+  const guessArch = hostUnameM();
+  const guess = localDbmateFor(guessArch, { override: cfg.dbmateBinary });
+  guess.catch(() => {}); // awaited below when it is the one needed; its error surfaces there
   const facts = await readPodFacts(session);
-  const local = await localDbmateFor(facts.arch, { override: cfg.dbmateBinary });
-  if (await ensureDbmateInPod(t, facts, local)) out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.pod}:/tmp/dbmate`);
-  return runDbmateInPod(t, driverScript(files, action, facts.socketDir));
+  const local = cfg.dbmateBinary || facts.arch === guessArch ? await guess : await localDbmateFor(facts.arch);
+  try {
+    if (await ensureDbmateInPod(t, facts, local)) out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.pod}:/tmp/dbmate`);
+  } catch (err) {
+    void shell.run('');
+    throw err;
+  }
+  return shell.run(driverScript(files, action, facts.socketDir));
 }

@@ -2,7 +2,7 @@
 // not the host's: npm installs only the host's @dbmate/<os>-<arch>. Others are fetched once with
 // `npm pack` into node_modules/.cache, or named with --dbmate-binary.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +33,17 @@ export interface LocalBinary {
   source: 'flag' | 'node_modules' | 'cache' | 'downloaded';
 }
 
-const sha256 = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
+/** Streamed, so hashing the 30 MB binary overlaps with the cluster calls instead of blocking them. */
+async function sha256(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** This machine's architecture in `uname -m` words: the likely pod architecture on a local cluster. */
+export function hostUnameM(arch: string = process.arch): string {
+  return ({ x64: 'x86_64', arm64: 'aarch64', arm: 'armv7l', ia32: 'i686' } as Record<string, string>)[arch] ?? arch;
+}
 
 /** Candidate paths in the order they are tried (pure: the unit tests check the order). */
 export function dbmateCandidates(pkg: string, version: string, root = ROOT): Array<{ path: string; source: LocalBinary['source'] }> {
@@ -46,7 +56,7 @@ export function dbmateCandidates(pkg: string, version: string, root = ROOT): Arr
 export async function localDbmateFor(unameM: string, o: { override?: string | undefined; root?: string } = {}): Promise<LocalBinary> {
   if (o.override) {
     if (!existsSync(o.override)) throw usageError(`--dbmate-binary ${o.override} does not exist`, 'point --dbmate-binary (DBMATE_POD_BINARY) at a Linux dbmate binary for the pod');
-    return { path: o.override, sha256: sha256(o.override), source: 'flag' };
+    return { path: o.override, sha256: await sha256(o.override), source: 'flag' };
   }
   const pkg = dbmatePackageFor(unameM);
   if (!pkg) throw toolError(`the pod runs on "${unameM.trim()}", for which dbmate has no Linux build`, 'pass --dbmate-binary PATH to a dbmate built for it');
@@ -56,12 +66,12 @@ export async function localDbmateFor(unameM: string, o: { override?: string | un
   for (const c of candidates) {
     // node_modules may hold another version of a foreign package; the host's own is what npm ci put there.
     if (existsSync(c.path) && (c.source !== 'node_modules' || packageVersion(join(root, 'node_modules', pkg)) === version)) {
-      return { path: c.path, sha256: sha256(c.path), source: c.source };
+      return { path: c.path, sha256: await sha256(c.path), source: c.source };
     }
   }
   const cached = candidates[1]!.path;
   await download(pkg, version, cached);
-  return { path: cached, sha256: sha256(cached), source: 'downloaded' };
+  return { path: cached, sha256: await sha256(cached), source: 'downloaded' };
 }
 
 function packageVersion(dir: string): string | null {

@@ -76,7 +76,16 @@ export interface DbmateRun {
   stderr: string;
 }
 
-export async function runDbmateInPod(t: ExecTarget, script: string): Promise<DbmateRun> {
+export interface PodShell {
+  /** Sends the script and waits for it to finish. */
+  run(script: string): Promise<DbmateRun>;
+}
+
+/**
+ * Starts `sh -s` in the pod before the script is ready: kubectl's start-up then overlaps with the
+ * dbmate checks and copy. The shell waits on stdin until run() sends the script.
+ */
+export function startPodShell(t: ExecTarget): PodShell {
   const child = spawnInPod(t, ['sh', '-s'], true);
   let stdout = '';
   let stderr = '';
@@ -84,9 +93,13 @@ export async function runDbmateInPod(t: ExecTarget, script: string): Promise<Dbm
   child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
   child.stdin?.on('error', () => {});
   const closed = once(child, 'close') as Promise<[number | null]>;
-  child.stdin?.end(script);
-  const [code] = await closed;
-  return { exitCode: code ?? 1, stdout, stderr };
+  return {
+    async run(script) {
+      child.stdin?.end(script);
+      const [code] = await closed;
+      return { exitCode: code ?? 1, stdout, stderr };
+    },
+  };
 }
 
 /** dbmate's "Error: line: 4, column: 1, position: 78: pq: syntax error at … (42601)" taken apart. */

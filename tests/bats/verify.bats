@@ -12,16 +12,18 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
 
 @test "healthy: one verdict line with the measurements, exit 0, three calls" {
   deploy
+  node --import tsx "$ROOT/scripts/migrate.ts" >/dev/null 2>&1
   n=$(wc -l <"$CLUSTER/calls.jsonl")
   run --separate-stderr verify
   assert_success
-  assert_line --index 0 --regexp '^healthy: postgresql in postgres \(PostgreSQL [0-9.]+, query [0-9.]+ ms, connections [0-9]+/100, volume [0-9.]+%, database [0-9.]+ MiB, migrations 0 applied, 0 pending\)$'
+  assert_line --index 0 --regexp '^healthy: postgresql in postgres \(PostgreSQL [0-9.]+, query [0-9.]+ ms, connections [0-9]+/100, volume [0-9.]+%, database [0-9.]+ MiB, migrations 6 applied, 0 pending\)$'
   [ "${#lines[@]}" -eq 1 ]
   [ "$(calls_since "$n")" -le 4 ]
 }
 
 @test "--json: one object with status, problems, warnings and details" {
   deploy
+  node --import tsx "$ROOT/scripts/migrate.ts" >/dev/null 2>&1
   run --separate-stderr verify --json
   assert_success
   [ "$(jq -c '{ok, status, problems, warnings, max: .details.connections.max}' <<<"$output")" = '{"ok":true,"status":"healthy","problems":[],"warnings":[],"max":100}' ]

@@ -1,0 +1,204 @@
+#!/usr/bin/env bats
+# migrate.ts against the simulated cluster, the real dbmate inside the pod, and a real PostgreSQL.
+load test_helper
+
+setup() {
+  start_cluster
+  node --import tsx "$ROOT/scripts/deploy.ts" >/dev/null 2>&1
+  MIG="$BATS_TEST_TMPDIR/migrations"
+  cp -r "$ROOT/db/migrations" "$MIG"
+}
+teardown() { stop_cluster; }
+
+migrate() { node --import tsx "$ROOT/scripts/migrate.ts" --migrations-dir "$MIG" "$@"; }
+applied() { pod_psql -c "select string_agg(version, ' ' order by version) from schema_migrations"; }
+tables() { pod_psql -c "select string_agg(tablename, ' ' order by tablename) from pg_tables where schemaname = 'public'"; }
+# Everything that defines the schema: constraints, indexes, columns. Equal means nothing changed.
+schema_fingerprint() {
+  pod_psql -c "select md5(string_agg(x, ',' order by x)) from (
+    select conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) as x from pg_constraint where connamespace = 'public'::regnamespace
+    union all select indexdef from pg_indexes where schemaname = 'public'
+    union all select table_name || '.' || column_name || ' ' || data_type from information_schema.columns where table_schema = 'public') s"
+}
+exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
+
+@test "fresh up creates LearnFlow's six tables with keys, rules and checks; a second up changes nothing" {
+  run --separate-stderr migrate
+  assert_success
+  assert_line --index 0 --regexp '^applied 6: 20261125000001_create_users.sql, .*20261125000006_create_struggle_alerts.sql$'
+  assert_line --index 1 --regexp '^ok: schema at 20261125000006 '
+  [ "$(tables)" = "curriculum exercises progress schema_migrations schema_migrations_checksums struggle_alerts submissions users" ]
+  # Foreign keys with their deliberate ON DELETE rules (a = no action, r = restrict, c = cascade, n = set null).
+  run pod_psql -c "select string_agg(fk, ' ' order by fk) from (select conrelid::regclass || '>' || confrelid::regclass || ':' || confdeltype::text as fk from pg_constraint where contype = 'f') s"
+  assert_output 'curriculum>curriculum:c exercises>curriculum:r progress>curriculum:c progress>users:c struggle_alerts>curriculum:n struggle_alerts>exercises:n struggle_alerts>users:c struggle_alerts>users:n submissions>exercises:r submissions>users:c'
+  run pod_psql -c "select count(*) from pg_constraint where contype = 'c' and connamespace = 'public'::regnamespace"
+  [ "$output" -ge 30 ]
+  run pod_psql -c "select string_agg(indexname, ' ' order by indexname) from pg_indexes where indexname in ('users_email_key', 'curriculum_slug_key', 'submissions_user_exercise_idx', 'struggle_alerts_teacher_open_idx')"
+  assert_output 'curriculum_slug_key struggle_alerts_teacher_open_idx submissions_user_exercise_idx users_email_key'
+  before=$(schema_fingerprint)
+  : >"$CLUSTER/calls.jsonl"
+  run --separate-stderr migrate
+  assert_success
+  assert_output 'ok: up to date: nothing to apply (schema 20261125000006)'
+  [ "$(exec_calls)" = 1 ]
+  [ "$(schema_fingerprint)" = "$before" ]
+}
+
+@test "the constraints reject bad rows: unknown role, score out of range, orphan submission, duplicate email" {
+  migrate >/dev/null 2>&1
+  pod_psql -c "insert into users (email, display_name, role, password_hash) values ('ana@x.io', 'Ana', 'student', repeat('h', 60))"
+  run pod_psql -c "insert into users (email, display_name, role, password_hash) values ('bo@x.io', 'Bo', 'superuser', repeat('h', 60))"
+  assert_failure
+  [[ "$output" == *'violates check constraint "users_role_check"'* ]]
+  run pod_psql -c "insert into users (email, display_name, password_hash) values ('ANA@x.io', 'Ana 2', repeat('h', 60))"
+  [[ "$output" == *'duplicate key value violates unique constraint "users_email_key"'* ]]
+  pod_psql -c "insert into curriculum (slug, kind, title, position) values ('basics', 'module', 'Basics', 0);
+               insert into curriculum (slug, kind, parent_id, title, position) select 'variables', 'topic', id, 'Variables', 0 from curriculum where slug = 'basics';
+               insert into exercises (slug, topic_id, title, prompt) select 'hello', id, 'Hello', 'Print hello' from curriculum where slug = 'variables'"
+  run pod_psql -c "insert into submissions (user_id, exercise_id, code, status, score, graded_at) select u.id, e.id, 'print(1)', 'passed', 101, now() from users u, exercises e"
+  [[ "$output" == *'violates check constraint "submissions_score_check"'* ]]
+  run pod_psql -c "insert into submissions (user_id, exercise_id, code) select 424242, id, 'print(1)' from exercises"
+  [[ "$output" == *'violates foreign key constraint "submissions_user_id_fkey"'* ]]
+  run pod_psql -c "insert into curriculum (slug, kind, title, position) values ('orphan-topic', 'topic', 'Orphan', 1)"
+  [[ "$output" == *'violates check constraint "curriculum_kind_parent"'* ]]
+  # And updated_at follows every update.
+  run pod_psql -c "update users set display_name = 'Ana B' where email = 'ana@x.io' returning updated_at > created_at"
+  assert_output 't'
+}
+
+@test "status before and after; rollback one, then --steps 3, each with its tables" {
+  run --separate-stderr migrate status
+  assert_failure 1
+  assert_line --index 0 "[ ] $MIG/20261125000001_create_users.sql"
+  assert_line --index -1 'FAIL: 6 pending (npm run -s db:migrate); schema empty'
+  migrate >/dev/null 2>&1
+  run --separate-stderr migrate status --json
+  assert_success
+  [ "$(jq -r '[.status, .schemaVersion, (.migrations | map(.state) | unique | join(","))] | join(" ")' <<<"$output")" = "up-to-date 20261125000006 applied" ]
+  run --separate-stderr migrate rollback
+  assert_success
+  assert_output $'rolled back 1: 20261125000006_create_struggle_alerts.sql\nok: schema at 20261125000005'
+  run --separate-stderr migrate rollback --steps 3
+  assert_success
+  assert_line --index 0 'rolled back 3: 20261125000005_create_progress.sql, 20261125000004_create_submissions.sql, 20261125000003_create_exercises.sql'
+  [ "$(tables)" = "curriculum schema_migrations schema_migrations_checksums users" ]
+  [ "$(applied)" = "20261125000001 20261125000002" ]
+  run pod_psql -c 'select count(*) from schema_migrations_checksums'
+  assert_output 2
+  migrate >/dev/null 2>&1
+  [ "$(applied | wc -w)" = 6 ]
+}
+
+@test "a failing migration: file, line, SQLSTATE and the exact state reported; earlier files of the run stay" {
+  migrate >/dev/null 2>&1
+  printf -- '-- migrate:up\ncreate table hints (id int primary key);\n-- migrate:down\ndrop table hints;\n' >"$MIG/20261126000001_create_hints.sql"
+  printf -- '-- migrate:up\ncreate table broken (id int);\nselec 1;\n-- migrate:down\ndrop table broken;\n' >"$MIG/20261126000002_broken.sql"
+  run --separate-stderr migrate
+  assert_failure 1
+  assert_output ''
+  [[ "$stderr" == *"error: migration failed: $MIG/20261126000002_broken.sql line 3 (SQLSTATE 42601): syntax error at or near \"selec\"; applied before it in this run: 20261126000001_create_hints.sql; 20261126000002_broken.sql was rolled back; schema now 20261126000001 (fix: fix $MIG/20261126000002_broken.sql, then npm run -s db:migrate (undo this run: npm run -s db:migrate -- rollback --steps 1))" ]]
+  [ "$(applied)" = "20261125000001 20261125000002 20261125000003 20261125000004 20261125000005 20261125000006 20261126000001" ]
+  run pod_psql -c "select to_regclass('hints') is not null, to_regclass('broken') is null"
+  assert_output 't|t'
+  run --separate-stderr migrate --json
+  assert_failure 1
+  [ "$(jq -r '[.ok, .status, .line, .sqlstate, .schemaVersion, .error.code] | join(" ")' <<<"$output")" = "false failed 3 42601 20261126000001 migration-failed" ]
+}
+
+@test "two concurrent ups: one applies, the other waits for the lock and finds nothing to do" {
+  migrate >"$BATS_TEST_TMPDIR/a.out" 2>&1 &
+  a=$!
+  migrate >"$BATS_TEST_TMPDIR/b.out" 2>&1 &
+  b=$!
+  wait "$a"
+  wait "$b"
+  cat "$BATS_TEST_TMPDIR/a.out" "$BATS_TEST_TMPDIR/b.out" >"$BATS_TEST_TMPDIR/both.out"
+  [ "$(grep -c '^applied 6: ' "$BATS_TEST_TMPDIR/both.out")" = 1 ]
+  [ "$(grep -c '^ok: up to date: nothing to apply' "$BATS_TEST_TMPDIR/both.out")" = 1 ]
+  run pod_psql -c 'select count(*), count(distinct version) from schema_migrations'
+  assert_output '6|6'
+}
+
+@test "a held maintenance lock: up waits --lock-wait, then fails clearly and applies nothing" {
+  pod_psql -c 'select pg_advisory_lock(7425001), pg_sleep(8)' &
+  sleep 1.5
+  run --separate-stderr migrate --lock-wait 1s
+  assert_failure 3
+  [[ "$stderr" == *"another job (a migration, backup or restore) holds the maintenance lock on postgres/postgresql-0 (waited 1s); the migration did not start (fix: wait for it to finish, then run this again)" ]]
+  run pod_psql -c "select to_regclass('schema_migrations') is null"
+  assert_output 't'
+  kill %1 2>/dev/null || true
+}
+
+@test "drift: an applied file edited later is reported by status and refused by up until resolved" {
+  migrate >/dev/null 2>&1
+  printf -- '-- migrate:up\ncreate table hints (id int);\n-- migrate:down\ndrop table hints;\n' >"$MIG/20261126000001_create_hints.sql"
+  echo 'alter table exercises add column hint text;' >>"$MIG/20261125000003_create_exercises.sql"
+  run --separate-stderr migrate status
+  assert_failure 1
+  assert_line "[!] $MIG/20261125000003_create_exercises.sql  (changed since it was applied)"
+  run --separate-stderr migrate
+  assert_failure 1
+  [[ "$stderr" == *"20261125000003_create_exercises.sql changed since it was applied (sha256 "*"up refused"*"npm run -s db:migrate -- accept 20261125000003)" ]]
+  run pod_psql -c "select to_regclass('hints') is null"
+  assert_output 't'
+  run --separate-stderr migrate accept 20261125000003
+  assert_success
+  run --separate-stderr migrate
+  assert_success
+  assert_line --index 0 'applied 1: 20261126000001_create_hints.sql'
+}
+
+@test "strict order: a new file older than the newest applied one is refused, with the way out" {
+  migrate >/dev/null 2>&1
+  printf -- '-- migrate:up\ncreate table early (id int);\n-- migrate:down\ndrop table early;\n' >"$MIG/20261124000000_early.sql"
+  run --separate-stderr migrate
+  assert_failure 1
+  [[ "$stderr" == *"20261124000000_early.sql sorts before 20261125000006, which is already applied: in strict order it would never run (fix: give it a newer version: git mv "*"_early.sql (or pass --allow-out-of-order))" ]]
+  run --separate-stderr migrate --allow-out-of-order
+  assert_success
+  assert_line --index 0 'applied 1: 20261124000000_early.sql'
+}
+
+@test "dbmate is copied into the pod once and reused while its checksum matches" {
+  migrate >/dev/null 2>&1
+  printf -- '-- migrate:up\ncreate table hints (id int);\n-- migrate:down\ndrop table hints;\n' >"$MIG/20261126000001_create_hints.sql"
+  migrate >/dev/null 2>&1
+  [ "$(grep -c 'dbmate.partial' "$CLUSTER/calls.jsonl")" = 1 ]
+  [ "$(applied | wc -w)" = 7 ]
+  # No password in any argv, dbmate's included.
+  pw=$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}' | base64 -d)
+  run grep -c -- "$pw" "$CLUSTER/calls.jsonl"
+  assert_output 0
+}
+
+@test "--dry-run lists and changes nothing; bad files and flags are refused before the cluster is asked" {
+  run --separate-stderr migrate --dry-run
+  assert_success
+  assert_line --index 0 "would apply $MIG/20261125000001_create_users.sql"
+  assert_line --index -1 'ok: dry run: 6 to apply, nothing changed'
+  run pod_psql -c "select to_regclass('schema_migrations') is null"
+  assert_output 't'
+  : >"$CLUSTER/calls.jsonl"
+  echo 'create table x (id int);' >"$MIG/20261126000001_no_sections.sql"
+  run --separate-stderr migrate
+  assert_failure 2
+  [[ "$stderr" == *"20261126000001_no_sections.sql has no \"-- migrate:up\" section"* ]]
+  rm "$MIG/20261126000001_no_sections.sql"
+  run --separate-stderr migrate --steps 2
+  assert_failure 2
+  run --separate-stderr migrate frobnicate
+  assert_failure 2
+  [ ! -s "$CLUSTER/calls.jsonl" ]
+}
+
+@test "new NAME creates a correctly named, empty migration locally" {
+  run --separate-stderr migrate new add_hints
+  assert_success
+  file=$(ls "$MIG"/*_add_hints.sql)
+  [[ "$(basename "$file")" =~ ^[0-9]{14}_add_hints\.sql$ ]]
+  [ "$(head -1 "$file")" = '-- migrate:up' ]
+  grep -q '^-- migrate:down$' "$file"
+  run --separate-stderr migrate new 'Bad Name'
+  assert_failure 2
+}

@@ -1,0 +1,87 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { dbmateCandidates, dbmatePackageFor, localDbmateFor } from '../../scripts/lib/dbmate-binary.ts';
+import { driverScript, parseDbmateError } from '../../scripts/lib/dbmate-in-pod.ts';
+import { CliError } from '../../scripts/lib/errors.ts';
+import { newVersion, parseMigration, readMigrations, type MigrationFile } from '../../scripts/lib/migration-files.ts';
+import { planMigrations, rollbackTargets } from '../../scripts/lib/migration-plan.ts';
+
+const file = (version: string, body = 'select 1;', name = 'x'): MigrationFile =>
+  parseMigration(`db/migrations/${version}_${name}.sql`, `${version}_${name}.sql`, `-- migrate:up\n${body}\n-- migrate:down\ndrop table x;\n`);
+
+test('migration files: named <digits>_<name>.sql, an up section required, transaction:false and down noticed', () => {
+  const f = parseMigration('m/20261125000001_users.sql', '20261125000001_users.sql', '-- migrate:up transaction:false\ncreate index concurrently i on t (x);\n-- migrate:down\n-- nothing\n');
+  assert.deepEqual([f.version, f.name, f.transactional, f.hasDown, f.sha256.length], ['20261125000001', 'users', false, false, 64]);
+  assert.equal(file('1').transactional, true);
+  assert.equal(file('1').hasDown, true);
+  assert.throws(() => parseMigration('m/users.sql', 'users.sql', '-- migrate:up\n'), (e) => e instanceof CliError && e.exitCode === 2 && /not named <digits>_<name>\.sql/.test(e.message));
+  assert.throws(() => parseMigration('m/1_a.sql', '1_a.sql', 'create table a ();'), /no "-- migrate:up" section/);
+});
+
+test('reading a directory: numeric order, duplicate versions refused, a missing directory is empty', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'mig-'));
+  for (const n of ['10_b.sql', '9_a.sql', 'README.md']) writeFileSync(join(dir, n), '-- migrate:up\nselect 1;\n');
+  assert.deepEqual(readMigrations(dir).map((f) => f.version), ['9', '10']);
+  writeFileSync(join(dir, '10_c.sql'), '-- migrate:up\n');
+  assert.throws(() => readMigrations(dir), /have the same version 10/);
+  assert.deepEqual(readMigrations(join(dir, 'nope')), []);
+  assert.equal(newVersion(new Date('2026-11-25T14:30:05.999Z')), '20261125143005');
+});
+
+test('plan: pending, drift, missing files, out of order, unrecorded checksums', () => {
+  const [a, b, c, d] = [file('1'), file('2'), file('3'), file('0')];
+  const plan = planMigrations([d!, a!, b!, c!], [
+    { version: '1', sha256: a!.sha256 },
+    { version: '2', sha256: 'f'.repeat(64) },
+    { version: '5', sha256: null },
+  ]);
+  assert.deepEqual(plan.pending.map((f) => f.version), ['0', '3']);
+  assert.deepEqual(plan.drifted.map((x) => x.file.version), ['2']);
+  assert.deepEqual(plan.missing, ['5']);
+  assert.deepEqual(plan.outOfOrder.map((f) => f.version), ['0', '3']);
+  assert.equal(plan.latestApplied, '5');
+  const fresh = planMigrations([a!, b!], [{ version: '1', sha256: null }]);
+  assert.deepEqual([fresh.unrecorded.map((f) => f.version), fresh.outOfOrder, fresh.pending.map((f) => f.version)], [['1'], [], ['2']]);
+  assert.deepEqual(rollbackTargets([{ version: '9', sha256: null }, { version: '10', sha256: null }, { version: '2', sha256: null }], 2), ['10', '9']);
+});
+
+test("dbmate for the pod: its architecture decides, not the host's", () => {
+  assert.equal(dbmatePackageFor('x86_64\n'), '@dbmate/linux-x64');
+  assert.equal(dbmatePackageFor('aarch64'), '@dbmate/linux-arm64');
+  assert.equal(dbmatePackageFor('armv7l'), '@dbmate/linux-arm');
+  assert.equal(dbmatePackageFor('i686'), '@dbmate/linux-ia32');
+  assert.equal(dbmatePackageFor('s390x'), null);
+  assert.deepEqual(dbmateCandidates('@dbmate/linux-arm64', '2.36.0', '/p').map((c) => c.path), [
+    '/p/node_modules/@dbmate/linux-arm64/bin/dbmate',
+    '/p/node_modules/.cache/dbmate/@dbmate+linux-arm64@2.36.0/dbmate',
+  ]);
+});
+
+test('dbmate for the pod: an unknown architecture or a missing --dbmate-binary is a clear error', async () => {
+  await assert.rejects(localDbmateFor('s390x'), /the pod runs on "s390x", for which dbmate has no Linux build/);
+  await assert.rejects(localDbmateFor('x86_64', { override: '/nonexistent/dbmate' }), (e) => e instanceof CliError && e.exitCode === 2);
+});
+
+test("dbmate's error text taken apart: line, SQLSTATE, message", () => {
+  assert.deepEqual(parseDbmateError('Error: line: 4, column: 1, position: 78: pq: syntax error at or near "selec" at position 4:1 (42601)\n'), {
+    message: 'syntax error at or near "selec"', line: 4, sqlstate: '42601',
+  });
+  assert.deepEqual(parseDbmateError('Applying: x\nError: pq: duplicate key value violates unique constraint "b_pkey" (23505)'), {
+    message: 'duplicate key value violates unique constraint "b_pkey"', line: null, sqlstate: '23505',
+  });
+});
+
+test('the driver script: files as quoted here-documents, password from the file, never in the URL', () => {
+  const tricky = file('1', "select '$HOME `x`';\nEOF");
+  const script = driverScript([tricky], { kind: 'migrate', strict: true }, '/tmp');
+  const delimiter = /<<'(PGK8S_[0-9a-f]{16})'/.exec(script)?.[1];
+  assert.ok(delimiter);
+  assert.ok(script.includes(`${tricky.content}${delimiter}\n`));
+  assert.match(script, /export PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
+  assert.match(script, /DATABASE_URL="postgres:\/\/\$\{POSTGRES_USER\}@\/\$\{POSTGRES_DATABASE:-\$POSTGRES_USER\}\?socket=%2Ftmp&sslmode=disable&application_name=pgk8s-[0-9a-f]{8}-migrate"/);
+  assert.match(script, /\/tmp\/dbmate --no-dump-schema --migrations-dir "\$d" migrate --strict$/m);
+  assert.match(driverScript([tricky], { kind: 'rollback', steps: 3 }, '/tmp'), /while \[ "\$i" -lt 3 \]; do \/tmp\/dbmate --no-dump-schema --migrations-dir "\$d" rollback \|\| exit \$\?/);
+});
