@@ -1,6 +1,6 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install db-deploy db-migrate db-verify db-backup db-restore test typecheck bench
+.PHONY: help install db-deploy db-migrate db-seed db-verify db-backup db-restore test typecheck bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -13,6 +13,9 @@ db-deploy: ## Deploy PostgreSQL to the cluster (npm run db:deploy; ARGS="--upgra
 
 db-migrate: ## Apply the migrations in db/migrations (npm run db:migrate; ARGS="status", "rollback --steps 2")
 	npm run -s db:migrate -- $(ARGS)
+
+db-seed: ## Seed LearnFlow's starting data from db/seeds (npm run db:seed; ARGS="--update")
+	npm run -s db:seed -- $(ARGS)
 
 db-verify: ## Is the database healthy? (npm run db:verify; ARGS="--wait 2m" to pass flags)
 	npm run -s db:verify -- $(ARGS)

@@ -14,7 +14,8 @@ export interface QueryResult {
 }
 
 export interface PodSession {
-  query(sql: string): Promise<QueryResult>;
+  /** `sql` as psql reads it; a missing final semicolon is added unless `verbatim` (COPY data). */
+  query(sql: string, opts?: { verbatim?: boolean }): Promise<QueryResult>;
   close(): Promise<void>;
 }
 
@@ -47,10 +48,10 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
   // One request at a time: psql answers in order, and the markers delimit each answer.
   let chain: Promise<unknown> = Promise.resolve();
 
-  const ask = async (sql: string): Promise<QueryResult> => {
+  const ask = async (sql: string, verbatim: boolean): Promise<QueryResult> => {
     const marker = `-- end of request ${++seq} --`;
     // psql sends a query when it sees its semicolon; a marker before that would overtake it.
-    const statement = sql.trimEnd().endsWith(';') ? sql.trimEnd() : `${sql.trimEnd()};`;
+    const statement = verbatim || sql.trimEnd().endsWith(';') ? sql.trimEnd() : `${sql.trimEnd()};`;
     child.stdin?.write(`${statement}\n\\echo '${marker}'\n\\warn '${marker}'\n`);
     for (;;) {
       const out = stdout.indexOf(`${marker}\n`);
@@ -73,8 +74,8 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
   };
 
   const session: PodSession = {
-    query(sql) {
-      const next = chain.then(() => ask(sql));
+    query(sql, opts = {}) {
+      const next = chain.then(() => ask(sql, opts.verbatim === true));
       chain = next.catch(() => {});
       return next;
     },

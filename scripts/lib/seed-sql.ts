@@ -1,0 +1,109 @@
+// The SQL one seed file turns into, built from the file and the table's columns: a temporary table
+// filled with COPY, references resolved by natural key, then one set-based insert (and update).
+import { usageError } from './errors.ts';
+import { rowLabel, type SeedFile } from './seed-files.ts';
+
+export interface ColumnInfo {
+  type: string;
+  /** The column's DEFAULT expression, or null. */
+  default: string | null;
+}
+/** table → column → info, for every table the seed files touch or reference. */
+export type Columns = Map<string, Map<string, ColumnInfo>>;
+
+export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
+const refField = (field: string): string => ident(`ref_${field}`);
+
+/** Checks every row against the table; returns the columns the file fills, in a fixed order. */
+export function seedColumns(f: SeedFile, columns: Columns): string[] {
+  const table = columns.get(f.table);
+  if (!table) throw usageError(`${f.path}: table "${f.table}" does not exist; nothing was changed`, 'npm run -s db:migrate');
+  const fields = new Set<string>();
+  for (const row of f.rows) {
+    for (const field of Object.keys(row.values)) {
+      if (f.references[field]) continue;
+      if (!table.has(field)) throw usageError(`${rowLabel(f, row)}: unknown column "${field}" in table ${f.table}; nothing was changed`, `fix ${f.path}: the columns are ${[...table.keys()].join(', ')}`);
+      fields.add(field);
+    }
+  }
+  for (const [field, ref] of Object.entries(f.references)) {
+    if (!table.has(ref.column)) throw usageError(`${f.path}: reference "${field}" fills unknown column "${ref.column}" of ${f.table}; nothing was changed`, `fix ${f.path}`);
+    if (!columns.get(ref.table)?.has(ref.key)) throw usageError(`${f.path}: reference "${field}" names ${ref.table}.${ref.key}, which does not exist; nothing was changed`, `fix ${f.path}`);
+    fields.add(ref.column);
+  }
+  for (const column of Object.keys(f.generate)) {
+    if (!table.has(column)) throw usageError(`${f.path}: generated column "${column}" is not in ${f.table}; nothing was changed`, `fix ${f.path}`);
+    fields.add(column);
+  }
+  return [...fields];
+}
+
+/** COPY text format: \N for null, backslash escapes, JSON for lists and mappings. */
+export function copyValue(v: unknown): string {
+  if (v === null || v === undefined) return '\\N';
+  const text = typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
+  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+}
+
+export interface SeedStatements {
+  temp: string;
+  create: string;
+  /** COPY command, data and terminator: sent verbatim. */
+  copy: string;
+  /** Each resolves one reference, then a query returns the first row whose name matched nothing. */
+  resolve: Array<{ field: string; update: string; unresolved: string }>;
+  duplicateKeys: string;
+  /** Returns inserted, updated, total, and the inserted keys as a JSON array. */
+  upsert: string;
+  /** The same work for one row ($1 = _row), to find which row a failing upsert choked on. */
+  upsertOneRow: string;
+}
+
+export function seedStatements(f: SeedFile, n: number, cols: string[], columns: Columns, o: { update: boolean; generated: Map<number, Record<string, string>> }): SeedStatements {
+  const temp = `_seed_${n}`;
+  const table = columns.get(f.table)!;
+  const target = `public.${ident(f.table)}`;
+  const refFields = Object.keys(f.references);
+  const dataFields = cols.filter((c) => !Object.values(f.references).some((r) => r.column === c));
+  const create = `create temp table ${temp} on commit drop as select 0 as _row, ${cols.map((c) => `t.${ident(c)}`).join(', ')}${refFields.map((r) => `, null::text as ${refField(r)}`).join('')} from ${target} t with no data;`;
+  const copyCols = ['_row', ...dataFields.map(ident), ...refFields.map(refField)];
+  const lines = f.rows.map((row) => {
+    const gen = o.generated.get(row.index) ?? {};
+    return [String(row.index), ...dataFields.map((c) => copyValue(gen[c] ?? row.values[c])), ...refFields.map((r) => copyValue(row.values[r]))].join('\t');
+  });
+  const copy = `copy ${temp} (${copyCols.join(', ')}) from stdin;\n${lines.join('\n')}${lines.length ? '\n' : ''}\\.`;
+  const resolve = Object.entries(f.references).map(([field, ref]) => ({
+    field,
+    update: `update ${temp} s set ${ident(ref.column)} = r.id from public.${ident(ref.table)} r where r.${ident(ref.key)}::text = s.${refField(field)};`,
+    unresolved: `select _row, ${refField(field)} from ${temp} where ${refField(field)} is not null and ${ident(ref.column)} is null order by _row limit 1;`,
+  }));
+  const keyT = f.key.map((k) => `t.${ident(k)}`).join(', ');
+  const keyS = f.key.map((k) => `s.${ident(k)}`).join(', ');
+  const duplicateKeys = `select min(_row), max(_row) from ${temp} s group by ${keyS} having count(*) > 1 order by 1 limit 1;`;
+  // A field a row leaves out: the column's default on insert, the current value on update.
+  const insertValue = (c: string): string => {
+    const def = table.get(c)?.default;
+    return def ? `coalesce(s.${ident(c)}, ${def})` : `s.${ident(c)}`;
+  };
+  const updatable = cols.filter((c) => !f.key.includes(c) && !(c in f.generate));
+  const build = (oneRow: boolean): string => {
+    const only = oneRow ? ' and s._row = $1' : '';
+    const ctes: string[] = [];
+    if (o.update && updatable.length) {
+      const next = updatable.map((c) => `coalesce(s.${ident(c)}, t.${ident(c)})`);
+      ctes.push(
+        `upd as (update ${target} t set ${updatable.map((c, i) => `${ident(c)} = ${next[i]}`).join(', ')} from ${temp} s ` +
+          `where (${keyT}) = (${keyS})${only} and (${updatable.map((c) => `t.${ident(c)}`).join(', ')}) is distinct from (${next.join(', ')}) returning 1)`,
+      );
+    } else {
+      ctes.push('upd as (select 1 where false)');
+    }
+    ctes.push(
+      `ins as (insert into ${target} (${cols.map(ident).join(', ')}) select ${cols.map(insertValue).join(', ')} from ${temp} s ` +
+        `where not exists (select 1 from ${target} t where (${keyT}) = (${keyS}))${only} order by s._row returning concat_ws('|', ${f.key.map((k) => `${ident(k)}::text`).join(', ')}) as k)`,
+    );
+    return `with ${ctes.join(', ')} select (select count(*) from ins), (select count(*) from upd), (select count(*) from ${temp}), coalesce((select json_agg(k) from ins), '[]');`;
+  };
+  const upsertOneRow = `do $seed$ declare r int; begin for r in select _row from ${temp} order by _row loop begin execute $stmt$${build(true).replace(/;$/, '')}$stmt$ using r; exception when others then raise exception 'row %: %', r, sqlerrm using errcode = sqlstate; end; end loop; end $seed$;`;
+  return { temp, create, copy, resolve, duplicateKeys, upsert: build(false), upsertOneRow };
+}
