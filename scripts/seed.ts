@@ -58,7 +58,7 @@ await runScript(
         byTable.set(r.table, { inserted: sum.inserted + r.inserted, updated: sum.updated + r.updated, unchanged: sum.unchanged + r.unchanged });
       }
       out.line([...byTable].map(([table, s]) => `${table} +${s.inserted} ~${s.updated} =${s.unchanged}`).join(', '));
-      if (passwords.length && !cfg.dryRun) out.line(`generated password(s) for ${passwords.map((p) => p.who).join(', ')}: see ${cfg.secretsFile}`);
+      if (passwords.length && !cfg.dryRun) out.line(`generated password(s) for ${passwords.map((p) => p.who).join(', ')}: see ${cfg.passwordsFile}`);
       const what = `${total('inserted')} inserted, ${total('updated')} updated, ${total('unchanged')} unchanged`;
       out.verdict(true, cfg.dryRun ? `dry run: ${what}; rolled back, nothing changed` : `${what} (+ inserted, ~ updated, = unchanged)`);
       return ExitCode.ok;
@@ -121,8 +121,8 @@ async function seedInTransaction(cfg: Cfg, session: PodSession, files: SeedFile[
 
 function savePasswords(cfg: Cfg, out: Output, passwords: GeneratedPassword[]): void {
   if (!passwords.length) return;
-  mkdirSync(dirname(cfg.secretsFile), { recursive: true, mode: 0o700 });
+  mkdirSync(dirname(cfg.passwordsFile), { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString();
-  appendFileSync(cfg.secretsFile, passwords.map((p) => `${stamp} ${cfg.namespace}/${cfg.release} ${p.who} ${p.password}\n`).join(''), { mode: 0o600 });
+  appendFileSync(cfg.passwordsFile, passwords.map((p) => `${stamp} ${cfg.namespace}/${cfg.release} ${p.who} ${p.password}\n`).join(''), { mode: 0o600 });
   if (cfg.showSecrets) for (const p of passwords) out.line(`${p.who}: ${p.password}`);
 }

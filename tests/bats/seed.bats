@@ -13,7 +13,7 @@ setup() {
 teardown() { stop_cluster; }
 
 migrate() { node --import tsx "$ROOT/scripts/migrate.ts" "$@" >/dev/null 2>&1; }
-seed() { node --import tsx "$ROOT/scripts/seed.ts" --dir "$SEEDS" --secrets-file "$SECRETS" "$@"; }
+seed() { node --import tsx "$ROOT/scripts/seed.ts" --dir "$SEEDS" --passwords-file "$SECRETS" "$@"; }
 # Every row of every LearnFlow table, hashed: equal means the data did not change at all.
 data_checksum() {
   pod_psql -c "select md5(string_agg(t, ',' order by t)) from (

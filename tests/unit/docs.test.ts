@@ -6,6 +6,7 @@ import { DEPLOY_OPTIONS } from '../../scripts/lib/deploy-options.ts';
 import { VERIFY_OPTIONS } from '../../scripts/lib/verify-options.ts';
 import { BACKUP_OPTIONS } from '../../scripts/lib/backup-options.ts';
 import { MIGRATE_OPTIONS } from '../../scripts/lib/migrate-options.ts';
+import { SEED_OPTIONS } from '../../scripts/lib/seed-options.ts';
 import { EXIT_CODE_TABLE } from '../../scripts/lib/exit-codes.ts';
 
 const read = (file: string): string => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
@@ -13,7 +14,7 @@ const read = (file: string): string => readFileSync(new URL(`../../${file}`, imp
 test('.env.example and README name every flag and env twin of every script', () => {
   const example = read('.env.example');
   const readme = read('README.md');
-  for (const opt of [...DEPLOY_OPTIONS, ...MIGRATE_OPTIONS, ...VERIFY_OPTIONS, ...BACKUP_OPTIONS]) {
+  for (const opt of [...DEPLOY_OPTIONS, ...MIGRATE_OPTIONS, ...SEED_OPTIONS, ...VERIFY_OPTIONS, ...BACKUP_OPTIONS]) {
     assert.match(example, new RegExp(`^#? ?${opt.env}=`, 'm'), `${opt.env} missing from .env.example`);
     assert.ok(readme.includes(`\`${opt.env}\``), `${opt.env} missing from README.md`);
     assert.ok(readme.includes(`\`--${opt.flag}\``), `--${opt.flag} missing from README.md`);
