@@ -32,10 +32,10 @@ await runScript(
   async ({ cfg, out }) => {
     const started = performance.now();
     // Files are read and checked before the cluster is contacted.
-    let files = readSeedFiles(cfg.dir);
+    let files = await readSeedFiles(cfg.dir);
     if (cfg.only) {
       files = files.filter((f) => f.table === cfg.only);
-      if (!files.length) throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir}`, `npm run -s db:seed -- --only ${[...new Set(readSeedFiles(cfg.dir).map((f) => f.table))].join('|')}`);
+      if (!files.length) throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir}`, `npm run -s db:seed -- --only ${[...new Set((await readSeedFiles(cfg.dir)).map((f) => f.table))].join('|')}`);
     }
     const migrations = readMigrations(cfg.migrationsDir);
     const t = execTarget(cfg);

@@ -3,7 +3,7 @@
 // columns whose value is generated (a password, stored hashed) instead of written in the file.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { YAML } from 'zx';
+import type { YAML as YamlModule } from 'zx';
 import { usageError } from './errors.ts';
 
 export interface SeedReference {
@@ -44,7 +44,14 @@ function fail(path: string, what: string): never {
   throw usageError(`${path}: ${what}; nothing was changed`, `fix ${path} (format: db/seeds/README.md)`);
 }
 
-export function parseSeedFile(path: string, text: string): SeedFile {
+type Yaml = typeof YamlModule;
+
+/** zx's YAML, loaded only when there is YAML to read: bulk JSON seeds skip its start-up cost. */
+export async function loadYaml(): Promise<Yaml> {
+  return (await import('zx')).YAML;
+}
+
+export function parseSeedFile(path: string, text: string, YAML?: Yaml): SeedFile {
   let doc: unknown;
   const lines: Array<number | null> = [];
   if (path.endsWith('.json')) {
@@ -54,6 +61,7 @@ export function parseSeedFile(path: string, text: string): SeedFile {
       fail(path, `not valid JSON (${(err as Error).message})`);
     }
   } else {
+    if (!YAML) throw new Error('parseSeedFile: YAML parser not loaded');
     const parsed = YAML.parseDocument(text, { uniqueKeys: true });
     const [first] = parsed.errors;
     if (first) fail(path, `not valid YAML at line ${first.linePos?.[0]?.line ?? '?'}: ${first.message.split('\n')[0]}`);
@@ -96,14 +104,15 @@ export function parseSeedFile(path: string, text: string): SeedFile {
 }
 
 /** *.yaml, *.yml and *.json in name order: name them so that referenced rows come first. */
-export function readSeedFiles(dir: string): SeedFile[] {
+export async function readSeedFiles(dir: string): Promise<SeedFile[]> {
   let names: string[];
   try {
     names = readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort();
   } catch {
     throw usageError(`seed directory ${dir} not found`, 'pass --dir with the directory holding the seed files');
   }
-  const files = names.map((n) => parseSeedFile(join(dir, n), readFileSync(join(dir, n), 'utf8')));
+  const yaml = names.some((n) => !n.endsWith('.json')) ? await loadYaml() : undefined;
+  const files = names.map((n) => parseSeedFile(join(dir, n), readFileSync(join(dir, n), 'utf8'), yaml));
   // A file may only reference tables seeded in earlier files, itself, or not seeded at all.
   files.forEach((f, i) => {
     for (const ref of Object.values(f.references)) {

@@ -5,7 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CliError } from '../../scripts/lib/errors.ts';
 import { hashPassword, verifyPassword } from '../../scripts/lib/password-hash.ts';
-import { parseSeedFile, readSeedFiles } from '../../scripts/lib/seed-files.ts';
+import { loadYaml, parseSeedFile as parseWith, readSeedFiles } from '../../scripts/lib/seed-files.ts';
+
+const YAML = await loadYaml();
+const parseSeedFile = (path: string, text: string) => parseWith(path, text, YAML);
 import { copyValue, seedColumns, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
 
 const usage = (pattern: RegExp) => (e: unknown): boolean => e instanceof CliError && e.exitCode === 2 && pattern.test(e.message);
@@ -44,12 +47,12 @@ test('malformed seed files are refused with the file, the row and the line', () 
   assert.throws(() => parseSeedFile('s.yaml', 'table: users\nkey: email\nrows:\n  - [1, 2]\n'), usage(/row 1 \(line 4\) is not a mapping/));
 });
 
-test('files run in name order, and a file may not reference a table seeded after it', () => {
+test('files run in name order, and a file may not reference a table seeded after it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'seeds-'));
   writeFileSync(join(dir, '10_topics.yaml'), TOPICS.replace('table: curriculum', 'table: topics').replace('table: curriculum', 'table: modules'));
   writeFileSync(join(dir, '20_modules.yaml'), 'table: modules\nkey: slug\nrows: []\n');
-  assert.throws(() => readSeedFiles(dir), usage(/10_topics\.yaml references modules, which .*20_modules\.yaml seeds after it/));
-  assert.throws(() => readSeedFiles(join(dir, 'nope')), usage(/seed directory .* not found/));
+  await assert.rejects(readSeedFiles(dir), usage(/10_topics\.yaml references modules, which .*20_modules\.yaml seeds after it/));
+  await assert.rejects(readSeedFiles(join(dir, 'nope')), usage(/seed directory .* not found/));
 });
 
 test('columns are checked against the table; unknown ones name the row', () => {
