@@ -1,12 +1,15 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install db-deploy db-migrate db-seed db-verify db-backup db-restore test typecheck bench
+.PHONY: help install up db-deploy db-migrate db-seed db-verify db-backup db-restore test typecheck bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: ## Install the npm dependencies (npm ci)
 	npm ci
+
+up: ## Deploy, migrate, seed and verify: a working database in one command (npm run db:up)
+	npm run -s db:up -- $(ARGS)
 
 db-deploy: ## Deploy PostgreSQL to the cluster (npm run db:deploy; ARGS="--upgrade" to pass flags)
 	npm run -s db:deploy -- $(ARGS)

@@ -8,11 +8,11 @@ import type { ConfigValues } from './lib/config.ts';
 import { confirmDestructive } from './lib/confirm.ts';
 import { notOkError, usageError } from './lib/errors.ts';
 import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
-import { acquireMaintenanceLock, type HeldLock } from './lib/maintenance-lock.ts';
+import { lockReadyPod, type HeldLock } from './lib/maintenance-lock.ts';
 import type { Output } from './lib/output.ts';
 import type { PodSession } from './lib/pod-session.ts';
 import { execErrorLine, type ExecTarget } from './lib/pod-spawn.ts';
-import { assertPodReady, execTarget } from './lib/pod-target.ts';
+import { execTarget } from './lib/pod-target.ts';
 import { settleRestore, startRestore, type RestoreOutcome } from './lib/restore-stream.ts';
 import { onInterrupt, runScript } from './lib/run-script.ts';
 
@@ -51,23 +51,12 @@ function list(cfg: Cfg, out: Output): ExitCodeValue {
   return ExitCode.ok;
 }
 
-/** The pod check and the lock session start together: each is a kubectl round trip. */
-async function lockReadyPod(cfg: Cfg, t: ExecTarget, what: string): Promise<HeldLock> {
-  const [ready, locked] = await Promise.allSettled([assertPodReady(cfg, what), acquireMaintenanceLock({ ...t, what: `the ${what}` })]);
-  if (ready.status === 'rejected') {
-    if (locked.status === 'fulfilled') await locked.value.release();
-    throw ready.reason;
-  }
-  if (locked.status === 'rejected') throw locked.reason;
-  return locked.value;
-}
-
 async function backup(cfg: Cfg, out: Output): Promise<ExitCodeValue> {
   if (cfg.keep !== undefined) throw usageError('--keep goes with list', `npm run -s db:backup -- list --keep ${cfg.keep}`);
   if (cfg.skipSafetyBackup) throw usageError('--skip-safety-backup goes with restore', 'npm run -s db:backup -- restore FILE --skip-safety-backup');
   const started = performance.now();
   const t = execTarget(cfg);
-  const lock = await lockReadyPod(cfg, t, 'back up');
+  const lock = await lockReadyPod(cfg, t, { job: 'backup' });
   try {
     const file = cfg.out ?? defaultBackupPath(cfg.dir, cfg.release, lock.database, new Date());
     out.progress(`pg_dump -Fc of ${lock.database} from ${cfg.namespace}/${t.pod} → ${file}`);
@@ -96,9 +85,9 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
       what: `replace the whole database in ${cfg.namespace}/${t.pod} with ${file} (${source.database}, schema ${source.schemaVersion ?? 'none'}, taken ${source.createdAt})`,
       withYes: `npm run -s db:backup -- restore ${file} --yes`,
     });
-    lock = await lockReadyPod(cfg, t, 'restore');
+    lock = await lockReadyPod(cfg, t, { job: 'restore' });
   } else {
-    const [checked, locked] = await Promise.allSettled([checkBackupFile(file), lockReadyPod(cfg, t, 'restore')]);
+    const [checked, locked] = await Promise.allSettled([checkBackupFile(file), lockReadyPod(cfg, t, { job: 'restore' })]);
     if (checked.status === 'rejected') {
       if (locked.status === 'fulfilled') await locked.value.release();
       throw checked.reason;

@@ -8,7 +8,7 @@ import { hostUnameM, localDbmateFor } from './lib/dbmate-binary.ts';
 import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, startPodShell, type DbmateAction, type DbmateRun } from './lib/dbmate-in-pod.ts';
 import { notOkError, usageError } from './lib/errors.ts';
 import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
-import { acquireMaintenanceLock, type HeldLock } from './lib/maintenance-lock.ts';
+import { lockReadyPod } from './lib/maintenance-lock.ts';
 import { MIGRATE_OPTIONS } from './lib/migrate-options.ts';
 import { newVersion, readMigrations, type MigrationFile } from './lib/migration-files.ts';
 import { planMigrations, rollbackTargets, type AppliedMigration, type MigrationPlan } from './lib/migration-plan.ts';
@@ -67,22 +67,17 @@ await runScript(
 
 /** Changes take the maintenance lock (waiting up to --lock-wait); reads only need a session. */
 async function connect(cfg: Cfg, t: ExecTarget, writes: boolean): Promise<{ session: PodSession; release: () => Promise<void> }> {
-  const open: Promise<HeldLock | PodSession> = writes
-    ? acquireMaintenanceLock({ ...t, what: 'the migration', waitMs: cfg.lockWait })
-    : openPodSession(t, 'migrate-status');
-  const [ready, opened] = await Promise.allSettled([assertPodReady(cfg, 'migrate'), open]);
-  const close = async (): Promise<void> => {
-    if (opened.status !== 'fulfilled') return;
-    const v = opened.value;
-    await ('release' in v ? v.release() : v.close());
-  };
+  if (writes) {
+    const lock = await lockReadyPod(cfg, t, { job: 'migration', waitMs: cfg.lockWait });
+    return { session: lock.session, release: lock.release };
+  }
+  const [ready, opened] = await Promise.allSettled([assertPodReady(cfg, 'migration status'), openPodSession(t, 'migrate-status')]);
   if (ready.status === 'rejected') {
-    await close();
+    if (opened.status === 'fulfilled') await opened.value.close();
     throw ready.reason;
   }
   if (opened.status === 'rejected') throw opened.reason;
-  const v = opened.value;
-  return { session: 'release' in v ? v.session : v, release: close };
+  return { session: opened.value, release: () => opened.value.close() };
 }
 
 function createMigration(cfg: Cfg, out: Output, args: string[]): ExitCodeValue {

@@ -6,13 +6,13 @@ import { dirname } from 'node:path';
 import type { ConfigValues } from './lib/config.ts';
 import { notOkError, toolError, usageError } from './lib/errors.ts';
 import { ExitCode } from './lib/exit-codes.ts';
-import { acquireMaintenanceLock } from './lib/maintenance-lock.ts';
+import { lockReadyPod } from './lib/maintenance-lock.ts';
 import { readMigrations } from './lib/migration-files.ts';
 import { readApplied } from './lib/migration-state.ts';
 import type { Output } from './lib/output.ts';
 import { generatePassword, hashPassword } from './lib/password-hash.ts';
 import type { PodSession } from './lib/pod-session.ts';
-import { assertPodReady, execTarget } from './lib/pod-target.ts';
+import { execTarget } from './lib/pod-target.ts';
 import { registerSecret } from './lib/redact.ts';
 import { runScript } from './lib/run-script.ts';
 import { applySeedFile, readColumns, type TableReport } from './lib/seed-apply.ts';
@@ -39,13 +39,7 @@ await runScript(
     }
     const migrations = readMigrations(cfg.migrationsDir);
     const t = execTarget(cfg);
-    const [ready, locked] = await Promise.allSettled([assertPodReady(cfg, 'seed'), acquireMaintenanceLock({ ...t, what: 'the seed', waitMs: cfg.lockWait })]);
-    if (ready.status === 'rejected') {
-      if (locked.status === 'fulfilled') await locked.value.release();
-      throw ready.reason;
-    }
-    if (locked.status === 'rejected') throw locked.reason;
-    const lock = locked.value;
+    const lock = await lockReadyPod(cfg, t, { job: 'seed', waitMs: cfg.lockWait });
     try {
       await requireMigrated(lock.session, migrations.map((m) => m.version));
       const { reports, passwords } = await seedInTransaction(cfg, lock.session, files);

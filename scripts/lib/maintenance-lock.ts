@@ -1,8 +1,10 @@
 // One PostgreSQL advisory lock for every maintenance job (backup, restore, migrate): a session that
 // holds it keeps the others out. Held by a psql session in the pod for as long as the job runs.
+import type { ToolConfig } from './cluster-tools.ts';
 import { toolError } from './errors.ts';
 import { openPodSession, type PodSession } from './pod-session.ts';
 import type { ExecTarget } from './pod-spawn.ts';
+import { assertPodReady } from './pod-target.ts';
 
 /** Shared by backup, restore and migrate: the same key means they never run at the same time. */
 export const MAINTENANCE_LOCK_KEY = 7_425_001;
@@ -50,4 +52,22 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
       await session.close();
     },
   };
+}
+
+/**
+ * The pod check and the lock session start together (each is a kubectl round trip); a pod that is
+ * missing or not Ready wins, with its clearer message, and a lock taken meanwhile is let go.
+ */
+export async function lockReadyPod(
+  cfg: ToolConfig & { namespace: string; release: string },
+  t: ExecTarget,
+  o: { job: string; waitMs?: number },
+): Promise<HeldLock> {
+  const [ready, locked] = await Promise.allSettled([assertPodReady(cfg, o.job), acquireMaintenanceLock({ ...t, what: `the ${o.job}`, waitMs: o.waitMs })]);
+  if (ready.status === 'rejected') {
+    if (locked.status === 'fulfilled') await locked.value.release();
+    throw ready.reason;
+  }
+  if (locked.status === 'rejected') throw locked.reason;
+  return locked.value;
 }

@@ -11,11 +11,11 @@ export function execTarget(cfg: ToolConfig & { namespace: string; release: strin
   return { bin: cfg.kubectl, baseArgs: kubectlBaseArgs({ context: cfg.context }), namespace: cfg.namespace, pod: podName(cfg.release) };
 }
 
-/** Throws "not found" / "not Ready" with the command that helps; `what` is the job ("back up"). */
-export async function assertPodReady(cfg: ToolConfig & { namespace: string; release: string }, what: string): Promise<void> {
+/** Throws "not found" / "not Ready" with the command that helps; `job` names what did not start. */
+export async function assertPodReady(cfg: ToolConfig & { namespace: string; release: string }, job: string): Promise<void> {
   const { kubectl } = createClusterTools(cfg);
   const pod = podName(cfg.release);
   const json = (await kubectl.getJson('pod', pod, cfg.namespace)) as PodJson | null;
-  if (!json) throw toolError(`pod ${cfg.namespace}/${pod} not found: nothing to ${what}`, 'npm run -s db:deploy');
-  if (!json.status?.containerStatuses?.some((c) => c.ready)) throw toolError(`pod ${cfg.namespace}/${pod} is not Ready`, 'npm run -s db:verify');
+  if (!json) throw toolError(`pod ${cfg.namespace}/${pod} not found (is PostgreSQL deployed?); the ${job} did not start`, 'npm run -s db:deploy');
+  if (!json.status?.containerStatuses?.some((c) => c.ready)) throw toolError(`pod ${cfg.namespace}/${pod} is not Ready; the ${job} did not start`, 'npm run -s db:verify');
 }

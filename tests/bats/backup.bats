@@ -98,5 +98,5 @@ table_checksum() { echo "select count(*), md5(string_agg(v, ',' order by id)) fr
   node --import tsx "$ROOT/scripts/deploy.ts" --uninstall >/dev/null 2>&1
   run --separate-stderr backup
   assert_failure 3
-  [[ "$stderr" == *"pod postgres/postgresql-0 not found: nothing to back up (fix: npm run -s db:deploy)" ]]
+  [[ "$stderr" == *"pod postgres/postgresql-0 not found (is PostgreSQL deployed?); the backup did not start (fix: npm run -s db:deploy)" ]]
 }
