@@ -45,9 +45,10 @@ function list(cfg: Cfg, out: Output): ExitCodeValue {
   const removed = cfg.keep !== undefined ? pruneBackups(cfg.dir, Math.max(0, cfg.keep)) : [];
   const backups = listBackups(cfg.dir);
   out.result({ ok: true, status: 'listed', dir: cfg.dir, backups, removed });
-  for (const b of backups) out.line(`${b.createdAt}  ${mib(b.sizeBytes).padStart(10)}  ${b.database}  schema ${b.schemaVersion ?? '-'}  ${b.path}`);
-  if (removed.length) out.line(`removed (older than the ${cfg.keep} newest): ${removed.join(', ')}`);
-  out.verdict(true, `${backups.length} backup(s) in ${cfg.dir}`);
+  // At most five lines: the three newest, a count of the rest (--json lists them all), the verdict.
+  for (const b of backups.slice(0, 3)) out.line(`${b.createdAt}  ${mib(b.sizeBytes).padStart(10)}  ${b.database}  schema ${b.schemaVersion ?? '-'}  ${b.path}`);
+  if (backups.length > 3) out.line(`… and ${backups.length - 3} older (--json lists them all)`);
+  out.verdict(true, `${backups.length} backup(s) in ${cfg.dir}${removed.length ? `; removed ${removed.length} older than the ${cfg.keep} newest: ${removed.join(', ')}` : ''}`);
   return ExitCode.ok;
 }
 

@@ -95,13 +95,16 @@ function createMigration(cfg: Cfg, out: Output, args: string[]): ExitCodeValue {
   return ExitCode.ok;
 }
 
+/** At most five lines whatever the number of files: one per kind, the verdict last; --json has them all. */
 function status(cfg: Cfg, out: Output, files: MigrationFile[], plan: MigrationPlan): ExitCodeValue {
   const drifted = new Set(plan.drifted.map((d) => d.file.version));
   const pending = new Set(plan.pending.map((f) => f.version));
   const rows = files.map((f) => ({ version: f.version, file: f.path, state: drifted.has(f.version) ? 'changed' : pending.has(f.version) ? 'pending' : 'applied' }));
-  const mark = { applied: '[X]', pending: '[ ]', changed: '[!]' } as const;
-  for (const r of rows) out.line(`${mark[r.state as keyof typeof mark]} ${r.file}${r.state === 'changed' ? '  (changed since it was applied)' : ''}`);
-  for (const v of plan.missing) out.line(`[?] ${v}  (applied, no local file)`);
+  const applied = rows.filter((r) => r.state !== 'pending');
+  if (applied.length) out.line(`[X] applied: ${applied.length} (${applied[0]!.version} … ${applied.at(-1)!.version})`);
+  if (plan.pending.length) out.line(`[ ] pending: ${plan.pending.map(fileName).join(', ')}`);
+  if (plan.drifted.length) out.line(`[!] changed since applied: ${plan.drifted.map((d) => fileName(d.file)).join(', ')}`);
+  if (plan.missing.length) out.line(`[?] applied, no local file: ${plan.missing.join(', ')}`);
   const ok = !plan.pending.length && !plan.drifted.length && !plan.missing.length;
   out.result({ ok, status: ok ? 'up-to-date' : 'behind', schemaVersion: plan.latestApplied, migrations: rows, pending: plan.pending.map(fileName), changed: plan.drifted.map((d) => fileName(d.file)), missing: plan.missing });
   const problems = [

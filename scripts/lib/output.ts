@@ -30,8 +30,11 @@ export interface Output {
   warn(msg: string): void;
   line(text: string): void;
   verdict(ok: boolean, text: string): void;
+  /** The result object for --json: held until finish() so the summary and exit code join it. */
   result(obj: object): void;
   error(err: unknown): void;
+  /** --json: prints the one object, whatever happened (success, not OK, or after error()). */
+  finish(exitCode: number): void;
   spinner(label: string): Spinner;
 }
 
@@ -51,7 +54,11 @@ export function createOutput(opts: OutputOptions = {}): Output {
   const outColor: ChalkInstance = new Chalk({ level: colorAllowed(stdout, env, json) ? 1 : 0 });
   const errColorOn = colorAllowed(stderr, env, json);
   const errColor: ChalkInstance = new Chalk({ level: errColorOn ? 1 : 0 });
-  let resultWritten = false;
+  let resultGiven = false;
+  let pending: Record<string, unknown> = {};
+  let written = false;
+  let summary: string | null = null;
+  let lastLine: string | null = null;
 
   const out = (text: string): void => void stdout.write(`${opts.showSecrets ? text : redact(text)}\n`);
   const err = (text: string): void => void stderr.write(`${redact(text)}\n`);
@@ -61,32 +68,56 @@ export function createOutput(opts: OutputOptions = {}): Output {
     progress: (msg) => err(errColor.dim(msg)),
     warn: (msg) => err(errColor.yellow(`warning: ${msg}`)),
     line: (text) => {
+      lastLine = text;
       if (!json) out(text);
     },
     verdict: (ok, text) => {
+      summary = text;
       if (json) return;
       if (outColor.level > 0) out(ok ? outColor.green(`✓ ${text}`) : outColor.red(`✗ ${text}`));
       else out(ok ? `ok: ${text}` : `FAIL: ${text}`);
     },
     result: (obj) => {
       // Two objects on stdout would break every agent parsing it: fail loudly in tests instead.
-      if (resultWritten) throw new Error('output.result() called twice');
-      resultWritten = true;
-      if (json) out(JSON.stringify(obj));
+      if (resultGiven) throw new Error('output.result() called twice');
+      resultGiven = true;
+      pending = obj as Record<string, unknown>;
     },
     error: (e) => {
       err(errColor.red(formatError(e, { debug: opts.debug })));
       // With --json a failure is still one object on stdout, so an agent parses every outcome alike.
-      if (json && !resultWritten) {
-        resultWritten = true;
-        out(JSON.stringify(errorObject(e)));
+      if (json && !written) {
+        written = true;
+        const failure = errorObject(e);
+        out(JSON.stringify(envelope({ ...failure, summary: failure.error.message, ...pending, ok: false, exitCode: failure.exitCode })));
       }
+    },
+    finish: (exitCode) => {
+      if (!json || written) return;
+      written = true;
+      out(JSON.stringify(envelope({ ok: exitCode === 0, exitCode, summary: summary ?? lastLine, ...pending })));
     },
     spinner: (label) => (errColorOn ? ttySpinner(stderr, errColor, label) : lineSpinner(err, errColor, label)),
   };
 }
 
-function errorObject(e: unknown): object {
+/**
+ * Every script's JSON starts with the same keys: ok, status, exitCode, summary (the verdict line),
+ * error ({code, message, fix} or null); the script's own fields follow.
+ */
+export function envelope(o: Record<string, unknown>): Record<string, unknown> {
+  const { ok, status, exitCode, summary, error, ...rest } = o;
+  return {
+    ok: ok === true,
+    status: status ?? (ok === true ? 'ok' : 'failed'),
+    exitCode: exitCode ?? (ok === true ? 0 : 1),
+    summary: summary ?? null,
+    error: error ?? null,
+    ...rest,
+  };
+}
+
+function errorObject(e: unknown): { ok: false; exitCode: number; error: { code: string; message: string; fix?: string } } {
   const exitCode = exitCodeOf(e);
   const name = EXIT_CODE_TABLE.find((row) => row.code === exitCode)?.name ?? 'error';
   const message = formatError(e).replace(/^error: /, '').replace(/ \(fix: .*\)$/, '');

@@ -60,6 +60,7 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       traceCommands((line) => out.progress(line));
     }
     process.exitCode = await main({ cfg: loaded.values, positionals: loaded.positionals, out });
+    out.finish(process.exitCode);
   } catch (err) {
     out.error(err);
     process.exitCode = exitCodeOf(err);

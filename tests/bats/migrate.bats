@@ -69,8 +69,7 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
 @test "status before and after; rollback one, then --steps 3, each with its tables" {
   run --separate-stderr migrate status
   assert_failure 1
-  assert_line --index 0 "[ ] $MIG/20261125000001_create_users.sql"
-  assert_line --index -1 'FAIL: 6 pending (npm run -s db:migrate); schema empty'
+  assert_output $'[ ] pending: 20261125000001_create_users.sql, 20261125000002_create_curriculum.sql, 20261125000003_create_exercises.sql, 20261125000004_create_submissions.sql, 20261125000005_create_progress.sql, 20261125000006_create_struggle_alerts.sql\nFAIL: 6 pending (npm run -s db:migrate); schema empty'
   migrate >/dev/null 2>&1
   run --separate-stderr migrate status --json
   assert_success
@@ -136,7 +135,9 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
   echo 'alter table exercises add column hint text;' >>"$MIG/20261125000003_create_exercises.sql"
   run --separate-stderr migrate status
   assert_failure 1
-  assert_line "[!] $MIG/20261125000003_create_exercises.sql  (changed since it was applied)"
+  assert_line --index 0 '[X] applied: 6 (20261125000001 … 20261125000006)'
+  assert_line --index 1 '[ ] pending: 20261126000001_create_hints.sql'
+  assert_line --index 2 '[!] changed since applied: 20261125000003_create_exercises.sql'
   run --separate-stderr migrate
   assert_failure 1
   [[ "$stderr" == *"20261125000003_create_exercises.sql changed since it was applied (sha256 "*"up refused"*"npm run -s db:migrate -- accept 20261125000003)" ]]

@@ -56,9 +56,11 @@ test('json mode: stdout holds exactly one parseable object and nothing else', ()
   const s = setup({ json: true });
   s.exercise({ withError: false });
   s.out.result({ ok: true, status: 'healthy', checks: [] });
+  assert.equal(s.stdout.text(), '', 'held until finish, so the summary and exit code can join it');
+  s.out.finish(0);
   const lines = s.stdout.text().split('\n').filter(Boolean);
   assert.equal(lines.length, 1);
-  assert.deepEqual(JSON.parse(s.stdout.text()), { ok: true, status: 'healthy', checks: [] });
+  assert.deepEqual(JSON.parse(s.stdout.text()), { ok: true, status: 'healthy', exitCode: 0, summary: 'migrations pending', error: null, checks: [] });
   assert.match(s.stderr.text(), /checking pod/);
   assert.throws(() => s.out.result({ ok: false }), /called twice/);
 });
@@ -69,6 +71,7 @@ test('registered secrets never reach either stream', () => {
   s.out.progress('using pa55word-xyz');
   s.out.result({ url: 'postgres://u:pa55word-xyz@h/db' });
   s.out.error(toolError('login failed with pa55word-xyz'));
+  s.out.finish(3);
   const all = s.stdout.text() + s.stderr.text();
   assert.doesNotMatch(all, /pa55word-xyz/);
   assert.equal(JSON.parse(s.stdout.text()).url, 'postgres://u:****@h/db');
@@ -81,7 +84,8 @@ test('json mode: a failure is one object on stdout with the exit code, message a
   const lines = s.stdout.text().split('\n').filter(Boolean);
   assert.equal(lines.length, 1);
   assert.deepEqual(JSON.parse(lines[0] ?? ''), {
-    ok: false, exitCode: 3, error: { code: 'error', message: 'cluster unreachable (context "minikube")', fix: 'minikube start' },
+    ok: false, status: 'failed', exitCode: 3, summary: 'cluster unreachable (context "minikube")',
+    error: { code: 'error', message: 'cluster unreachable (context "minikube")', fix: 'minikube start' },
   });
   assert.equal(s.stderr.text(), 'checking pod\nerror: cluster unreachable (context "minikube") (fix: minikube start)\n');
 });
