@@ -53,7 +53,6 @@ export interface SeedStatements {
   copy: string;
   /** Each resolves one reference, then a query returns the first row whose name matched nothing. */
   resolve: Array<{ field: string; update: string; unresolved: string }>;
-  duplicateKeys: string;
   /** Returns inserted, updated, total, and the inserted keys as a JSON array. */
   upsert: string;
   /** The same work for one row ($1 = _row), to find which row a failing upsert choked on. */
@@ -80,7 +79,6 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
   }));
   const keyT = f.key.map((k) => `t.${ident(k)}`).join(', ');
   const keyS = f.key.map((k) => `s.${ident(k)}`).join(', ');
-  const duplicateKeys = `select min(_row), max(_row) from ${temp} s group by ${keyS} having count(*) > 1 order by 1 limit 1;`;
   // A field a row leaves out: the column's default on insert, the current value on update.
   const insertValue = (c: string): string => {
     const def = table.get(c)?.default;
@@ -109,5 +107,28 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
     return `with ${ctes.join(', ')} select (select count(*) from ins), (select count(*) from upd), (select count(*) from ${temp}), ${inserted};`;
   };
   const upsertOneRow = `do $seed$ declare r int; begin for r in select _row from ${temp} order by _row loop begin execute $stmt$${build(true).replace(/;$/, '')}$stmt$ using r; exception when others then raise exception 'row %: %', r, sqlerrm using errcode = sqlstate; end; end loop; end $seed$;`;
-  return { temp, create, copy, resolve, duplicateKeys, upsert: build(false), upsertOneRow };
+  return { temp, create, copy, resolve, upsert: build(false), upsertOneRow };
+}
+
+/**
+ * Into an EMPTY table, a file with no references or generated columns whose rows all name the same
+ * columns can be COPYed straight in: nothing to compare, nothing to resolve. Null otherwise.
+ */
+export function directCopy(f: SeedFile, cols: string[]): string | null {
+  if (Object.keys(f.references).length || Object.keys(f.generate).length) return null;
+  if (!f.rows.every((row) => cols.every((c) => row.values[c] !== undefined))) return null;
+  const lines = f.rows.map((row) => cols.map((c) => copyValue(row.values[c])).join('\t'));
+  return `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;\n${lines.join('\n')}${lines.length ? '\n' : ''}\\.`;
+}
+
+/** Two rows with the same key, found before anything is sent; null when the keys are unique. */
+export function duplicateRows(f: SeedFile): [number, number] | null {
+  const seen = new Map<string, number>();
+  for (const row of f.rows) {
+    const key = JSON.stringify(f.key.map((k) => row.values[k]));
+    const first = seen.get(key);
+    if (first !== undefined) return [first, row.index];
+    seen.set(key, row.index);
+  }
+  return null;
 }

@@ -9,7 +9,7 @@ import { loadYaml, parseSeedFile as parseWith, readSeedFiles } from '../../scrip
 
 const YAML = await loadYaml();
 const parseSeedFile = (path: string, text: string) => parseWith(path, text, YAML);
-import { copyValue, seedColumns, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
+import { copyValue, directCopy, duplicateRows, seedColumns, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
 
 const usage = (pattern: RegExp) => (e: unknown): boolean => e instanceof CliError && e.exitCode === 2 && pattern.test(e.message);
 
@@ -84,4 +84,13 @@ test('generated passwords: scrypt hash with its parameters, verifiable, never th
   assert.equal(verifyPassword('correct horse', h), true);
   assert.equal(verifyPassword('wrong', h), false);
   assert.ok(!h.includes('correct'));
+});
+
+test('an empty table can take a plain file straight from COPY; references, generated columns or gaps cannot', () => {
+  const plain = parseSeedFile('u.yaml', 'table: curriculum\nkey: slug\nrows:\n  - { slug: a, title: A }\n  - { slug: b, title: B }\n');
+  assert.equal(directCopy(plain, ['slug', 'title']), 'copy public."curriculum" ("slug", "title") from stdin;\na\tA\nb\tB\n\\.');
+  assert.equal(directCopy(parseSeedFile('t.yaml', TOPICS), ['slug', 'title', 'summary', 'parent_id']), null);
+  assert.equal(directCopy(plain, ['slug', 'title', 'summary']), null);
+  assert.deepEqual(duplicateRows(plain), null);
+  assert.deepEqual(duplicateRows(parseSeedFile('d.yaml', 'table: t\nkey: [a, b]\nrows:\n  - { a: 1, b: 2 }\n  - { a: 1, b: 3 }\n  - { a: 1, b: 2 }\n')), [1, 3]);
 });
