@@ -1,6 +1,7 @@
 // dbmate runs inside the pod, so it must be the binary for the POD's architecture (always Linux),
-// not the host's: npm installs only the host's @dbmate/<os>-<arch>. Others are fetched once with
-// `npm pack` into node_modules/.cache, or named with --dbmate-binary.
+// never the host's. package.json carries @dbmate/linux-x64 as an optional dependency (the usual pod;
+// npm skips it on other hosts); any other build is fetched once with `npm pack` into
+// node_modules/.cache, or named with --dbmate-binary.
 import { createHash } from 'node:crypto';
 import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,10 +22,8 @@ export function dbmatePackageFor(unameM: string): string | null {
   return a ? `@dbmate/linux-${a}` : null;
 }
 
-/** The dbmate version this project depends on; the pod gets the same one. */
-export function dbmateVersion(root = ROOT): string {
-  return (JSON.parse(readFileSync(join(root, 'node_modules/dbmate/package.json'), 'utf8')) as { version: string }).version;
-}
+/** The dbmate every pod gets, whatever its architecture; package.json pins @dbmate/linux-x64 to it. */
+export const DBMATE_VERSION = '2.36.0';
 
 export interface LocalBinary {
   path: string;
@@ -61,7 +60,7 @@ export async function localDbmateFor(unameM: string, o: { override?: string | un
   const pkg = dbmatePackageFor(unameM);
   if (!pkg) throw toolError(`the pod runs on "${unameM.trim()}", for which dbmate has no Linux build`, 'pass --dbmate-binary PATH to a dbmate built for it');
   const root = o.root ?? ROOT;
-  const version = dbmateVersion(root);
+  const version = DBMATE_VERSION;
   const candidates = dbmateCandidates(pkg, version, root);
   for (const c of candidates) {
     // node_modules may hold another version of a foreign package; the host's own is what npm ci put there.

@@ -85,3 +85,10 @@ test('the driver script: files as quoted here-documents, password from the file,
   assert.match(script, /\/tmp\/dbmate --no-dump-schema --migrations-dir "\$d" migrate --strict$/m);
   assert.match(driverScript([tricky], { kind: 'rollback', steps: 3 }, '/tmp'), /while \[ "\$i" -lt 3 \]; do \/tmp\/dbmate --no-dump-schema --migrations-dir "\$d" rollback \|\| exit \$\?/);
 });
+
+test("the pinned dbmate version is the one package.json installs for x64 pods", async () => {
+  const { DBMATE_VERSION } = await import('../../scripts/lib/dbmate-binary.ts');
+  const { readFileSync } = await import('node:fs');
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { optionalDependencies: Record<string, string> };
+  assert.equal(pkg.optionalDependencies['@dbmate/linux-x64'], DBMATE_VERSION);
+});
