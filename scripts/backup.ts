@@ -146,7 +146,7 @@ function describeOutcome(o: RestoreOutcome): string {
   return 'whether the restore committed is unknown (its transaction id was never seen)';
 }
 
-/** --clean drops only what the backup holds: tables created since then are still there. */
+/** DROP OWNED reaches only the app user's objects: a table someone else owns survives the restore. */
 async function tablesNotRestored(session: PodSession, restored: string[]): Promise<string[]> {
   const r = await session.query("select schemaname || '.' || tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1");
   return r.rows.filter((name) => !restored.includes(name));
