@@ -32,10 +32,11 @@ await runScript(
   async ({ cfg, out }) => {
     const started = performance.now();
     // Files are read and checked before the cluster is contacted.
-    let files = await readSeedFiles(cfg.dir);
-    if (cfg.only) {
-      files = files.filter((f) => f.table === cfg.only);
-      if (!files.length) throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir}`, `npm run -s db:seed -- --only ${[...new Set((await readSeedFiles(cfg.dir)).map((f) => f.table))].join('|')}`);
+    const all = await readSeedFiles(cfg.dir);
+    const files = cfg.only ? all.filter((f) => f.table === cfg.only) : all;
+    if (!files.length && cfg.only) {
+      const tables = [...new Set(all.map((f) => f.table))];
+      throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir} (there: ${tables.join(', ')})`, `npm run -s db:seed -- --only ${tables[0] ?? 'TABLE'}`);
     }
     const migrations = readMigrations(cfg.migrationsDir);
     const t = execTarget(cfg);
