@@ -3,14 +3,14 @@
 // against the local socket. The password is read there from the chart's file, never in an argv,
 // and --no-dump-schema keeps dbmate from running pg_dump with it on a command line.
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { DBMATE_IN_POD, type LocalBinary } from './dbmate-binary.ts';
 import { toolError } from './errors.ts';
 import type { MigrationFile } from './migration-files.ts';
 import type { PodSession } from './pod-session.ts';
-import { execErrorLine, spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { APP_PASSWORD } from './pod-sql.ts';
+import { collectOutput, execErrorLine, spawnInPod, type ExecOutput, type ExecTarget } from './pod-spawn.ts';
 import { sessionName } from './session-tag.ts';
 
 export interface PodFacts {
@@ -35,17 +35,12 @@ export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: L
   if (facts.dbmateSha256 === local.sha256) return false;
   const partial = `${DBMATE_IN_POD}.partial`;
   const child = spawnInPod(t, ['sh', '-c', `cat > ${partial} && chmod 0700 ${partial} && mv -f ${partial} ${DBMATE_IN_POD} && sha256sum ${DBMATE_IN_POD}`], true);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin?.on('error', () => {});
-  const closed = once(child, 'close') as Promise<[number | null]>;
+  const output = collectOutput(child);
   createReadStream(local.path).pipe(child.stdin!);
-  const [code] = await closed;
+  const { exitCode, stdout, stderr } = await output;
   // kubectl can exit 0 on a cut stream: only the checksum computed in the pod proves the copy.
-  if (code !== 0 || stdout.slice(0, 64) !== local.sha256) {
-    throw toolError(`copying dbmate into ${t.pod} failed (${code !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`, 'run the migration again');
+  if (exitCode !== 0 || stdout.slice(0, 64) !== local.sha256) {
+    throw toolError(`copying dbmate into ${t.pod} failed (${exitCode !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`, 'run the migration again');
   }
   return true;
 }
@@ -61,7 +56,7 @@ export function driverScript(files: readonly MigrationFile[], action: DbmateActi
     'd=$(mktemp -d /tmp/pgk8s-migrations.XXXXXX) || exit 97',
     'trap \'rm -rf "$d"\' EXIT',
     ...files.map((f) => `cat > "$d/${basename(f.path)}" <<'${delimiter}'\n${f.content.endsWith('\n') ? f.content : `${f.content}\n`}${delimiter}`),
-    'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"',
+    APP_PASSWORD,
     `export DATABASE_URL="${url}"`,
     action.kind === 'migrate'
       ? `${dbmate} migrate${action.strict ? ' --strict' : ''}`
@@ -70,11 +65,7 @@ export function driverScript(files: readonly MigrationFile[], action: DbmateActi
   ].join('\n');
 }
 
-export interface DbmateRun {
-  exitCode: number;
-  stdout: string;
-  stderr: string;
-}
+export type DbmateRun = ExecOutput;
 
 export interface PodShell {
   /** Sends the script and waits for it to finish. */
@@ -87,17 +78,11 @@ export interface PodShell {
  */
 export function startPodShell(t: ExecTarget): PodShell {
   const child = spawnInPod(t, ['sh', '-s'], true);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (c: Buffer) => (stdout += c.toString()));
-  child.stderr?.on('data', (c: Buffer) => (stderr += c.toString()));
-  child.stdin?.on('error', () => {});
-  const closed = once(child, 'close') as Promise<[number | null]>;
+  const output = collectOutput(child);
   return {
-    async run(script) {
+    run(script) {
       child.stdin?.end(script);
-      const [code] = await closed;
-      return { exitCode: code ?? 1, stdout, stderr };
+      return output;
     },
   };
 }

@@ -5,11 +5,12 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
 import { appNameExport } from './session-tag.ts';
 
 export const dumpCommand = (): string[] => [
   'sh', '-c',
-  `export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"; ${appNameExport('dump')} exec pg_dump -Fc -U "$POSTGRES_USER" -d "\${POSTGRES_DATABASE:-$POSTGRES_USER}"`,
+  `${APP_PASSWORD}; ${appNameExport('dump')} exec pg_dump -Fc ${APP_LOGIN}`,
 ];
 /**
  * No database needed: pg_restore reads the whole archive from stdin and writes the SQL nowhere.

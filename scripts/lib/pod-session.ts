@@ -3,6 +3,7 @@
 // apart. psql flushes its output whenever it waits for input, so answers arrive as they are made.
 import { once } from 'node:events';
 import { toolError } from './errors.ts';
+import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
 import { execErrorLine, spawnInPod, type ExecTarget } from './pod-spawn.ts';
 import { appNameExport } from './session-tag.ts';
 
@@ -22,8 +23,7 @@ export interface PodSession {
 export async function openPodSession(t: ExecTarget, job: string): Promise<PodSession> {
   const command = [
     'sh', '-c',
-    `export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" PGCONNECT_TIMEOUT=10; ${appNameExport(job)} ` +
-      'exec psql -X -w -At -q -v ON_ERROR_STOP=0 -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"',
+    `${APP_PASSWORD} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ${APP_LOGIN}`,
   ];
   const child = spawnInPod(t, command, true);
   let stdout = '';

@@ -1,12 +1,16 @@
 // SQL as the app user inside the pod: the password is read there from the chart's mounted file,
 // so it never appears in an argv, and psql talks to the local socket.
 
+/** sh: the app user's password into PGPASSWORD, read in the pod from the chart's mounted file. */
+export const APP_PASSWORD = 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"';
+/** libpq flags for the app user and database, as the chart's environment names them. */
+export const APP_LOGIN = '-U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"';
+
 /** sh -c script + its one argument (the SQL), for kubectl exec. */
 export function appQueryCommand(sql: string): string[] {
   return [
     'sh', '-c',
-    'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" PGCONNECT_TIMEOUT=5; ' +
-      'exec psql -X -w -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}" -v ON_ERROR_STOP=1 -Atqc "$1"',
+    `${APP_PASSWORD} PGCONNECT_TIMEOUT=5; exec psql -X -w ${APP_LOGIN} -v ON_ERROR_STOP=1 -Atqc "$1"`,
     'sh', sql,
   ];
 }

@@ -4,11 +4,11 @@
 // killed session ends psql mid-transaction, which rolls everything back. What kubectl cannot tell
 // (it can exit 0 on a cut stream; killed, it leaves the process in the pod running) the server can:
 // the transaction id, watched from the lock session, and txid_status() afterwards.
-import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PodSession } from './pod-session.ts';
-import { spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
+import { collectOutput, spawnInPod, type ExecTarget } from './pod-spawn.ts';
 import { appNameExport, sessionName } from './session-tag.ts';
 
 export const COMMITTED_MARKER = 'restore-committed';
@@ -24,9 +24,9 @@ const EPILOGUE = `COMMIT;\n\\echo ${COMMITTED_MARKER}`;
 export function restoreCommand(): string[] {
   return [
     'sh', '-c',
-    `export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"; ${appNameExport('restore')} ` +
+    `${APP_PASSWORD}; ${appNameExport('restore')} ` +
       '{ printf "%s\\n" "$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "$2"; } | ' +
-      'psql -X -w -q -At -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"',
+      `psql -X -w -q -At -v ON_ERROR_STOP=1 ${APP_LOGIN}`,
     'sh', PRELUDE, EPILOGUE,
   ];
 }
@@ -63,20 +63,11 @@ const END_SQL = `select coalesce((${FULL_XID})::text, 'none'), pg_terminate_back
 
 export function startRestore(t: ExecTarget, file: string, watcher: PodSession): RunningRestore {
   const child = spawnInPod(t, restoreCommand(), true);
-  let stdout = '';
-  let stderr = '';
+  // A restore that fails early stops reading its stdin: its exit code and stderr tell the story.
+  const output = collectOutput(child);
   let bytes = 0;
   let xid: string | null = null;
   let finished = false;
-  const closed = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
-  child.stdout?.on('data', (c: Buffer) => {
-    if (stdout.length < 64_000) stdout += c.toString();
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    if (stderr.length < 1_000_000) stderr += c.toString();
-  });
-  // A restore that fails early stops reading: EPIPE here, its exit code and stderr tell the story.
-  child.stdin?.on('error', () => {});
   const input = createReadStream(file);
   input.on('data', (c) => (bytes += c.length));
   let delivered = false;
@@ -89,14 +80,14 @@ export function startRestore(t: ExecTarget, file: string, watcher: PodSession): 
       if (!xid) await sleep(50);
     }
   })();
-  const done = closed.then(([code, signal]) => {
+  const done = output.then(({ exitCode, stdout, stderr }) => {
     finished = true;
     input.destroy();
     const lines = stderr.split('\n');
     return {
       committed: new RegExp(`^${COMMITTED_MARKER}$`, 'm').test(stdout),
       bytes,
-      exitCode: code ?? (signal ? 130 : 1),
+      exitCode,
       pgRestoreFailed: /^pg_restore: error:/m.test(stderr),
       delivered,
       stderr: lines
