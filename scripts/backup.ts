@@ -11,8 +11,8 @@ import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
 import { lockReadyPod, type HeldLock } from './lib/maintenance-lock.ts';
 import type { Output } from './lib/output.ts';
 import type { PodSession } from './lib/pod-session.ts';
-import { execErrorLine, type ExecTarget } from './lib/pod-spawn.ts';
-import { execTarget } from './lib/pod-target.ts';
+import { execErrorLine, type ExecTarget } from './lib/target-spawn.ts';
+import { execTarget, storageFix } from './lib/exec-target.ts';
 import { settleRestore, startRestore, type RestoreOutcome } from './lib/restore-stream.ts';
 import { onInterrupt, runScript } from './lib/run-script.ts';
 
@@ -56,11 +56,11 @@ async function backup(cfg: Cfg, out: Output): Promise<ExitCodeValue> {
   if (cfg.keep !== undefined) throw usageError('--keep goes with list', `npm run -s db:backup -- list --keep ${cfg.keep}`);
   if (cfg.skipSafetyBackup) throw usageError('--skip-safety-backup goes with restore', 'npm run -s db:backup -- restore FILE --skip-safety-backup');
   const started = performance.now();
-  const t = execTarget(cfg);
+  const t = execTarget(cfg, 'backup');
   const lock = await lockReadyPod(cfg, t, { job: 'backup' });
   try {
-    const file = cfg.out ?? defaultBackupPath(cfg.dir, cfg.release, lock.database, new Date());
-    out.progress(`pg_dump -Fc of ${lock.database} from ${cfg.namespace}/${t.pod} → ${file}`);
+    const file = cfg.out ?? defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date());
+    out.progress(`pg_dump -Fc of ${lock.database} from ${t.where} → ${file}`);
     const m = await takeBackup(t, lock, file, cfg.release);
     out.result({ ok: true, status: 'backed-up', ...m, durationMs: Math.round(performance.now() - started) });
     out.line(`backup: ${file} (${mib(m.sizeBytes)}, sha256 ${m.sha256.slice(0, 12)}…, schema ${m.schemaVersion ?? 'none'}, ${seconds(started)})`);
@@ -74,7 +74,7 @@ async function backup(cfg: Cfg, out: Output): Promise<ExitCodeValue> {
 async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeValue> {
   if (cfg.keep !== undefined || cfg.out !== undefined) throw usageError('--keep and --out do not go with restore', `npm run -s db:backup -- restore ${file}`);
   const started = performance.now();
-  const t = execTarget(cfg);
+  const t = execTarget(cfg, 'restore');
   // Nothing changes until the file is known to be what its backup wrote and the user said yes. With
   // --yes, the checksum and the lock session (which changes nothing) run side by side.
   let source: BackupManifest;
@@ -83,7 +83,7 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
     source = await checkBackupFile(file);
     await confirmDestructive({
       yes: false,
-      what: `replace the whole database in ${cfg.namespace}/${t.pod} with ${file} (${source.database}, schema ${source.schemaVersion ?? 'none'}, taken ${source.createdAt})`,
+      what: `replace the whole database in ${t.where} with ${file} (${source.database}, schema ${source.schemaVersion ?? 'none'}, taken ${source.createdAt})`,
       withYes: `npm run -s db:backup -- restore ${file} --yes`,
     });
     lock = await lockReadyPod(cfg, t, { job: 'restore' });
@@ -99,11 +99,11 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
   try {
     let safety: string | null = null;
     if (!cfg.skipSafetyBackup) {
-      safety = defaultBackupPath(cfg.dir, cfg.release, lock.database, new Date()).replace(/\.dump$/, '-pre-restore.dump');
+      safety = defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date()).replace(/\.dump$/, '-pre-restore.dump');
       out.progress(`safety backup of ${lock.database} → ${safety}`);
       await takeBackup(t, lock, safety, cfg.release);
     }
-    out.progress(`restoring ${file} into ${lock.database} in ${cfg.namespace}/${t.pod} (one transaction)`);
+    out.progress(`restoring ${file} into ${lock.database} in ${t.where} (one transaction)`);
     const running = startRestore(t, file, lock.session);
     const forget = onInterrupt(async () => {
       running.kill();
@@ -136,7 +136,7 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
 function restoreFix(outcome: RestoreOutcome, why: string, t: ExecTarget, file: string): string {
   if (outcome === 'unknown') return 'npm run -s db:verify';
   // A restore needs room for the new copy while the old one still exists (one transaction).
-  if (/No space left on device|could not extend file/.test(why)) return `grow the volume to more than twice the data, then restore again: kubectl edit pvc data-${t.pod} -n ${t.namespace}`;
+  if (/No space left on device|could not extend file/.test(why)) return `grow the volume to more than twice the data, then restore again: ${storageFix(t)}`;
   return `npm run -s db:backup -- restore ${file} --yes`;
 }
 

@@ -9,12 +9,15 @@ import { decideDeploy } from './lib/deploy-decision.ts';
 import { DEPLOY_OPTIONS } from './lib/deploy-options.ts';
 import { desiredValues, runtimeValues, valuesFiles } from './lib/deploy-values.ts';
 import { notOkError, toolError, usageError } from './lib/errors.ts';
-import { ExitCode } from './lib/exit-codes.ts';
 import { helmInstall, installArgs } from './lib/helm-install.ts';
+import { deployLocal, uninstallLocal } from './lib/local-deploy.ts';
 import { waitUntilUsable } from './lib/pod-health.ts';
 import { checkCluster, checkNames } from './lib/preflight.ts';
 import { readInstalledRelease } from './lib/release-reader.ts';
 import { runScript } from './lib/run-script.ts';
+import type { ConfigValues } from './lib/config.ts';
+import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
+import type { Output } from './lib/output.ts';
 import { undeploy } from './lib/undeploy.ts';
 
 // The same command the user ran, with --upgrade: what applies the change they asked for.
@@ -27,14 +30,15 @@ await runScript(
       'A second run changes nothing; a changed configuration is applied with --upgrade.',
     usage: 'npm run -s db:deploy -- [flags]',
     spec: DEPLOY_OPTIONS,
-    examples: ['npm run -s db:deploy', 'npm run -s db:deploy -- --overlay minikube --json', 'npm run -s db:deploy -- --uninstall'],
+    examples: ['npm run -s db:deploy', 'npm run -s db:deploy -- --target local', 'npm run -s db:deploy -- --overlay minikube --json', 'npm run -s db:deploy -- --uninstall'],
   },
   async ({ cfg, out }) => {
+    if (cfg.deleteData && !cfg.uninstall) throw usageError('--delete-data only goes with --uninstall', 'npm run -s db:deploy -- --uninstall --delete-data --yes');
+    if (cfg.target === 'local') return deployOnThisMachine(cfg, out);
     const started = performance.now();
     const timings: Record<string, number> = {};
     const phase = (name: string, since: number): number => ((timings[name] = Math.round(performance.now() - since)), performance.now());
     checkNames({ namespace: cfg.namespace, release: cfg.release, database: cfg.database, user: cfg.user });
-    if (cfg.deleteData && !cfg.uninstall) throw usageError('--delete-data only goes with --uninstall', 'npm run -s db:deploy -- --uninstall --delete-data --yes');
     const secret = cfg.secretName ?? `${cfg.release}-credentials`;
     const files = valuesFiles(cfg.overlay);
     const { kubectl, helm } = createClusterTools(cfg);
@@ -122,3 +126,22 @@ await runScript(
     return ExitCode.ok;
   },
 );
+
+/** --target local: the same contract (statuses, lines, JSON keys) for a server on this machine. */
+async function deployOnThisMachine(cfg: ConfigValues<typeof DEPLOY_OPTIONS>, out: Output): Promise<ExitCodeValue> {
+  checkNames({ namespace: cfg.namespace, release: cfg.release, database: cfg.database, user: cfg.user });
+  if (cfg.uninstall) {
+    const r = await uninstallLocal(cfg);
+    out.result({ ok: true, status: r.status, release: null, namespace: null, helmMajor: null, deleted: r.deleted, kept: r.kept });
+    out.line(r.kept.length ? `kept (the data and its passwords): ${r.kept.join(', ')}` : `deleted: ${r.deleted.join(', ') || 'nothing'}`);
+    const files = r.deleted.length ? 'its data and passwords are deleted' : 'its data is kept';
+    out.verdict(true, r.status === 'nothing-to-do' ? 'no local server runs here: nothing to do' : `${r.stopped ? 'the local server is stopped' : 'the local server was not running'}; ${files}`);
+    return ExitCode.ok;
+  }
+  out.progress(`local server in ${cfg.localDir}`);
+  const r = await deployLocal(cfg);
+  out.result(r.result);
+  for (const line of r.lines) out.line(line);
+  out.verdict(true, r.verdict);
+  return ExitCode.ok;
+}

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigValues } from './lib/config.ts';
 import { hostUnameM, localDbmateFor } from './lib/dbmate-binary.ts';
-import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, startPodShell, type DbmateAction, type DbmateRun } from './lib/dbmate-in-pod.ts';
+import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, readServerSocket, startPodShell, type DbmateAction, type DbmateRun } from './lib/dbmate-in-pod.ts';
 import { notOkError, usageError } from './lib/errors.ts';
 import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
 import { lockReadyPod } from './lib/maintenance-lock.ts';
@@ -15,8 +15,8 @@ import { planMigrations, rollbackTargets, type AppliedMigration, type MigrationP
 import { forgetChecksums, readApplied, recordChecksums } from './lib/migration-state.ts';
 import type { Output } from './lib/output.ts';
 import { openPodSession, type PodSession } from './lib/pod-session.ts';
-import type { ExecTarget } from './lib/pod-spawn.ts';
-import { assertPodReady, execTarget } from './lib/pod-target.ts';
+import type { ExecTarget } from './lib/target-spawn.ts';
+import { assertTargetReady, execTarget } from './lib/exec-target.ts';
 import { runScript } from './lib/run-script.ts';
 
 type Cfg = ConfigValues<typeof MIGRATE_OPTIONS>;
@@ -48,7 +48,7 @@ await runScript(
     const version = action === 'accept' ? one('VERSION') : null;
     // Every file is read and checked before the cluster is contacted.
     const files = readMigrations(cfg.migrationsDir);
-    const t = execTarget(cfg);
+    const t = execTarget(cfg, action === 'status' ? 'migration status' : 'migration');
     const writes = action !== 'status' && !cfg.dryRun;
     const { session, release } = await connect(cfg, t, writes);
     try {
@@ -71,7 +71,7 @@ async function connect(cfg: Cfg, t: ExecTarget, writes: boolean): Promise<{ sess
     const lock = await lockReadyPod(cfg, t, { job: 'migration', waitMs: cfg.lockWait });
     return { session: lock.session, release: lock.release };
   }
-  const [ready, opened] = await Promise.allSettled([assertPodReady(cfg, 'migration status'), openPodSession(t, 'migrate-status')]);
+  const [ready, opened] = await Promise.allSettled([assertTargetReady(cfg, t, 'migration status'), openPodSession(t, 'migrate-status')]);
   if (ready.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close();
     throw ready.reason;
@@ -149,7 +149,7 @@ async function up(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, pla
     out.verdict(true, `up to date: nothing to apply (schema ${plan.latestApplied ?? 'empty'})`);
     return ExitCode.ok;
   }
-  out.progress(`applying ${plan.pending.length} migration(s) in ${t.namespace}/${t.pod}`);
+  out.progress(`applying ${plan.pending.length} migration(s) in ${t.where}`);
   const run = await runInPod(cfg, out, t, session, plan.pending, { kind: 'migrate', strict: !cfg.allowOutOfOrder });
   const after = new Set((await readApplied(session)).map((a) => a.version));
   const appliedNow = plan.pending.filter((f) => after.has(f.version));
@@ -197,7 +197,7 @@ async function rollback(cfg: Cfg, out: Output, t: ExecTarget, session: PodSessio
     out.verdict(true, `dry run: ${targets.length} to roll back, nothing changed`);
     return ExitCode.ok;
   }
-  out.progress(`rolling back ${targets.length} migration(s) in ${t.namespace}/${t.pod}`);
+  out.progress(`rolling back ${targets.length} migration(s) in ${t.where}`);
   const run = await runInPod(cfg, out, t, session, targets.map((v) => byVersion.get(v)!), { kind: 'rollback', steps: targets.length });
   const after = new Set((await readApplied(session)).map((a) => a.version));
   const undone = targets.filter((v) => !after.has(v));
@@ -229,21 +229,29 @@ async function accept(cfg: Cfg, out: Output, session: PodSession, files: Migrati
   return ExitCode.ok;
 }
 
-/** The pod's dbmate (copied when missing or different), then one exec with the files and dbmate. */
+/**
+ * The pod's dbmate (copied when missing or different), then one exec with the files and dbmate.
+ * The local target runs this machine's dbmate where it is.
+ */
 async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, files: MigrationFile[], action: DbmateAction): Promise<DbmateRun> {
   // Started side by side: the shell's exec, the pod's facts, and the hash of the binary a pod like
   // this machine would need (a different pod architecture is hashed once its name is known).
   const shell = startPodShell(t);
   const guessArch = hostUnameM();
-  const guess = localDbmateFor(guessArch, { override: cfg.dbmateBinary });
+  const guess = localDbmateFor(guessArch, { override: cfg.dbmateBinary, os: t.kind === 'local' ? process.platform : 'linux' });
   guess.catch(() => {}); // awaited below when it is the one needed; its error surfaces there
-  const facts = await readPodFacts(session);
-  const local = cfg.dbmateBinary || facts.arch === guessArch ? await guess : await localDbmateFor(facts.arch);
+  let dbmatePath: string | undefined;
   try {
-    if (await ensureDbmateInPod(t, facts, local)) out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.pod}:/tmp/dbmate`);
+    const server = t.kind === 'local' ? { socketDir: t.env['PGHOST']!, port: Number(t.env['PGPORT']) } : readServerSocket(session);
+    if (t.kind === 'local') dbmatePath = (await guess).path;
+    else {
+      const facts = await readPodFacts(session);
+      const local = cfg.dbmateBinary || facts.arch === guessArch ? await guess : await localDbmateFor(facts.arch);
+      if (await ensureDbmateInPod(t, facts, local)) out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.where}:/tmp/dbmate`);
+    }
+    return await shell.run(driverScript(files, action, await server, dbmatePath));
   } catch (err) {
     void shell.run('');
     throw err;
   }
-  return shell.run(driverScript(files, action, facts.socketDir));
 }

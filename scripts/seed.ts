@@ -12,7 +12,7 @@ import { readApplied } from './lib/migration-state.ts';
 import type { Output } from './lib/output.ts';
 import { generatePassword, hashPassword } from './lib/password-hash.ts';
 import type { PodSession } from './lib/pod-session.ts';
-import { execTarget } from './lib/pod-target.ts';
+import { execTarget } from './lib/exec-target.ts';
 import { registerSecret } from './lib/redact.ts';
 import { runScript } from './lib/run-script.ts';
 import { applySeedFile, readColumns, type TableReport } from './lib/seed-apply.ts';
@@ -39,7 +39,7 @@ await runScript(
       throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir} (there: ${tables.join(', ')})`, `npm run -s db:seed -- --only ${tables[0] ?? 'TABLE'}`);
     }
     const migrations = readMigrations(cfg.migrationsDir);
-    const t = execTarget(cfg);
+    const t = execTarget(cfg, 'seed');
     const lock = await lockReadyPod(cfg, t, { job: 'seed', waitMs: cfg.lockWait });
     try {
       await requireMigrated(lock.session, migrations.map((m) => m.version));

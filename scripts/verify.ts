@@ -1,9 +1,12 @@
 // verify.ts: is the database ready? One answer an agent can act on: healthy, unhealthy with the
 // specific problem and its fix, or not deployed; each with its own exit code.
+import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClusterTools } from './lib/cluster-tools.ts';
 import { ExitCode } from './lib/exit-codes.ts';
+import { localWhere } from './lib/exec-target.ts';
 import { checkHealth, type HealthReport } from './lib/health-check.ts';
+import { checkLocalHealth } from './lib/local-health.ts';
 import { runScript } from './lib/run-script.ts';
 import { VERIFY_OPTIONS } from './lib/verify-options.ts';
 
@@ -32,21 +35,23 @@ await runScript(
   },
   async ({ cfg, out }) => {
     const started = performance.now();
+    const local = cfg.target === 'local';
     const { kubectl, helm } = createClusterTools(cfg);
     const target = {
       release: cfg.release, namespace: cfg.namespace, context: cfg.context,
       secret: cfg.secretName ?? `${cfg.release}-credentials`, migrationsDir: cfg.migrationsDir,
     };
+    const check = (): Promise<HealthReport> => (local ? checkLocalHealth({ localDir: cfg.localDir, migrationsDir: cfg.migrationsDir }) : checkHealth(kubectl, helm, target));
     const deadline = Date.now() + cfg.wait;
-    let report = await checkHealth(kubectl, helm, target);
+    let report = await check();
     while (report.status !== 'healthy' && Date.now() + POLL_MS <= deadline) {
       out.progress(`${report.status}: ${report.missing?.message ?? report.problems[0]?.message ?? ''}; checking again`);
       await sleep(POLL_MS);
-      report = await checkHealth(kubectl, helm, target);
+      report = await check();
     }
     const durationMs = Math.round(performance.now() - started);
-    const where = `${cfg.release} in ${cfg.namespace}`;
-    out.result({ ok: report.status === 'healthy', release: cfg.release, namespace: cfg.namespace, ...report, durationMs });
+    const where = local ? localWhere(resolve(cfg.localDir)) : `${cfg.release} in ${cfg.namespace}`;
+    out.result({ ok: report.status === 'healthy', release: local ? null : cfg.release, namespace: local ? null : cfg.namespace, ...report, durationMs });
 
     if (report.status === 'not-deployed') {
       out.line(`not deployed: ${report.missing?.message} (fix: ${report.missing?.fix})`);

@@ -9,8 +9,9 @@ export interface BackupManifest {
   sizeBytes: number;
   sha256: string;
   format: 'pg_dump -Fc';
-  release: string;
-  namespace: string;
+  /** null for the local target. */
+  release: string | null;
+  namespace: string | null;
   database: string;
   serverVersion: string;
   schemaVersion: string | null;

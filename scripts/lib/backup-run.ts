@@ -5,7 +5,7 @@ import { ensureBackupDir, writeManifest, type BackupManifest } from './backup-fi
 import { streamDumpToFile } from './dump-stream.ts';
 import { toolError, usageError } from './errors.ts';
 import type { HeldLock } from './maintenance-lock.ts';
-import { execErrorLine, type ExecTarget } from './pod-spawn.ts';
+import { execErrorLine, type ExecTarget } from './target-spawn.ts';
 import { onInterrupt } from './run-script.ts';
 
 export async function takeBackup(t: ExecTarget, lock: HeldLock, file: string, release: string): Promise<BackupManifest> {
@@ -17,7 +17,7 @@ export async function takeBackup(t: ExecTarget, lock: HeldLock, file: string, re
     ensureBackupDir(file);
     const r = await streamDumpToFile(t, partial);
     if (r.dump.code !== 0) {
-      throw toolError(`pg_dump failed in ${t.pod} (exit ${r.dump.code}): ${execErrorLine(r.dump.stderr)}; no file kept`, 'npm run -s db:verify');
+      throw toolError(`pg_dump failed in ${t.where} (exit ${r.dump.code}): ${execErrorLine(r.dump.stderr)}; no file kept`, 'npm run -s db:verify');
     }
     if (r.fullRead.code !== 0) {
       throw toolError(
@@ -27,7 +27,8 @@ export async function takeBackup(t: ExecTarget, lock: HeldLock, file: string, re
     }
     renameSync(partial, file);
     const manifest: BackupManifest = {
-      file, sizeBytes: r.bytes, sha256: r.sha256, format: 'pg_dump -Fc', release, namespace: t.namespace,
+      file, sizeBytes: r.bytes, sha256: r.sha256, format: 'pg_dump -Fc',
+      release: t.kind === 'pod' ? release : null, namespace: t.kind === 'pod' ? t.namespace : null,
       database: lock.database, serverVersion: lock.serverVersion, schemaVersion: lock.schemaVersion, createdAt: new Date().toISOString(),
     };
     writeManifest(manifest, file);

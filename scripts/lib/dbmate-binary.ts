@@ -15,11 +15,11 @@ export const DBMATE_IN_POD = '/tmp/dbmate';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/** `uname -m` in the pod → the npm package with that Linux binary. */
-export function dbmatePackageFor(unameM: string): string | null {
+/** `uname -m` → the npm package with that binary: Linux for a pod, this machine's OS for the local target. */
+export function dbmatePackageFor(unameM: string, os: string = 'linux'): string | null {
   const arch: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', armv6l: 'arm', i686: 'ia32', i386: 'ia32' };
   const a = arch[unameM.trim()];
-  return a ? `@dbmate/linux-${a}` : null;
+  return a && ['linux', 'darwin', 'win32'].includes(os) ? `@dbmate/${os}-${a}` : null;
 }
 
 /** The dbmate every pod gets, whatever its architecture; package.json pins @dbmate/linux-x64 to it. */
@@ -52,13 +52,13 @@ export function dbmateCandidates(pkg: string, version: string, root = ROOT): Arr
   ];
 }
 
-export async function localDbmateFor(unameM: string, o: { override?: string | undefined; root?: string } = {}): Promise<LocalBinary> {
+export async function localDbmateFor(unameM: string, o: { override?: string | undefined; root?: string; os?: string } = {}): Promise<LocalBinary> {
   if (o.override) {
     if (!existsSync(o.override)) throw usageError(`--dbmate-binary ${o.override} does not exist`, 'point --dbmate-binary (DBMATE_POD_BINARY) at a Linux dbmate binary for the pod');
     return { path: o.override, sha256: await sha256(o.override), source: 'flag' };
   }
-  const pkg = dbmatePackageFor(unameM);
-  if (!pkg) throw toolError(`the pod runs on "${unameM.trim()}", for which dbmate has no Linux build`, 'pass --dbmate-binary PATH to a dbmate built for it');
+  const pkg = dbmatePackageFor(unameM, o.os);
+  if (!pkg) throw toolError(`dbmate has no ${o.os ?? 'linux'} build for "${unameM.trim()}"`, 'pass --dbmate-binary PATH to a dbmate built for it');
   const root = o.root ?? ROOT;
   const version = DBMATE_VERSION;
   const candidates = dbmateCandidates(pkg, version, root);

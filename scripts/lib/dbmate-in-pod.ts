@@ -10,7 +10,7 @@ import { toolError } from './errors.ts';
 import type { MigrationFile } from './migration-files.ts';
 import type { PodSession } from './pod-session.ts';
 import { APP_PASSWORD } from './pod-sql.ts';
-import { collectOutput, execErrorLine, spawnInPod, type ExecOutput, type ExecTarget } from './pod-spawn.ts';
+import { collectOutput, execErrorLine, spawnOnTarget, type ExecOutput, type ExecTarget } from './target-spawn.ts';
 import { sessionName } from './session-tag.ts';
 
 export interface PodFacts {
@@ -18,29 +18,38 @@ export interface PodFacts {
   arch: string;
   /** sha256 of the dbmate already in the pod, or null. */
   dbmateSha256: string | null;
-  /** Where the server's socket is, for dbmate's URL. */
+}
+
+/** Where dbmate finds the server: its socket directory and port, as the server says. */
+export interface ServerSocket {
   socketDir: string;
+  port: number;
 }
 
 /** Asked through the open session (psql's \! runs in the pod): no extra exec. */
 export async function readPodFacts(session: PodSession): Promise<PodFacts> {
   const shell = await session.query(`\\! echo "arch $(uname -m)"; echo "dbmate $(sha256sum ${DBMATE_IN_POD} 2>/dev/null | cut -c1-64)"; true`);
-  const socket = await session.query("select split_part(current_setting('unix_socket_directories'), ',', 1)");
   const field = (tag: string): string => shell.rows.find((r) => r.startsWith(`${tag} `))?.slice(tag.length + 1).trim() ?? '';
-  return { arch: field('arch'), dbmateSha256: field('dbmate') || null, socketDir: socket.rows[0]?.trim() || '/tmp' };
+  return { arch: field('arch'), dbmateSha256: field('dbmate') || null };
+}
+
+export async function readServerSocket(session: PodSession): Promise<ServerSocket> {
+  const r = await session.query("select split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')");
+  const [dir, port] = (r.rows[0] ?? '').split('|');
+  return { socketDir: dir?.trim() || '/tmp', port: Number(port) || 5432 };
 }
 
 /** Copies the binary unless the pod already has this exact one; true when it copied. */
 export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: LocalBinary): Promise<boolean> {
   if (facts.dbmateSha256 === local.sha256) return false;
   const partial = `${DBMATE_IN_POD}.partial`;
-  const child = spawnInPod(t, ['sh', '-c', `cat > ${partial} && chmod 0700 ${partial} && mv -f ${partial} ${DBMATE_IN_POD} && sha256sum ${DBMATE_IN_POD}`], true);
+  const child = spawnOnTarget(t, ['sh', '-c', `cat > ${partial} && chmod 0700 ${partial} && mv -f ${partial} ${DBMATE_IN_POD} && sha256sum ${DBMATE_IN_POD}`], true);
   const output = collectOutput(child);
   createReadStream(local.path).pipe(child.stdin!);
   const { exitCode, stdout, stderr } = await output;
   // kubectl can exit 0 on a cut stream: only the checksum computed in the pod proves the copy.
   if (exitCode !== 0 || stdout.slice(0, 64) !== local.sha256) {
-    throw toolError(`copying dbmate into ${t.pod} failed (${exitCode !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`, 'run the migration again');
+    throw toolError(`copying dbmate into ${t.where} failed (${exitCode !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`, 'run the migration again');
   }
   return true;
 }
@@ -48,10 +57,10 @@ export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: L
 export type DbmateAction = { kind: 'migrate'; strict: boolean } | { kind: 'rollback'; steps: number };
 
 /** The sh script sent on stdin: files as quoted here-documents (no expansion), then dbmate. */
-export function driverScript(files: readonly MigrationFile[], action: DbmateAction, socketDir: string): string {
+export function driverScript(files: readonly MigrationFile[], action: DbmateAction, server: ServerSocket, dbmatePath = DBMATE_IN_POD): string {
   const delimiter = `PGK8S_${randomBytes(8).toString('hex')}`;
-  const url = `postgres://\${POSTGRES_USER}@/\${POSTGRES_DATABASE:-$POSTGRES_USER}?socket=${encodeURIComponent(socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
-  const dbmate = `${DBMATE_IN_POD} --no-dump-schema --migrations-dir "$d"`;
+  const url = `postgres://\${POSTGRES_USER}@:${server.port}/\${POSTGRES_DATABASE:-$POSTGRES_USER}?socket=${encodeURIComponent(server.socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
+  const dbmate = `'${dbmatePath.replace(/'/g, `'\\''`)}' --no-dump-schema --migrations-dir "$d"`;
   return [
     'd=$(mktemp -d /tmp/pgk8s-migrations.XXXXXX) || exit 97',
     'trap \'rm -rf "$d"\' EXIT',
@@ -77,7 +86,7 @@ export interface PodShell {
  * dbmate checks and copy. The shell waits on stdin until run() sends the script.
  */
 export function startPodShell(t: ExecTarget): PodShell {
-  const child = spawnInPod(t, ['sh', '-s'], true);
+  const child = spawnOnTarget(t, ['sh', '-s'], true);
   const output = collectOutput(child);
   return {
     run(script) {

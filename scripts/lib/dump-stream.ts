@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { spawnOnTarget, type ExecTarget } from './target-spawn.ts';
 import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
 import { appNameExport } from './session-tag.ts';
 
@@ -35,8 +35,8 @@ export interface DumpResult {
 }
 
 export async function streamDumpToFile(t: ExecTarget, file: string): Promise<DumpResult> {
-  const dump = spawnInPod(t, dumpCommand(), false);
-  const check = spawnInPod(t, FULL_READ_COMMAND, true);
+  const dump = spawnOnTarget(t, dumpCommand(), false);
+  const check = spawnOnTarget(t, FULL_READ_COMMAND, true);
   const out = createWriteStream(file, { mode: 0o600 });
   // Every ending is listened for before any data flows: an event that fired unheard would hang us.
   const dumpClosed = once(dump, 'close') as Promise<[number | null]>;

@@ -19,11 +19,32 @@ export interface HealthDetails {
 
 export const LIMITS = { connectionsWarnPercent: 80, volumeWarnPercent: 85, volumeProblemPercent: 95 } as const;
 
+/** Where the commands in a fix point: the pod's (kubectl) or the local server's. */
+export interface ProbeHints {
+  /** A superuser psql. */
+  adminPsql: string;
+  /** How to get more room for the data. */
+  growVolume: string;
+  /** Where the server says why. */
+  logs: string;
+  /** Where the app user's password is kept. */
+  passwordStore: string;
+}
+
+export function podProbeHints(o: { namespace: string; pod: string; secret: string }): ProbeHints {
+  return {
+    adminPsql: `kubectl exec -it -n ${o.namespace} ${o.pod} -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres'`,
+    growVolume: `grow the volume: kubectl edit pvc data-${o.pod} -n ${o.namespace}`,
+    logs: `kubectl logs -n ${o.namespace} ${o.pod}`,
+    passwordStore: `Secret ${o.namespace}/${o.secret}`,
+  };
+}
+
 const pct = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
 
 export function assessProbe(
   probe: ProbeResult,
-  o: { namespace: string; pod: string; secret: string; localMigrations: readonly string[] },
+  o: { hints: ProbeHints; localMigrations: readonly string[] },
 ): { problems: Finding[]; warnings: Finding[]; details: HealthDetails } {
   const problems: Finding[] = [];
   const warnings: Finding[] = [];
@@ -36,14 +57,14 @@ export function assessProbe(
     });
     return { problems, warnings, details };
   }
-  const adminPsql = `kubectl exec -it -n ${o.namespace} ${o.pod} -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres'`;
+  const { adminPsql, growVolume, logs, passwordStore } = o.hints;
 
   if (probe.volume) {
     const percent = pct(probe.volume.usedBytes, probe.volume.sizeBytes);
     details.volume = { usedBytes: probe.volume.usedBytes, sizeBytes: probe.volume.sizeBytes, percent };
     const finding = {
       message: `data volume ${percent}% full (${probe.volume.availBytes} bytes free)`,
-      fix: `free space (VACUUM FULL, drop data) or grow the volume: kubectl edit pvc data-${o.pod} -n ${o.namespace}`,
+      fix: `free space (VACUUM FULL, drop data) or ${growVolume}`,
     };
     if (percent >= LIMITS.volumeProblemPercent) problems.push({ code: 'volume-full', ...finding });
     else if (percent >= LIMITS.volumeWarnPercent) warnings.push({ code: 'volume-high', ...finding });
@@ -62,15 +83,15 @@ export function assessProbe(
     } else if (/password authentication failed/.test(err)) {
       problems.push({
         code: 'password-mismatch',
-        message: `the app user's password in Secret ${o.namespace}/${o.secret} is rejected (SQLSTATE 28P01): the data was initialised with other passwords`,
+        message: `the app user's password in ${passwordStore} is rejected (SQLSTATE 28P01): the data was initialised with other passwords`,
         fix: 'restore the Secret the data was created with, or reset the password in the pod (README: "Password lost")',
       });
     } else if (/No space left on device|could not extend file/.test(err)) {
-      problems.push({ code: 'volume-full', message: `writes fail: ${err}`, fix: `grow the volume: kubectl edit pvc data-${o.pod} -n ${o.namespace}` });
+      problems.push({ code: 'volume-full', message: `writes fail: ${err}`, fix: growVolume });
     } else if (/No such file or directory|Connection refused|could not connect/.test(err)) {
-      problems.push({ code: 'server-not-accepting', message: `PostgreSQL does not accept connections: ${err}`, fix: `kubectl logs -n ${o.namespace} ${o.pod}` });
+      problems.push({ code: 'server-not-accepting', message: `PostgreSQL does not accept connections: ${err}`, fix: logs });
     } else {
-      problems.push({ code: 'query-failed', message: `an authenticated query as the app user failed: ${err}`, fix: `kubectl logs -n ${o.namespace} ${o.pod}` });
+      problems.push({ code: 'query-failed', message: `an authenticated query as the app user failed: ${err}`, fix: logs });
     }
     return { problems, warnings, details };
   }

@@ -1,7 +1,7 @@
 // One verify pass: deployed at all, then the pod, then one exec into it. On a healthy database that
 // is three calls: helm status, kubectl get pod, kubectl exec.
 import { readdirSync } from 'node:fs';
-import { assessProbe, migrationVersions, type Finding, type HealthDetails } from './health-assessment.ts';
+import { assessProbe, migrationVersions, podProbeHints, type Finding, type HealthDetails } from './health-assessment.ts';
 import { parseProbeOutput, probeCommand } from './health-probe.ts';
 import { classifyHelmFailure, helmFailureError, statusArgs, type Helm } from './helm.ts';
 import { execArgs, kubectlFailureError, type Kubectl } from './kubectl.ts';
@@ -13,10 +13,11 @@ export type HealthStatus = 'healthy' | 'unhealthy' | 'not-deployed';
 export interface HealthReport {
   status: HealthStatus;
   /** For not-deployed: the first part that is missing. */
-  missing?: { part: 'namespace' | 'release' | 'pod'; message: string; fix: string };
+  missing?: { part: 'namespace' | 'release' | 'pod' | 'server'; message: string; fix: string };
   problems: Finding[];
   warnings: Finding[];
-  details: HealthDetails & { releaseStatus?: string; pod?: string };
+  /** releaseStatus and pod on a cluster, server for the local target. */
+  details: HealthDetails & { releaseStatus?: string; pod?: string; server?: { pid: number; port: number; dataDir: string } };
 }
 
 export interface HealthTarget {
@@ -27,7 +28,7 @@ export interface HealthTarget {
   context?: string | undefined;
 }
 
-function localMigrations(dir: string): string[] {
+export function localMigrations(dir: string): string[] {
   try {
     return migrationVersions(readdirSync(dir));
   } catch {
@@ -72,7 +73,8 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
   }
   const exec = await kubectl.run(execArgs({ namespace: t.namespace, pod: podName(t.release), container: 'postgresql', stdin: false, command: probeCommand() }));
   if (exec.exitCode !== 0 && !exec.stdout.includes('app-error')) throw kubectlFailureError(exec, { context: t.context, what: `exec into ${podName(t.release)}` });
-  const assessed = assessProbe(parseProbeOutput(exec.stdout), { namespace: t.namespace, pod: podName(t.release), secret: t.secret, localMigrations: localMigrations(t.migrationsDir) });
+  const hints = podProbeHints({ namespace: t.namespace, pod: podName(t.release), secret: t.secret });
+  const assessed = assessProbe(parseProbeOutput(exec.stdout), { hints, localMigrations: localMigrations(t.migrationsDir) });
   problems.push(...assessed.problems);
   return {
     status: problems.length ? 'unhealthy' : 'healthy',

@@ -1,10 +1,9 @@
 // One PostgreSQL advisory lock for every maintenance job (backup, restore, migrate): a session that
 // holds it keeps the others out. Held by a psql session in the pod for as long as the job runs.
-import type { ToolConfig } from './cluster-tools.ts';
 import { toolError } from './errors.ts';
 import { openPodSession, type PodSession } from './pod-session.ts';
-import type { ExecTarget } from './pod-spawn.ts';
-import { assertPodReady } from './pod-target.ts';
+import type { ExecTarget } from './target-spawn.ts';
+import { assertTargetReady, type TargetConfig } from './exec-target.ts';
 
 /** Shared by backup, restore and migrate: the same key means they never run at the same time. */
 export const MAINTENANCE_LOCK_KEY = 7_425_001;
@@ -34,7 +33,7 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
   if (locked.rows[0] !== 't') {
     await session.close();
     const waited = o.waitMs ? ` (waited ${Math.round(o.waitMs / 1000)}s)` : '';
-    throw toolError(`another job (a migration, backup or restore) holds the maintenance lock on ${o.namespace}/${o.pod}${waited}; ${o.what} did not start`, 'wait for it to finish, then run this again');
+    throw toolError(`another job (a migration, backup or restore) holds the maintenance lock on ${o.where}${waited}; ${o.what} did not start`, 'wait for it to finish, then run this again');
   }
   const facts = await session.query(FACTS_SQL);
   const [serverVersion = 'unknown', database = 'unknown', hasMigrations] = (facts.rows[0] ?? '').split('|');
@@ -59,11 +58,11 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
  * missing or not Ready wins, with its clearer message, and a lock taken meanwhile is let go.
  */
 export async function lockReadyPod(
-  cfg: ToolConfig & { namespace: string; release: string },
+  cfg: TargetConfig,
   t: ExecTarget,
   o: { job: string; waitMs?: number },
 ): Promise<HeldLock> {
-  const [ready, locked] = await Promise.allSettled([assertPodReady(cfg, o.job), acquireMaintenanceLock({ ...t, what: `the ${o.job}`, waitMs: o.waitMs })]);
+  const [ready, locked] = await Promise.allSettled([assertTargetReady(cfg, t, o.job), acquireMaintenanceLock({ ...t, what: `the ${o.job}`, waitMs: o.waitMs })]);
   if (ready.status === 'rejected') {
     if (locked.status === 'fulfilled') await locked.value.release();
     throw ready.reason;

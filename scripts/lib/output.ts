@@ -2,6 +2,7 @@
 import { Chalk, type ChalkInstance } from 'chalk';
 import { CliError, exitCodeOf, formatError } from './errors.ts';
 import { EXIT_CODE_TABLE } from './exit-codes.ts';
+import { withCommandEnv } from './command-hints.ts';
 import { redact } from './redact.ts';
 
 /** The part of a stream we use; tests pass a fake with or without isTTY. */
@@ -60,8 +61,8 @@ export function createOutput(opts: OutputOptions = {}): Output {
   let summary: string | null = null;
   let lastLine: string | null = null;
 
-  const out = (text: string): void => void stdout.write(`${opts.showSecrets ? text : redact(text)}\n`);
-  const err = (text: string): void => void stderr.write(`${redact(text)}\n`);
+  const out = (text: string): void => void stdout.write(`${withCommandEnv(opts.showSecrets ? text : redact(text))}\n`);
+  const err = (text: string): void => void stderr.write(`${withCommandEnv(redact(text))}\n`);
 
   return {
     json,

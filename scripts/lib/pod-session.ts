@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { toolError } from './errors.ts';
 import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
-import { execErrorLine, spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { execErrorLine, spawnOnTarget, type ExecTarget } from './target-spawn.ts';
 import { appNameExport } from './session-tag.ts';
 
 export interface QueryResult {
@@ -25,7 +25,7 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
     'sh', '-c',
     `${APP_PASSWORD} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ${APP_LOGIN}`,
   ];
-  const child = spawnInPod(t, command, true);
+  const child = spawnOnTarget(t, command, true);
   let stdout = '';
   let stderr = '';
   let waiter: (() => void) | null = null;
@@ -66,7 +66,7 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
         return { rows, error };
       }
       if (gone) {
-        throw toolError(`the database session in ${t.pod} ended (exit ${child.exitCode}): ${execErrorLine(stderr)}`, 'npm run -s db:verify');
+        throw toolError(`the database session in ${t.where} ended (exit ${child.exitCode}): ${execErrorLine(stderr)}`, 'npm run -s db:verify');
       }
       await new Promise<void>((resolve) => (waiter = resolve));
       waiter = null;
@@ -89,7 +89,7 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
   const hello = await session.query('set client_min_messages = warning; select 1');
   if (hello.error || hello.rows[0] !== '1') {
     await session.close();
-    throw toolError(`could not open a database session in ${t.namespace}/${t.pod}: ${execErrorLine(hello.error)}`, 'npm run -s db:verify');
+    throw toolError(`could not open a database session in ${t.where}: ${execErrorLine(hello.error)}`, 'npm run -s db:verify');
   }
   return session;
 }

@@ -15,6 +15,8 @@ export interface RunOptions {
   /** Names for the "not found" message: "kubectl" and "KUBECTL". */
   toolName?: string;
   envVar?: string;
+  /** Run as this user (needs root): PostgreSQL's server programs refuse to run as root. */
+  user?: { uid: number; gid: number };
 }
 
 export interface ProcessResult {
@@ -43,7 +45,7 @@ export async function runProcess(bin: string, argv: readonly string[], opts: Run
   assertNoSecretsInArgv(argv, toolName);
   traceCommand(bin, argv);
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...argv], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(bin, [...argv], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...opts.user });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;

@@ -8,7 +8,7 @@ import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PodSession } from './pod-session.ts';
 import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
-import { collectOutput, spawnInPod, type ExecTarget } from './pod-spawn.ts';
+import { collectOutput, spawnOnTarget, type ExecTarget } from './target-spawn.ts';
 import { appNameExport, sessionName } from './session-tag.ts';
 
 export const COMMITTED_MARKER = 'restore-committed';
@@ -62,7 +62,7 @@ const XID_SQL = `select ${FULL_XID} ${RESTORE_SESSION} and backend_xid is not nu
 const END_SQL = `select coalesce((${FULL_XID})::text, 'none'), pg_terminate_backend(pid) ${RESTORE_SESSION}`;
 
 export function startRestore(t: ExecTarget, file: string, watcher: PodSession): RunningRestore {
-  const child = spawnInPod(t, restoreCommand(), true);
+  const child = spawnOnTarget(t, restoreCommand(), true);
   // A restore that fails early stops reading its stdin: its exit code and stderr tell the story.
   const output = collectOutput(child);
   let bytes = 0;

@@ -5,6 +5,7 @@ import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import { renderHelp, type HelpSpec } from './help.ts';
 import { createOutput, type Output } from './output.ts';
 import { traceCommands } from './process-runner.ts';
+import { setCommandEnv } from './command-hints.ts';
 
 // Work to undo if the user interrupts (partial files, server-side sessions): run before the process
 // exits, for at most INTERRUPT_GRACE_MS; a second Ctrl-C exits at once.
@@ -22,6 +23,20 @@ async function runCleanups(out: Output): Promise<void> {
   for (const r of await Promise.race([all, Promise.resolve([])])) {
     if (r.status === 'rejected') out.warn(`cleanup after the interrupt failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
   }
+}
+
+/**
+ * --target local (and a non-default --local-dir) given on this command line or in this command's
+ * environment must be repeated in every command we suggest; from .env files it applies anyway.
+ */
+function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<string, string>): void {
+  const passed = (name: string): boolean => sources[name] === 'flag' || sources[name] === 'env';
+  const vars: Record<string, string> = {};
+  if (values['target'] === 'local' && passed('target')) {
+    vars['DB_TARGET'] = 'local';
+    if (passed('localDir')) vars['DB_LOCAL_DIR'] = String(values['localDir']);
+  }
+  setCommandEnv(vars);
 }
 
 export interface ScriptSpec<S extends readonly OptionSpec[]> extends Omit<HelpSpec, 'spec'> {
@@ -54,6 +69,7 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       return;
     }
     const values = loaded.values as Record<string, unknown>;
+    carryTargetIntoHints(values, loaded.sources);
     out = createOutput({ json: values['json'] === true, debug: values['debug'] === true, showSecrets: values['showSecrets'] === true });
     if (values['debug'] === true) {
       for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);

@@ -2,9 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseProbeOutput, probeCommand } from '../../scripts/lib/health-probe.ts';
-import { assessProbe, migrationVersions } from '../../scripts/lib/health-assessment.ts';
+import { assessProbe, migrationVersions, podProbeHints } from '../../scripts/lib/health-assessment.ts';
 
-const ctx = { namespace: 'postgres', pod: 'postgresql-0', secret: 's', localMigrations: [] as string[] };
+const ctx = { hints: podProbeHints({ namespace: 'postgres', pod: 'postgresql-0', secret: 's' }), localMigrations: [] as string[] };
 const healthy = [
   'volume 1000 100 900',
   'latency 0.5',

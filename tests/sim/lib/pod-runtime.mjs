@@ -156,7 +156,7 @@ function resolveInRoot(dir, pod, p) {
 }
 
 // Runs COMMAND in the pod. Returns the spawned child; the caller wires the streams.
-export function spawnInPod(dir, pod, command, stdio) {
+export function spawnOnTarget(dir, pod, command, stdio) {
   return spawn('unshare', enterArgs(dir, pod, command), { stdio });
 }
 

@@ -1,0 +1,16 @@
+// The commands we suggest (fixes, undo lines) must run as they are printed. A flag such as
+// --target local does not survive into the next command, so it is carried as an environment
+// prefix on every `npm run -s db:…` we print: DB_TARGET=local npm run -s db:migrate.
+
+let prefix = '';
+
+/** Variables every suggested command needs; empty clears. Values are plain words (checked by the caller). */
+export function setCommandEnv(vars: Record<string, string>): void {
+  prefix = Object.entries(vars).map(([k, v]) => `${k}=${/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`} `).join('');
+}
+
+/** Idempotent: text from a child step that already carries a prefix keeps one. */
+export function withCommandEnv(text: string): string {
+  if (!prefix) return text;
+  return text.replace(/(?:DB_TARGET=\S+ )?(?:DB_LOCAL_DIR=(?:'[^']*'|\S+) )?npm run -s db:/g, `${prefix}npm run -s db:`);
+}
