@@ -51,6 +51,12 @@ export function candidateDirs(pathEnv: string, pgConfigBinDir: string | null): s
   return [...new Set(dirs.filter(Boolean))];
 }
 
+/** PATH, pg_config's answer, then the usual install locations. */
+export function searchDirs(pathEnv = process.env['PATH'] ?? ''): string[] {
+  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
+  return candidateDirs(pathEnv, pgConfig.status === 0 ? pgConfig.stdout.trim() : null);
+}
+
 function versionOf(binDir: string): string | null {
   const r = spawnSync(join(binDir, 'postgres'), ['--version'], { encoding: 'utf8' });
   return r.status === 0 ? (/(\d+(?:\.\d+)+)/.exec(r.stdout)?.[1] ?? null) : null;
@@ -60,9 +66,7 @@ function versionOf(binDir: string): string | null {
  * The newest complete set of programs of major `want` (an existing data directory's version) or of
  * any major >= MIN_MAJOR. Throws one line naming what to install.
  */
-export function findPostgresBinaries(want?: number, pathEnv = process.env['PATH'] ?? ''): PostgresBinaries {
-  const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
-  const dirs = candidateDirs(pathEnv, pgConfig.status === 0 ? pgConfig.stdout.trim() : null);
+export function findPostgresBinaries(want?: number, dirs = searchDirs()): PostgresBinaries {
   const found: PostgresBinaries[] = [];
   for (const dir of dirs) {
     if (!LOCAL_PROGRAMS.every((p) => existsSync(join(dir, p)))) continue;

@@ -199,11 +199,11 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   const conn = connection(p, state!, cfg.showSecrets);
   const durationMs = Math.round(performance.now() - started);
   const version = await serverVersion(t);
-  const result = {
-    ok: true, status, ...emptyClusterKeys(),
-    tools: { postgres: version, binDir: state!.binDir, serverUser: state!.serverUser },
-    connection: conn, secretCreated, changes: [], dataDir: show(p.dataDir), timings, durationMs,
-  };
+  // The keys of a cluster deploy's answer for the same status: "deployed" also says what it took.
+  const tools = { postgres: version, binDir: state!.binDir, serverUser: state!.serverUser, dataDir: show(p.dataDir) };
+  const result = status === 'up-to-date'
+    ? { ok: true, status, ...emptyClusterKeys(), tools, connection: conn, changes: [] }
+    : { ok: true, status, ...emptyClusterKeys(), tools, connection: conn, secretCreated, changes: [], timings, durationMs };
   const where = `${show(p.dir)} (port ${state!.port}, PostgreSQL ${version})`;
   const lines = status === 'up-to-date'
     ? [`DATABASE_URL=${conn['url']}`]

@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# --target local: the same commands against a PostgreSQL on this machine, no cluster, real server.
+load test_helper
+
+setup() {
+  # The server runs as postgres: the project must sit where that user can enter (bats' own
+  # temporary directories are private).
+  PROJECT=$(mktemp -d /tmp/pgk8s-local.XXXXXX)
+  chmod 755 "$PROJECT"
+  cd "$PROJECT"
+  cp -r "$ROOT/db" "$ROOT/package.json" "$ROOT/scripts" .
+  ln -s "$ROOT/node_modules" node_modules
+}
+
+teardown() {
+  cd "$PROJECT"
+  if [ -f .data/pgdata/postmaster.pid ]; then
+    runuser -u postgres -- "$(pg_bin)/pg_ctl" stop -D "$PROJECT/.data/pgdata" -m immediate -w >/dev/null 2>&1 || true
+  fi
+  cd / && rm -rf "$PROJECT"
+}
+
+pg_bin() { jq -r .binDir "$PROJECT/.data/server.json"; }
+
+# psql as the app user over TCP, the way an application connects.
+app_psql() {
+  PGPASSWORD="$(cat .data/secrets/password)" psql -h 127.0.0.1 -p "$(jq -r .port .data/server.json)" -U learnflow -d learnflow -v ON_ERROR_STOP=1 -Atq "$@"
+}
+
+db() { npm run -s "db:$1" -- --target local "${@:2}"; }
+
+@test "deploy → migrate → seed → verify → backup → restore, and every re-run is a no-op" {
+  run --separate-stderr db deploy
+  assert_success
+  assert_line --index 0 --regexp '^deployed the local server in \.data \(port [0-9]+, PostgreSQL 1[5-9]\.[0-9]+\) \([0-9.]+s\)$'
+  assert_line --index 1 --regexp '^DATABASE_URL=postgresql://learnflow:\*\*\*\*@127\.0\.0\.1:[0-9]+/learnflow$'
+  assert_line --index 3 'ok: ready: SELECT 1 as learnflow succeeded'
+  [ "$(stat -c %a .data/secrets/password)" = 600 ] && [ "$(stat -c %a .data/secrets/postgres-password)" = 600 ]
+  [ "$(stat -c %U .data/pgdata)" = postgres ]
+  # Never printed, not even in the log of the run.
+  refute_output --partial "$(cat .data/secrets/password)"
+  [[ "$stderr" != *"$(cat .data/secrets/password)"* ]]
+
+  run --separate-stderr db deploy
+  assert_success
+  assert_output --regexp 'ok: already deployed, up to date and usable: the local server in \.data \(port [0-9]+, PostgreSQL [0-9.]+\); nothing to do$'
+
+  run --separate-stderr db migrate
+  assert_success
+  assert_output --partial 'ok: schema at 20261125000006'
+  run --separate-stderr db migrate
+  assert_success
+  assert_output --partial 'up to date: nothing to apply'
+  [ "$(app_psql -c "select count(*) from information_schema.tables where table_name in ('users','curriculum','exercises','submissions','progress','struggle_alerts')")" = 6 ]
+
+  run --separate-stderr db seed
+  assert_success
+  assert_line --index 2 'ok: 20 inserted, 0 updated, 0 unchanged (+ inserted, ~ updated, = unchanged)'
+  run --separate-stderr db seed
+  assert_success
+  assert_output --partial 'ok: 0 inserted, 0 updated, 20 unchanged'
+
+  run --separate-stderr db verify
+  assert_success
+  assert_output --regexp '^healthy: the local server \(\.data\) \(PostgreSQL [0-9.]+, .*migrations 6 applied, 0 pending\)$'
+
+  run --separate-stderr db backup
+  assert_success
+  backup=$(ls backups/local-learnflow-*.dump)
+  [ "$(stat -c %a "$backup")" = 600 ]
+  before=$(app_psql -c "select md5(string_agg(e::text, ',' order by e.id)) from exercises e")
+  app_psql -c "delete from exercises; insert into users (email, display_name, role, password_hash) values ('late@x.dev', 'Late', 'student', repeat('x', 20))"
+  run --separate-stderr db backup restore "$backup" --yes
+  assert_success
+  assert_output --partial 'ok: restored in one transaction'
+  assert_output --regexp 'undo: DB_TARGET=local npm run -s db:backup -- restore backups/local-learnflow-[0-9TZ]+-pre-restore\.dump --yes'
+  [ "$(app_psql -c "select md5(string_agg(e::text, ',' order by e.id)) from exercises e")" = "$before" ]
+  [ "$(app_psql -c "select count(*) from users where email = 'late@x.dev'")" = 0 ]
+}
+
+@test "the data survives a restart; --uninstall stops it (kept), --delete-data --yes leaves nothing running" {
+  db deploy >/dev/null && db migrate >/dev/null && db seed >/dev/null
+  pgdata="$PROJECT/.data/pgdata"
+  run --separate-stderr db deploy --uninstall
+  assert_success
+  assert_output $'kept (the data and its passwords): .data/pgdata, .data/secrets\nok: the local server is stopped; its data is kept'
+  ! pgrep -f -- "-D $pgdata" >/dev/null
+
+  # Stopped: verify says so with the fix, a task refuses before touching anything.
+  run --separate-stderr db verify
+  assert_failure 1
+  assert_line --index 1 --regexp '^problem \[server-stopped\]: the local server of \.data/pgdata is not running .*\(fix: DB_TARGET=local npm run -s db:deploy\)$'
+  run --separate-stderr db migrate
+  assert_failure 3
+  assert_equal "$stderr" 'error: the local server (.data) is not running; the migration did not start (fix: DB_TARGET=local npm run -s db:deploy)'
+
+  run --separate-stderr db deploy
+  assert_success
+  assert_line --index 0 --regexp '^started the local server in \.data '
+  [ "$(app_psql -c "select count(*) from exercises")" = 6 ]
+  run --separate-stderr db seed
+  assert_output --partial '0 inserted, 0 updated, 20 unchanged'
+
+  run --separate-stderr db deploy --uninstall --delete-data
+  assert_failure 2
+  pgrep -f -- "-D $pgdata" >/dev/null
+  run --separate-stderr db deploy --uninstall --delete-data --yes
+  assert_success
+  assert_line --index 1 'ok: the local server is stopped; its data and passwords are deleted'
+  ! pgrep -f -- "-D $pgdata" >/dev/null
+  [ ! -e .data ]
+  run --separate-stderr db verify
+  assert_failure 4
+  assert_output 'not deployed: no local server in .data (fix: DB_TARGET=local npm run -s db:deploy)'
+}
+
+@test "bad input changes nothing: an unknown target, a directory the server user cannot enter" {
+  run --separate-stderr npm run -s db:deploy -- --target docker
+  assert_failure 2
+  assert_equal "$stderr" 'error: --target: "docker" is not one of kubernetes, local (fix: pass e.g. --target=kubernetes)'
+  private=$(mktemp -d)
+  chmod 700 "$private"
+  run --separate-stderr db deploy --local-dir "$private/inner/.data"
+  assert_failure 2
+  assert_equal "${stderr_lines[-1]}" "error: the local server runs as postgres, which cannot enter $private/inner/.data (a directory above it is private) (fix: pass --local-dir (DB_LOCAL_DIR) a directory postgres can reach, e.g. /var/tmp/learnflow-db)"
+  [ ! -e "$private/inner" ] && [ ! -e .data ]
+  rm -rf "$private"
+}
+
+@test "db:up --target local: a migrated, seeded, healthy database; five lines, the verdict last" {
+  run --separate-stderr npm run -s db:up -- --target local
+  assert_success
+  [ "${#lines[@]}" -eq 5 ]
+  assert_line --index 0 --regexp '^deploy: ready: SELECT 1 as learnflow succeeded$'
+  assert_line --index 1 --regexp '^migrate: schema at 20261125000006 '
+  assert_line --index 2 --regexp '^seed: 20 inserted, 0 updated, 0 unchanged .*; generated password\(s\) for users admin@learnflow.dev: see .secrets/seed-passwords$'
+  assert_line --index 3 --regexp '^verify: healthy: the local server \(\.data\) \(.*migrations 6 applied, 0 pending\)$'
+  assert_line --index 4 --regexp '^ok: database ready in [0-9.]+s: deployed, migrated, seeded, healthy$'
+}
+
+@test "the same JSON keys as on a cluster, script by script" {
+  # Both targets, one after the other, the same sequence; each answer's top-level keys recorded.
+  record() {
+    local out=$1; shift
+    : >"$out"
+    for cmd in "deploy" "deploy" "migrate" "migrate status" "seed" "verify" "backup" "backup list"; do
+      # shellcheck disable=SC2086 # cmd holds the script and its action
+      set -- $cmd
+      json=$(npm run -s "db:$1" -- ${2:+"$2"} --json "${@:3}" "${EXTRA[@]}")
+      echo "$cmd $(jq -c 'keys' <<<"$json")" >>"$out"
+    done
+  }
+  EXTRA=(--target local)
+  record "$PROJECT/local.keys"
+  start_cluster
+  cp -r "$ROOT/helm-values" .
+  rm -rf backups
+  EXTRA=()
+  record "$PROJECT/cluster.keys"
+  stop_cluster
+  run diff "$PROJECT/cluster.keys" "$PROJECT/local.keys"
+  assert_success
+  [ "$(wc -l <"$PROJECT/local.keys")" -eq 8 ]
+}
