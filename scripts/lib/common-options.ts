@@ -12,7 +12,7 @@ export const COMMON_OPTIONS = [
   { name: 'release', flag: 'release', env: 'PG_RELEASE', type: 'string', default: 'postgresql', description: 'Helm release name' },
   // No default: unset means kubectl's current context, which is what a developer expects.
   { name: 'context', flag: 'context', env: 'KUBE_CONTEXT', type: 'string', description: 'kubeconfig context (default: the current context)' },
-  { name: 'target', flag: 'target', env: 'DB_TARGET', type: 'string', default: 'kubernetes', choices: ['kubernetes', 'local'], description: 'where the database runs: a cluster, or a server on this machine (no cluster needed)' },
+  { name: 'target', flag: 'target', env: 'DB_TARGET', type: 'string', default: 'auto', choices: ['auto', 'kubernetes', 'local'], description: 'where the database runs: a cluster, or a server on this machine under --local-dir (auto: the cluster if a kubeconfig exists, else local)' },
   { name: 'localDir', flag: 'local-dir', env: 'DB_LOCAL_DIR', type: 'string', default: '.data', description: 'with --target local: the directory of its data, socket, log and passwords' },
   { name: 'timeout', flag: 'timeout', env: 'PG_TIMEOUT', type: 'duration', default: '5m', description: 'overall time limit, e.g. 90, 30s, 5m, 1m30s' },
 ] as const satisfies readonly OptionSpec[];

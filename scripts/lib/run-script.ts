@@ -6,6 +6,7 @@ import { renderHelp, type HelpSpec } from './help.ts';
 import { createOutput, type Output } from './output.ts';
 import { traceCommands } from './process-runner.ts';
 import { setCommandEnv } from './command-hints.ts';
+import { AUTO_LOCAL_NOTE, chooseTarget } from './target-choice.ts';
 
 // Work to undo if the user interrupts (partial files, server-side sessions): run before the process
 // exits, for at most INTERRUPT_GRACE_MS; a second Ctrl-C exits at once.
@@ -69,8 +70,13 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       return;
     }
     const values = loaded.values as Record<string, unknown>;
-    carryTargetIntoHints(values, loaded.sources);
     out = createOutput({ json: values['json'] === true, debug: values['debug'] === true, showSecrets: values['showSecrets'] === true });
+    if ('target' in values) {
+      const requested = String(values['target']);
+      values['target'] = chooseTarget(requested, { context: values['context'] as string | undefined });
+      if (requested === 'auto' && values['target'] === 'local') out.progress(AUTO_LOCAL_NOTE);
+    }
+    carryTargetIntoHints(values, loaded.sources);
     if (values['debug'] === true) {
       for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);
       traceCommands((line) => out.progress(line));

@@ -2,13 +2,14 @@
 // environment local commands get, and the hints that carry --target into suggested commands.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { candidateDirs, findPostgresBinaries, INSTALL_HINT, LOCAL_PROGRAMS } from '../../scripts/lib/local-binaries.ts';
 import { localEnv } from '../../scripts/lib/exec-target.ts';
 import { localPaths } from '../../scripts/lib/local-server.ts';
 import { setCommandEnv, withCommandEnv } from '../../scripts/lib/command-hints.ts';
+import { chooseTarget } from '../../scripts/lib/target-choice.ts';
 
 /** A directory of stand-in programs whose `postgres --version` says `version`. */
 function fakeInstall(version: string): string {
@@ -81,4 +82,19 @@ test('suggested commands carry the target, once, however often they pass through
   assert.equal(withCommandEnv(once), once);
   setCommandEnv({});
   assert.equal(withCommandEnv('fix: npm run -s db:verify'), 'fix: npm run -s db:verify');
+});
+
+test('--target auto: a cluster when a kubeconfig or a context is there, else local', () => {
+  const home = mkdtempSync(join(tmpdir(), 'home-'));
+  assert.equal(chooseTarget('auto', { env: {}, home }), 'local');
+  assert.equal(chooseTarget('auto', { env: {}, home, context: 'minikube' }), 'kubernetes');
+  assert.equal(chooseTarget('auto', { env: { KUBECONFIG: '/nowhere/config' }, home }), 'local');
+  const config = join(home, 'kubeconfig');
+  writeFileSync(config, 'apiVersion: v1\n');
+  assert.equal(chooseTarget('auto', { env: { KUBECONFIG: `/nowhere:${config}` }, home }), 'kubernetes');
+  mkdirSync(join(home, '.kube'));
+  writeFileSync(join(home, '.kube', 'config'), 'apiVersion: v1\n');
+  assert.equal(chooseTarget('auto', { env: {}, home }), 'kubernetes');
+  assert.equal(chooseTarget('local', { env: {}, home }), 'local');
+  assert.equal(chooseTarget('kubernetes', { env: {}, home: '/nowhere' }), 'kubernetes');
 });
