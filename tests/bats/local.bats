@@ -162,3 +162,24 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   assert_success
   [ "$(wc -l <"$PROJECT/local.keys")" -eq 8 ]
 }
+
+@test "as a normal user: no user switch, the files are that user's" {
+  chown -R postgres:postgres "$PROJECT"
+  as_postgres() { runuser -u postgres -- env HOME=/var/lib/postgresql npm run -s "$@"; }
+  run --separate-stderr as_postgres db:up -- --target local
+  assert_success
+  assert_line --index 4 --regexp '^ok: database ready in '
+  [ "$(stat -c '%U %a' .data)" = 'postgres 700' ]
+  [ "$(stat -c '%U %a' .data/secrets/password)" = 'postgres 600' ]
+  run --separate-stderr as_postgres db:deploy -- --target local --uninstall --delete-data --yes
+  assert_success
+  [ ! -e .data ]
+}
+
+@test "no PostgreSQL installed: one line naming the package, nothing created" {
+  # A private mount namespace hides the server binaries (Debian's pg_config then points nowhere).
+  run --separate-stderr unshare -m sh -c 'mount -t tmpfs none /usr/lib/postgresql && exec npm run -s db:deploy -- --target local'
+  assert_failure 3
+  assert_equal "${stderr_lines[-1]}" 'error: PostgreSQL server binaries (initdb, pg_ctl, postgres, psql, pg_dump, pg_restore) not found on PATH or in the usual install locations (fix: install PostgreSQL 15+ server binaries: apt-get install postgresql (Debian/Ubuntu), dnf install postgresql-server (Fedora/RHEL), brew install postgresql@17 (macOS))'
+  [ ! -e .data ]
+}
