@@ -57,7 +57,7 @@ table_checksum() { echo "select count(*), md5(string_agg(v, ',' order by id)) fr
   admin_psql -c 'create table secret_stuff (x int)'
   run --separate-stderr backup
   assert_failure 3
-  [[ "$stderr" == *"pg_dump failed in postgresql-0 (exit 1): pg_dump: error: query failed: ERROR:  permission denied for table secret_stuff"* ]]
+  [[ "$stderr" == *"pg_dump failed in postgres/postgresql-0 (exit 1): pg_dump: error: query failed: ERROR:  permission denied for table secret_stuff"* ]]
   run ls -A "$BK"
   assert_output ''
 }
