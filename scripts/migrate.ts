@@ -242,7 +242,8 @@ async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, session: PodSessio
   guess.catch(() => {}); // awaited below when it is the one needed; its error surfaces there
   let dbmatePath: string | undefined;
   try {
-    const server = t.kind === 'local' ? { socketDir: t.env['PGHOST']!, port: Number(t.env['PGPORT']) } : readServerSocket(session);
+    const server = readServerSocket(session);
+    server.catch(() => {}); // awaited below; a dead session surfaces in the next query too
     if (t.kind === 'local') dbmatePath = (await guess).path;
     else {
       const facts = await readPodFacts(session);

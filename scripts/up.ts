@@ -11,7 +11,7 @@ await runScript(
     summary: 'Deploy, migrate, seed and verify in one command; stops at the first failing step with its message.',
     usage: 'npm run -s db:up -- [flags]',
     spec: COMMON_OPTIONS,
-    examples: ['npm run -s db:up', 'npm run -s db:up -- --namespace dev --json'],
+    examples: ['npm run -s db:up', 'npm run -s db:up -- --target local', 'npm run -s db:up -- --namespace dev --json'],
   },
   async ({ cfg, out }) => {
     const started = performance.now();

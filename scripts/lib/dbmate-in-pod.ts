@@ -33,8 +33,9 @@ export async function readPodFacts(session: PodSession): Promise<PodFacts> {
   return { arch: field('arch'), dbmateSha256: field('dbmate') || null };
 }
 
+/** psql's own HOST and PORT: where this session got in (unix_socket_directories needs a superuser). */
 export async function readServerSocket(session: PodSession): Promise<ServerSocket> {
-  const r = await session.query("select split_part(current_setting('unix_socket_directories'), ',', 1), current_setting('port')");
+  const r = await session.query("select :'HOST', :'PORT'");
   const [dir, port] = (r.rows[0] ?? '').split('|');
   return { socketDir: dir?.trim() || '/tmp', port: Number(port) || 5432 };
 }
