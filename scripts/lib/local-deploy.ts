@@ -81,12 +81,15 @@ function makeServerDirs(p: LocalPaths, user: ServerUser): void {
   }
 }
 
+/** New passwords for a new data directory (any older files belonged to no data: an interrupted first deploy). */
 function writeSecrets(p: LocalPaths): { admin: string; app: string } {
   mkdirSync(p.secretsDir, { recursive: true, mode: 0o700 });
   const admin = generatePassword();
   const app = generatePassword();
-  writeFileSync(p.adminPasswordFile, admin, { mode: 0o600, flag: 'wx' });
-  writeFileSync(p.appPasswordFile, app, { mode: 0o600, flag: 'wx' });
+  for (const [file, value] of [[p.adminPasswordFile, admin], [p.appPasswordFile, app]] as const) {
+    rmSync(file, { force: true });
+    writeFileSync(file, value, { mode: 0o600, flag: 'wx' });
+  }
   return { admin, app };
 }
 
