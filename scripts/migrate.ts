@@ -5,7 +5,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigValues } from './lib/config.ts';
 import { hostUnameM, localDbmateFor } from './lib/dbmate-binary.ts';
-import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, readServerSocket, startPodShell, type DbmateAction, type DbmateRun } from './lib/dbmate-in-pod.ts';
+import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, readServerSocket, startPodShell, type DbmateAction, type DbmateRun, type PodShell } from './lib/dbmate-in-pod.ts';
 import { notOkError, usageError } from './lib/errors.ts';
 import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
 import { lockReadyPod } from './lib/maintenance-lock.ts';
@@ -50,17 +50,25 @@ await runScript(
     const files = readMigrations(cfg.migrationsDir);
     const t = execTarget(cfg, action === 'status' ? 'migration status' : 'migration');
     const writes = action !== 'status' && !cfg.dryRun;
-    const { session, release } = await connect(cfg, t, writes);
+    // The shell dbmate will run in starts beside the lock session (each costs a kubectl round trip)
+    // and waits on its stdin; with nothing to apply it is ended unused.
+    const connecting = connect(cfg, t, writes);
+    const shell = writes && action !== 'accept' ? startPodShell(t) : null;
     try {
-      const applied = await readApplied(session);
-      const plan = planMigrations(files, applied);
-      // `return await`: the finally below must not release the lock before the work is done.
-      if (action === 'status') return status(cfg, out, files, plan);
-      if (action === 'accept') return await accept(cfg, out, session, files, applied, version!);
-      if (action === 'rollback') return await rollback(cfg, out, t, session, files, applied, plan);
-      return await up(cfg, out, t, session, plan);
+      const { session, release } = await connecting;
+      try {
+        const applied = await readApplied(session);
+        const plan = planMigrations(files, applied);
+        // `return await`: the finally below must not release the lock before the work is done.
+        if (action === 'status') return status(cfg, out, files, plan);
+        if (action === 'accept') return await accept(cfg, out, session, files, applied, version!);
+        if (action === 'rollback') return await rollback(cfg, out, t, { session, shell: shell! }, files, applied, plan);
+        return await up(cfg, out, t, { session, shell: shell! }, plan);
+      } finally {
+        await release();
+      }
     } finally {
-      await release();
+      shell?.end();
     }
   },
 );
@@ -125,7 +133,14 @@ function refuseDrift(plan: MigrationPlan, what: string): void {
   );
 }
 
-async function up(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, plan: MigrationPlan): Promise<ExitCodeValue> {
+/** The lock's session and the shell started beside it. */
+interface InPod {
+  session: PodSession;
+  shell: PodShell;
+}
+
+async function up(cfg: Cfg, out: Output, t: ExecTarget, pod: InPod, plan: MigrationPlan): Promise<ExitCodeValue> {
+  const { session } = pod;
   const started = performance.now();
   refuseDrift(plan, 'up');
   if (plan.missing.length) out.warn(`applied, but no local file: ${plan.missing.join(', ')} (another branch?)`);
@@ -150,7 +165,7 @@ async function up(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, pla
     return ExitCode.ok;
   }
   out.progress(`applying ${plan.pending.length} migration(s) in ${t.where}`);
-  const run = await runInPod(cfg, out, t, session, plan.pending, { kind: 'migrate', strict: !cfg.allowOutOfOrder });
+  const run = await runInPod(cfg, out, t, pod, plan.pending, { kind: 'migrate', strict: !cfg.allowOutOfOrder });
   const after = new Set((await readApplied(session)).map((a) => a.version));
   const appliedNow = plan.pending.filter((f) => after.has(f.version));
   await recordChecksums(session, appliedNow);
@@ -176,7 +191,8 @@ async function up(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, pla
   return ExitCode.ok;
 }
 
-async function rollback(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, files: MigrationFile[], applied: AppliedMigration[], plan: MigrationPlan): Promise<ExitCodeValue> {
+async function rollback(cfg: Cfg, out: Output, t: ExecTarget, pod: InPod, files: MigrationFile[], applied: AppliedMigration[], plan: MigrationPlan): Promise<ExitCodeValue> {
+  const { session } = pod;
   const targets = rollbackTargets(applied, cfg.steps);
   if (!targets.length) {
     out.result({ ok: true, status: 'nothing-applied', rolledBack: [], schemaVersion: null });
@@ -198,7 +214,7 @@ async function rollback(cfg: Cfg, out: Output, t: ExecTarget, session: PodSessio
     return ExitCode.ok;
   }
   out.progress(`rolling back ${targets.length} migration(s) in ${t.where}`);
-  const run = await runInPod(cfg, out, t, session, targets.map((v) => byVersion.get(v)!), { kind: 'rollback', steps: targets.length });
+  const run = await runInPod(cfg, out, t, pod, targets.map((v) => byVersion.get(v)!), { kind: 'rollback', steps: targets.length });
   const after = new Set((await readApplied(session)).map((a) => a.version));
   const undone = targets.filter((v) => !after.has(v));
   await forgetChecksums(session, undone);
@@ -233,10 +249,9 @@ async function accept(cfg: Cfg, out: Output, session: PodSession, files: Migrati
  * The pod's dbmate (copied when missing or different), then one exec with the files and dbmate.
  * The local target runs this machine's dbmate where it is.
  */
-async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, session: PodSession, files: MigrationFile[], action: DbmateAction): Promise<DbmateRun> {
-  // Started side by side: the shell's exec, the pod's facts, and the hash of the binary a pod like
-  // this machine would need (a different pod architecture is hashed once its name is known).
-  const shell = startPodShell(t);
+async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, { session, shell }: InPod, files: MigrationFile[], action: DbmateAction): Promise<DbmateRun> {
+  // Side by side: the pod's facts and the hash of the binary a pod like this machine would need (a
+  // different pod architecture is hashed once its name is known); the shell is already waiting.
   const guessArch = hostUnameM();
   const guess = localDbmateFor(guessArch, { override: cfg.dbmateBinary, os: t.kind === 'local' ? process.platform : 'linux' });
   guess.catch(() => {}); // awaited below when it is the one needed; its error surfaces there
@@ -252,7 +267,7 @@ async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, session: PodSessio
     }
     return await shell.run(driverScript(files, action, await server, dbmatePath));
   } catch (err) {
-    void shell.run('');
+    shell.end();
     throw err;
   }
 }

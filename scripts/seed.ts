@@ -7,7 +7,7 @@ import type { ConfigValues } from './lib/config.ts';
 import { notOkError, toolError, usageError } from './lib/errors.ts';
 import { ExitCode } from './lib/exit-codes.ts';
 import { lockReadyPod } from './lib/maintenance-lock.ts';
-import { readMigrations } from './lib/migration-files.ts';
+import { readMigrations, type MigrationFile } from './lib/migration-files.ts';
 import { readApplied } from './lib/migration-state.ts';
 import type { Output } from './lib/output.ts';
 import { generatePassword, hashPassword } from './lib/password-hash.ts';
@@ -31,16 +31,25 @@ await runScript(
   },
   async ({ cfg, out }) => {
     const started = performance.now();
-    // Files are read and checked before the cluster is contacted.
-    const all = await readSeedFiles(cfg.dir);
-    const files = cfg.only ? all.filter((f) => f.table === cfg.only) : all;
-    if (!files.length && cfg.only) {
-      const tables = [...new Set(all.map((f) => f.table))];
-      throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir} (there: ${tables.join(', ')})`, `npm run -s db:seed -- --only ${tables[0] ?? 'TABLE'}`);
+    // The lock session starts first: opening it takes as long as reading big files, and it changes
+    // nothing. A bad file still wins (exit 2) and the lock is let go unused.
+    const locking = (async () => lockReadyPod(cfg, execTarget(cfg, 'seed'), { job: 'seed', waitMs: cfg.lockWait }))();
+    locking.catch(() => {}); // awaited below, after the files
+    let files: SeedFile[];
+    let migrations: MigrationFile[];
+    try {
+      const all = await readSeedFiles(cfg.dir);
+      files = cfg.only ? all.filter((f) => f.table === cfg.only) : all;
+      if (!files.length && cfg.only) {
+        const tables = [...new Set(all.map((f) => f.table))];
+        throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir} (there: ${tables.join(', ')})`, `npm run -s db:seed -- --only ${tables[0] ?? 'TABLE'}`);
+      }
+      migrations = readMigrations(cfg.migrationsDir);
+    } catch (err) {
+      await locking.then((l) => l.release(), () => {});
+      throw err;
     }
-    const migrations = readMigrations(cfg.migrationsDir);
-    const t = execTarget(cfg, 'seed');
-    const lock = await lockReadyPod(cfg, t, { job: 'seed', waitMs: cfg.lockWait });
+    const lock = await locking;
     try {
       await requireMigrated(lock.session, migrations.map((m) => m.version));
       const { reports, passwords } = await seedInTransaction(cfg, lock.session, files);

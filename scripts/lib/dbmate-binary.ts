@@ -3,9 +3,9 @@
 // npm skips it on other hosts); any other build is fetched once with `npm pack` into
 // node_modules/.cache, or named with --dbmate-binary.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolError, usageError } from './errors.ts';
 import { runProcess } from './process-runner.ts';
@@ -33,10 +33,36 @@ export interface LocalBinary {
 }
 
 /** Streamed, so hashing the 30 MB binary overlaps with the cluster calls instead of blocking them. */
-async function sha256(file: string): Promise<string> {
+async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * The binary's sha256, remembered beside the downloaded builds with the file's size, inode and
+ * modification time: a migration run does not read 34 MB to learn what it knew last time.
+ */
+async function sha256(file: string, cacheFile: string): Promise<string> {
+  const st = statSync(file);
+  const id = `${st.size} ${st.ino} ${st.mtimeMs}`;
+  let cache: Record<string, { id: string; sha256: string }> = {};
+  try {
+    cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as typeof cache;
+  } catch {
+    // none yet, or unreadable: hash and start over
+  }
+  const hit = cache[file];
+  if (hit?.id === id && /^[0-9a-f]{64}$/.test(hit.sha256)) return hit.sha256;
+  const sum = await hashFile(file);
+  try {
+    mkdirSync(dirname(cacheFile), { recursive: true });
+    writeFileSync(`${cacheFile}.${process.pid}`, JSON.stringify({ ...cache, [file]: { id, sha256: sum } }));
+    renameSync(`${cacheFile}.${process.pid}`, cacheFile);
+  } catch {
+    // a read-only node_modules only costs the hash next time
+  }
+  return sum;
 }
 
 /** This machine's architecture in `uname -m` words: the likely pod architecture on a local cluster. */
@@ -53,24 +79,25 @@ export function dbmateCandidates(pkg: string, version: string, root = ROOT): Arr
 }
 
 export async function localDbmateFor(unameM: string, o: { override?: string | undefined; root?: string; os?: string } = {}): Promise<LocalBinary> {
+  const root = o.root ?? ROOT;
+  const hashes = join(root, 'node_modules/.cache/dbmate/sha256.json');
   if (o.override) {
     if (!existsSync(o.override)) throw usageError(`--dbmate-binary ${o.override} does not exist`, 'point --dbmate-binary (DBMATE_POD_BINARY) at a Linux dbmate binary for the pod');
-    return { path: o.override, sha256: await sha256(o.override), source: 'flag' };
+    return { path: o.override, sha256: await sha256(o.override, hashes), source: 'flag' };
   }
   const pkg = dbmatePackageFor(unameM, o.os);
   if (!pkg) throw toolError(`dbmate has no ${o.os ?? 'linux'} build for "${unameM.trim()}"`, 'pass --dbmate-binary PATH to a dbmate built for it');
-  const root = o.root ?? ROOT;
   const version = DBMATE_VERSION;
   const candidates = dbmateCandidates(pkg, version, root);
   for (const c of candidates) {
     // node_modules may hold another version of a foreign package; the host's own is what npm ci put there.
     if (existsSync(c.path) && (c.source !== 'node_modules' || packageVersion(join(root, 'node_modules', pkg)) === version)) {
-      return { path: c.path, sha256: await sha256(c.path), source: c.source };
+      return { path: c.path, sha256: await sha256(c.path, hashes), source: c.source };
     }
   }
   const cached = candidates[1]!.path;
   await download(pkg, version, cached);
-  return { path: cached, sha256: await sha256(cached), source: 'downloaded' };
+  return { path: cached, sha256: await sha256(cached, hashes), source: 'downloaded' };
 }
 
 function packageVersion(dir: string): string | null {

@@ -2,7 +2,6 @@
 // exec per run that writes the migration files into a private temporary directory and runs dbmate
 // against the local socket. The password is read there from the chart's file, never in an argv,
 // and --no-dump-schema keeps dbmate from running pg_dump with it on a command line.
-import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { DBMATE_IN_POD, type LocalBinary } from './dbmate-binary.ts';
@@ -26,9 +25,17 @@ export interface ServerSocket {
   port: number;
 }
 
+// The checksum the pod computed right after the verified copy, kept beside the binary with the
+// file's size, inode and modification time: while those are the same, the 34 MB are not hashed
+// again on every run.
+const STAMP = `${DBMATE_IN_POD}.stamp`;
+const FILE_ID = `stat -c '%s %i %y' ${DBMATE_IN_POD}`;
+
 /** Asked through the open session (psql's \! runs in the pod): no extra exec. */
 export async function readPodFacts(session: PodSession): Promise<PodFacts> {
-  const shell = await session.query(`\\! echo "arch $(uname -m)"; echo "dbmate $(sha256sum ${DBMATE_IN_POD} 2>/dev/null | cut -c1-64)"; true`);
+  const shell = await session.query(
+    `\\! echo "arch $(uname -m)"; id=$(${FILE_ID} 2>/dev/null) && [ "$(cut -d' ' -f2- ${STAMP} 2>/dev/null)" = "$id" ] && echo "dbmate $(cut -d' ' -f1 ${STAMP})"; true`,
+  );
   const field = (tag: string): string => shell.rows.find((r) => r.startsWith(`${tag} `))?.slice(tag.length + 1).trim() ?? '';
   return { arch: field('arch'), dbmateSha256: field('dbmate') || null };
 }
@@ -44,7 +51,9 @@ export async function readServerSocket(session: PodSession): Promise<ServerSocke
 export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: LocalBinary): Promise<boolean> {
   if (facts.dbmateSha256 === local.sha256) return false;
   const partial = `${DBMATE_IN_POD}.partial`;
-  const child = spawnOnTarget(t, ['sh', '-c', `cat > ${partial} && chmod 0700 ${partial} && mv -f ${partial} ${DBMATE_IN_POD} && sha256sum ${DBMATE_IN_POD}`], true);
+  const copy = `cat > ${partial} && chmod 0700 ${partial} && mv -f ${partial} ${DBMATE_IN_POD}`;
+  const stamp = `s=$(sha256sum ${DBMATE_IN_POD} | cut -c1-64) && echo "$s $(${FILE_ID})" > ${STAMP} && echo "$s"`;
+  const child = spawnOnTarget(t, ['sh', '-c', `${copy} && ${stamp}`], true);
   const output = collectOutput(child);
   createReadStream(local.path).pipe(child.stdin!);
   const { exitCode, stdout, stderr } = await output;
@@ -57,15 +66,21 @@ export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: L
 
 export type DbmateAction = { kind: 'migrate'; strict: boolean } | { kind: 'rollback'; steps: number };
 
-/** The sh script sent on stdin: files as quoted here-documents (no expansion), then dbmate. */
+/** A word sh takes literally, whatever it holds. */
+const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * The sh script sent on stdin: each file written by the printf builtin from one single-quoted word
+ * (no expansion, the bytes as they are, no process per file), then dbmate.
+ */
 export function driverScript(files: readonly MigrationFile[], action: DbmateAction, server: ServerSocket, dbmatePath = DBMATE_IN_POD): string {
-  const delimiter = `PGK8S_${randomBytes(8).toString('hex')}`;
   const url = `postgres://\${POSTGRES_USER}@:${server.port}/\${POSTGRES_DATABASE:-$POSTGRES_USER}?socket=${encodeURIComponent(server.socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
-  const dbmate = `'${dbmatePath.replace(/'/g, `'\\''`)}' --no-dump-schema --migrations-dir "$d"`;
+  const dbmate = `${shQuote(dbmatePath)} --no-dump-schema --migrations-dir "$d"`;
   return [
+    'set -e', // a file that cannot be written stops the run before dbmate sees half a directory
     'd=$(mktemp -d /tmp/pgk8s-migrations.XXXXXX) || exit 97',
     'trap \'rm -rf "$d"\' EXIT',
-    ...files.map((f) => `cat > "$d/${basename(f.path)}" <<'${delimiter}'\n${f.content.endsWith('\n') ? f.content : `${f.content}\n`}${delimiter}`),
+    ...files.map((f) => `printf '%s' ${shQuote(f.content)} > "$d/${basename(f.path)}"`),
     APP_PASSWORD,
     `export DATABASE_URL="${url}"`,
     action.kind === 'migrate'
@@ -80,11 +95,13 @@ export type DbmateRun = ExecOutput;
 export interface PodShell {
   /** Sends the script and waits for it to finish. */
   run(script: string): Promise<DbmateRun>;
+  /** Unused or done: its stdin ends, so it exits. */
+  end(): void;
 }
 
 /**
  * Starts `sh -s` in the pod before the script is ready: kubectl's start-up then overlaps with the
- * dbmate checks and copy. The shell waits on stdin until run() sends the script.
+ * lock, the dbmate checks and the copy. The shell waits on stdin until run() sends the script.
  */
 export function startPodShell(t: ExecTarget): PodShell {
   const child = spawnOnTarget(t, ['sh', '-s'], true);
@@ -93,6 +110,9 @@ export function startPodShell(t: ExecTarget): PodShell {
     run(script) {
       child.stdin?.end(script);
       return output;
+    },
+    end() {
+      child.stdin?.end();
     },
   };
 }

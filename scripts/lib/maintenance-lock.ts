@@ -62,7 +62,9 @@ export async function lockReadyPod(
   t: ExecTarget,
   o: { job: string; waitMs?: number },
 ): Promise<HeldLock> {
-  const [ready, locked] = await Promise.allSettled([assertTargetReady(cfg, t, o.job), acquireMaintenanceLock({ ...t, what: `the ${o.job}`, waitMs: o.waitMs })]);
+  // The session first: it is the longer road (exec, psql, login), so its process starts first.
+  const locking = acquireMaintenanceLock({ ...t, what: `the ${o.job}`, waitMs: o.waitMs });
+  const [locked, ready] = await Promise.allSettled([locking, assertTargetReady(cfg, t, o.job)]);
   if (ready.status === 'rejected') {
     if (locked.status === 'fulfilled') await locked.value.release();
     throw ready.reason;

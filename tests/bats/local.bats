@@ -117,7 +117,7 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
 @test "bad input changes nothing: an unknown target, a directory the server user cannot enter" {
   run --separate-stderr npm run -s db:deploy -- --target docker
   assert_failure 2
-  assert_equal "$stderr" 'error: --target: "docker" is not one of kubernetes, local (fix: pass e.g. --target=kubernetes)'
+  assert_equal "$stderr" 'error: --target: "docker" is not one of auto, kubernetes, local (fix: pass e.g. --target=auto)'
   private=$(mktemp -d)
   chmod 700 "$private"
   run --separate-stderr db deploy --local-dir "$private/inner/.data"

@@ -40,7 +40,8 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
   run --separate-stderr migrate
   assert_success
   assert_output 'ok: up to date: nothing to apply (schema 20261125000006)'
-  [ "$(exec_calls)" = 1 ]
+  # The lock session, and the shell started beside it in case there was work (ended unused).
+  [ "$(exec_calls)" = 2 ]
   [ "$(schema_fingerprint)" = "$before" ]
 }
 
@@ -167,6 +168,12 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
   migrate >/dev/null 2>&1
   [ "$(grep -c 'dbmate.partial' "$CLUSTER/calls.jsonl")" = 1 ]
   [ "$(applied | wc -w)" = 7 ]
+  # A binary changed in the pod after the copy is replaced, not trusted.
+  kubectl exec -n postgres postgresql-0 -- sh -c 'echo x >> /tmp/dbmate'
+  printf -- '-- migrate:up\ncreate table tips (id int);\n-- migrate:down\ndrop table tips;\n' >"$MIG/20261126000002_create_tips.sql"
+  migrate >/dev/null 2>&1
+  [ "$(grep -c 'dbmate.partial' "$CLUSTER/calls.jsonl")" = 2 ]
+  [ "$(applied | wc -w)" = 8 ]
   # No password in any argv, dbmate's included.
   pw=$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}' | base64 -d)
   run grep -c -- "$pw" "$CLUSTER/calls.jsonl"

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { dbmateCandidates, dbmatePackageFor, localDbmateFor } from '../../scripts/lib/dbmate-binary.ts';
@@ -74,15 +75,25 @@ test("dbmate's error text taken apart: line, SQLSTATE, message", () => {
   });
 });
 
-test('the driver script: files as quoted here-documents, password from the file, never in the URL', () => {
-  const tricky = file('1', "select '$HOME `x`';\nEOF");
-  const script = driverScript([tricky], { kind: 'migrate', strict: true }, { socketDir: '/tmp', port: 5432 });
-  const delimiter = /<<'(PGK8S_[0-9a-f]{16})'/.exec(script)?.[1];
-  assert.ok(delimiter);
-  assert.ok(script.includes(`${tricky.content}${delimiter}\n`));
-  assert.match(script, /export PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
+test('the driver script writes every file byte for byte, reads the password from the file, keeps it out of the URL', () => {
+  const tricky = parseMigration('db/migrations/1_tricky.sql', '1_tricky.sql', "-- migrate:up\nselect '$HOME `x`' as \"it's\";\nEOF\n-- migrate:down\n\\ no newline at the end");
+  const plain = file('2');
+  const work = mkdtempSync(join(tmpdir(), 'driver-'));
+  const fakeDbmate = join(work, 'dbmate');
+  // The stand-in dbmate copies the directory it was given and records its arguments and password.
+  writeFileSync(fakeDbmate, '#!/bin/sh\ncp "$3"/* "$OUT"/ && echo "$1 $2 DIR $4 $5" > "$OUT/args" && echo "$PGPASSWORD" > "$OUT/password"\n', { mode: 0o755 });
+  writeFileSync(join(work, 'pw'), 'pw-from-file');
+  const out = join(work, 'out');
+  mkdirSync(out);
+  const script = driverScript([tricky, plain], { kind: 'migrate', strict: true }, { socketDir: '/tmp', port: 5432 }, fakeDbmate);
   assert.match(script, /DATABASE_URL="postgres:\/\/\$\{POSTGRES_USER\}@:5432\/\$\{POSTGRES_DATABASE:-\$POSTGRES_USER\}\?socket=%2Ftmp&sslmode=disable&application_name=pgk8s-[0-9a-f]{8}-migrate"/);
-  assert.match(script, /'\/tmp\/dbmate' --no-dump-schema --migrations-dir "\$d" migrate --strict$/m);
+  const r = spawnSync('sh', ['-s'], { input: script, encoding: 'utf8', env: { PATH: process.env['PATH'], POSTGRES_PASSWORD_FILE: join(work, 'pw'), POSTGRES_USER: 'app', OUT: out } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(readFileSync(join(out, '1_tricky.sql'), 'utf8'), tricky.content);
+  assert.equal(readFileSync(join(out, '2_x.sql'), 'utf8'), plain.content);
+  assert.equal(readFileSync(join(out, 'args'), 'utf8').trim(), '--no-dump-schema --migrations-dir DIR migrate --strict');
+  assert.equal(readFileSync(join(out, 'password'), 'utf8').trim(), 'pw-from-file');
+  assert.doesNotMatch(script, /pw-from-file/);
   assert.match(driverScript([tricky], { kind: 'rollback', steps: 3 }, { socketDir: '/tmp', port: 5432 }, "/it's/dbmate"), /while \[ "\$i" -lt 3 \]; do '\/it'\\''s\/dbmate' --no-dump-schema --migrations-dir "\$d" rollback \|\| exit \$\?/);
 });
 
