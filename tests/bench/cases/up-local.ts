@@ -33,7 +33,7 @@ const upLocal: BenchCase = {
     const data = join(work, 'pgdata');
     run(c, ['install', '-d', '-m', '700', ...(asServerUser.length ? ['-o', 'postgres'] : []), data]);
     run(c, [...asServerUser, join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
-    run(c, [...asServerUser, join(bin, 'pg_ctl'), 'start', '-D', data, '-w', '-s', '-l', '/dev/null', '-o', `-p 5499 -k ${work} -h ''`]);
+    run(c, [...asServerUser, join(bin, 'pg_ctl'), 'start', '-D', data, '-w', '-s', '-l', '/dev/null', '-o', `-p 5499 -k ${data} -h ''`]);
     run(c, [...asServerUser, join(bin, 'pg_ctl'), 'stop', '-D', data, '-w', '-s', '-m', 'fast']);
   },
   target: (ours) => `< 30 s: ${ours < 30_000 ? 'met' : 'MISSED'} (raw: initdb + start + stop)`,
