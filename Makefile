@@ -8,10 +8,10 @@ help: ## List the targets
 install: ## Install the npm dependencies (npm ci)
 	npm ci
 
-up: ## Deploy, migrate, seed and verify: a working database in one command (npm run db:up)
+up: ## Deploy, migrate, seed and verify: a working database in one command (npm run db:up; ARGS="--target local")
 	npm run -s db:up -- $(ARGS)
 
-db-deploy: ## Deploy PostgreSQL to the cluster (npm run db:deploy; ARGS="--upgrade" to pass flags)
+db-deploy: ## Deploy PostgreSQL to the cluster, or locally (npm run db:deploy; ARGS="--upgrade", "--target local")
 	npm run -s db:deploy -- $(ARGS)
 
 db-migrate: ## Apply the migrations in db/migrations (npm run db:migrate; ARGS="status", "rollback --steps 2")
