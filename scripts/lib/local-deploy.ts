@@ -167,7 +167,11 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
     const plan = existing.state === 'absent' ? `initialise ${show(p.dataDir)} (PostgreSQL ${bins.major}, ${bins.binDir}) and start it` : existing.state === 'stopped' ? `start the server of ${show(p.dataDir)}` : 'nothing: it runs';
     return {
       status: 'dry-run', lines: [`plan: ${plan}`], verdict: 'dry run: nothing changed',
-      result: { ok: true, status: 'dry-run', ...emptyClusterKeys(), plan: { action: plan, dataDir: show(p.dataDir), binDir: bins.binDir } },
+      result: {
+        ok: true, status: 'dry-run', ...emptyClusterKeys(),
+        tools: { postgres: bins.version || null, binDir: bins.binDir, serverUser: user.name, dataDir: show(p.dataDir) },
+        connection: null, plan: { action: plan },
+      },
     };
   }
 
