@@ -1,7 +1,7 @@
 // `kubectl exec` against a simulated pod: streams stdin/stdout/stderr byte for byte, passes the exit
 // code through, and can cut the stream after N bytes the way a dropped connection does.
 import { spawn } from 'node:child_process';
-import { commandExistsInPod, spawnOnTarget } from './pod-runtime.mjs';
+import { commandExistsInPod, spawnInPod } from './pod-runtime.mjs';
 
 export function runExec(dir, pod, command, { stdin, cutAfter }) {
   if (!commandExistsInPod(dir, pod, command[0])) {
@@ -15,7 +15,7 @@ export function runExec(dir, pod, command, { stdin, cutAfter }) {
   if (!cutAfter && stdin) return runAttached(dir, pod, command);
   if (!cutAfter) {
     // Nothing to interpose: hand our own descriptors to the pod process, as a terminal would.
-    const child = spawnOnTarget(dir, pod, command, [stdin ? 'inherit' : 'ignore', 'inherit', 'inherit']);
+    const child = spawnInPod(dir, pod, command, [stdin ? 'inherit' : 'ignore', 'inherit', 'inherit']);
     return new Promise((resolve) => child.on('close', (code, signal) => resolve(terminated(code, signal))));
   }
   return runWithCut(dir, pod, command, stdin, cutAfter);
@@ -26,7 +26,7 @@ export function runExec(dir, pod, command, { stdin, cutAfter }) {
 // runs on, blocking only once unread output fills a pipe, never SIGPIPE. A detached holder plays the
 // runtime's part: it keeps a read end of both output pipes until the process ends.
 function runAttached(dir, pod, command) {
-  const child = spawnOnTarget(dir, pod, command, ['pipe', 'pipe', 'pipe']);
+  const child = spawnInPod(dir, pod, command, ['pipe', 'pipe', 'pipe']);
   const holder = spawn('sh', ['-c', 'while kill -0 "$1" 2>/dev/null; do sleep 0.2; done', 'sh', String(child.pid)], {
     stdio: [child.stdout, 'ignore', 'ignore', child.stderr],
     detached: true,
@@ -48,7 +48,7 @@ function terminated(code, signal) {
 // kubernetes#73056: on a cut stream kubectl exits 0 with whatever arrived. The budget counts the
 // bytes that crossed the connection in either direction.
 function runWithCut(dir, pod, command, stdin, limit) {
-  const child = spawnOnTarget(dir, pod, command, [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit']);
+  const child = spawnInPod(dir, pod, command, [stdin ? 'pipe' : 'ignore', 'pipe', 'inherit']);
   let budget = limit;
   return new Promise((resolve) => {
     let done = false;

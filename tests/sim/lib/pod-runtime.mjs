@@ -19,7 +19,13 @@ export function volumeDir(dir, namespace, pvcName) {
   return path.join(statePaths(dir).volumes, namespace, pvcName);
 }
 
+// pg_config is a shell wrapper on Debian (~50 ms): asked once per process.
+let binDir;
 export function postgresBinDir() {
+  return (binDir ??= findPostgresBinDir());
+}
+
+function findPostgresBinDir() {
   const fromEnv = process.env.SIM_PG_BINDIR;
   if (fromEnv) return fromEnv;
   const out = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
@@ -149,14 +155,14 @@ export function commandExistsInPod(dir, pod, command) {
 
 function resolveInRoot(dir, pod, p) {
   const root = path.join(podDir(dir, pod), 'root');
-  // The pod's /usr, /etc are the host's; /opt/bitnami/postgresql/bin points at the host's binaries.
+  // The pod's /usr, /etc are the host's; /opt/bitnami/postgresql/bin is a symlink in the pod's root
+  // to the host's binaries, followed as it is (asking pg_config cost ~50 ms on every exec).
   if (/^\/(usr|etc|bin|sbin|lib)/.test(p)) return p;
-  if (p.startsWith('/opt/bitnami/postgresql/bin/')) return path.join(postgresBinDir(), p.slice(28));
   return path.join(root, p);
 }
 
 // Runs COMMAND in the pod. Returns the spawned child; the caller wires the streams.
-export function spawnOnTarget(dir, pod, command, stdio) {
+export function spawnInPod(dir, pod, command, stdio) {
   return spawn('unshare', enterArgs(dir, pod, command), { stdio });
 }
 
