@@ -1,12 +1,12 @@
 // Where a task's in-pod commands run, found and checked ready, with a clear error if not: the
 // database pod (kubectl exec), or the local target's server with the pod's environment reproduced.
-import { delimiter, relative, resolve } from 'node:path';
+import { delimiter, resolve } from 'node:path';
 import type { ToolConfig } from './cluster-tools.ts';
 import { createClusterTools } from './cluster-tools.ts';
 import type { PodJson } from './diagnose.ts';
 import { toolError } from './errors.ts';
 import { kubectlBaseArgs } from './kubectl.ts';
-import { localPaths, readLocalState, serverStatus, type LocalPaths, type LocalState } from './local-server.ts';
+import { localPaths, readLocalState, serverStatus, shownPath, type LocalPaths, type LocalState } from './local-server.ts';
 import { podName } from './pod-health.ts';
 import type { ExecTarget, LocalTarget } from './target-spawn.ts';
 
@@ -16,7 +16,7 @@ export const LOCAL_DEPLOY = 'npm run -s db:deploy';
 
 /** "the local server (.data)": the directory as the user would type it. */
 export function localWhere(dir: string): string {
-  return `the local server (${relative(process.cwd(), dir) || '.'})`;
+  return `the local server (${shownPath(dir)})`;
 }
 
 /** The pod's variables, pointing at the local files; nothing libpq reads is inherited (PGHOST, PGPASSWORD…). */
@@ -44,7 +44,7 @@ export function execTarget(cfg: TargetConfig, job: string): ExecTarget {
   if (cfg.target === 'local') {
     const p = localPaths(resolve(cfg.localDir));
     const s = readLocalState(p);
-    if (!s) throw toolError(`no local server in ${relative(process.cwd(), p.dir) || p.dir} (is PostgreSQL deployed?); the ${job} did not start`, LOCAL_DEPLOY);
+    if (!s) throw toolError(`no local server in ${shownPath(p.dir)} (is PostgreSQL deployed?); the ${job} did not start`, LOCAL_DEPLOY);
     return localTarget(p, s);
   }
   const pod = podName(cfg.release);
@@ -53,7 +53,7 @@ export function execTarget(cfg: TargetConfig, job: string): ExecTarget {
 
 /** How to get more room for the data, where it lives. */
 export function storageFix(t: ExecTarget): string {
-  return t.kind === 'pod' ? `kubectl edit pvc data-${t.pod} -n ${t.namespace}` : `free space on the disk that holds ${relative(process.cwd(), t.dir) || t.dir}`;
+  return t.kind === 'pod' ? `kubectl edit pvc data-${t.pod} -n ${t.namespace}` : `free space on the disk that holds ${shownPath(t.dir)}`;
 }
 
 /** Throws "not found" / "not Ready" (a stopped local server) with the command that helps. */

@@ -3,13 +3,13 @@
 // stopped); --uninstall stops it, keeping the data unless --delete-data --yes.
 import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, relative, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { generatePassword, SECRET_KEYS } from './credentials.ts';
 import { notOkError, toolError, usageError } from './errors.ts';
 import { localTarget } from './exec-target.ts';
 import { findPostgresBinaries, type PostgresBinaries } from './local-binaries.ts';
 import {
-  binDirStillThere, dataMajor, freePort, localPaths, readLocalState, runServerProgram, serverStatus, serverUser,
+  binDirStillThere, dataMajor, freePort, localPaths, shownPath, readLocalState, runServerProgram, serverStatus, serverUser,
   startServer, stopServer, writeLocalState, type LocalPaths, type LocalState, type ServerUser,
 } from './local-server.ts';
 import { appQueryCommand } from './pod-sql.ts';
@@ -35,8 +35,6 @@ export interface LocalDeployReport {
   result: Record<string, unknown>;
 }
 
-const show = (p: string): string => relative(process.cwd(), p) || '.';
-
 /** The app user and database, created once with the generated password; the password is read by psql itself. */
 const ROLE_SQL = `\\set pw \`cat "$POSTGRES_PASSWORD_FILE"\`
 select not exists (select from pg_roles where rolname = :'user') as need_role \\gset
@@ -61,7 +59,7 @@ async function ensureRoleAndDatabase(t: LocalTarget): Promise<void> {
     'sh', '-c',
     'export PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")"; exec psql -X -w -U postgres -d postgres -v ON_ERROR_STOP=1 -q -v user="$POSTGRES_USER" -v db="$POSTGRES_DATABASE" -f -',
   ], ROLE_SQL);
-  if (r.exitCode !== 0) throw toolError(`creating the app user and database failed: ${execErrorLine(r.stderr)}`, `read ${show(localPaths(t.dir).logFile)}`);
+  if (r.exitCode !== 0) throw toolError(`creating the app user and database failed: ${execErrorLine(r.stderr)}`, `read ${shownPath(localPaths(t.dir).logFile)}`);
 }
 
 async function selectOneAsApp(t: LocalTarget): Promise<void> {
@@ -105,7 +103,7 @@ async function initDataDir(p: LocalPaths, bins: PostgresBinaries, user: ServerUs
     ], user);
     if (r.exitCode !== 0) {
       const why = r.stderr.trim().split('\n').find((l) => l.startsWith('initdb: error')) ?? execErrorLine(r.stderr);
-      const fix = /Permission denied/.test(why) ? `the server runs as ${user.name}: give it access to every directory above ${show(p.dir)}, or pass --local-dir elsewhere` : `read the error above; then npm run -s db:deploy`;
+      const fix = /Permission denied/.test(why) ? `the server runs as ${user.name}: give it access to every directory above ${shownPath(p.dir)}, or pass --local-dir elsewhere` : `read the error above; then npm run -s db:deploy`;
       throw toolError(`initdb failed: ${why}`, fix);
     }
   } finally {
@@ -130,7 +128,7 @@ function connection(p: LocalPaths, s: LocalState, showSecrets: boolean): Record<
     port: s.port,
     database: s.database,
     user: s.user,
-    secret: show(p.secretsDir),
+    secret: shownPath(p.secretsDir),
     secretKeys: { user: SECRET_KEYS.user, admin: SECRET_KEYS.admin },
     portForward: null,
   };
@@ -149,14 +147,14 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   const existing = serverStatus(p);
   let state = readLocalState(p);
   if (existing.state !== 'absent' && !state) {
-    throw toolError(`${show(p.dataDir)} holds a data directory but ${show(p.stateFile)} is missing`, 'npm run -s db:deploy -- --uninstall --delete-data --yes, then deploy again (the data is lost)');
+    throw toolError(`${shownPath(p.dataDir)} holds a data directory but ${shownPath(p.stateFile)} is missing`, 'npm run -s db:deploy -- --uninstall --delete-data --yes, then deploy again (the data is lost)');
   }
   if (existing.state === 'absent' && existsSync(p.dataDir) && readdirSync(p.dataDir).length) {
-    throw toolError(`${show(p.dataDir)} is not empty but holds no PostgreSQL data directory`, `move it away, then npm run -s db:deploy`);
+    throw toolError(`${shownPath(p.dataDir)} is not empty but holds no PostgreSQL data directory`, `move it away, then npm run -s db:deploy`);
   }
   if (state && (state.database !== cfg.database || state.user !== cfg.user)) {
     throw usageError(
-      `the local server in ${show(p.dir)} was made for database ${state.database} and user ${state.user}, not ${cfg.database} and ${cfg.user}; nothing changed`,
+      `the local server in ${shownPath(p.dir)} was made for database ${state.database} and user ${state.user}, not ${cfg.database} and ${cfg.user}; nothing changed`,
       `deploy with --database ${state.database} --user ${state.user}, or start over: --uninstall --delete-data --yes`,
     );
   }
@@ -164,12 +162,12 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   phase('preflight');
 
   if (cfg.dryRun) {
-    const plan = existing.state === 'absent' ? `initialise ${show(p.dataDir)} (PostgreSQL ${bins.major}, ${bins.binDir}) and start it` : existing.state === 'stopped' ? `start the server of ${show(p.dataDir)}` : 'nothing: it runs';
+    const plan = existing.state === 'absent' ? `initialise ${shownPath(p.dataDir)} (PostgreSQL ${bins.major}, ${bins.binDir}) and start it` : existing.state === 'stopped' ? `start the server of ${shownPath(p.dataDir)}` : 'nothing: it runs';
     return {
       status: 'dry-run', lines: [`plan: ${plan}`], verdict: 'dry run: nothing changed',
       result: {
         ok: true, status: 'dry-run', ...emptyClusterKeys(),
-        tools: { postgres: bins.version || null, binDir: bins.binDir, serverUser: user.name, dataDir: show(p.dataDir) },
+        tools: { postgres: bins.version || null, binDir: bins.binDir, serverUser: user.name, dataDir: shownPath(p.dataDir) },
         connection: null, plan: { action: plan },
       },
     };
@@ -207,17 +205,17 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   const durationMs = Math.round(performance.now() - started);
   const version = await serverVersion(t);
   // The keys of a cluster deploy's answer for the same status: "deployed" also says what it took.
-  const tools = { postgres: version, binDir: state!.binDir, serverUser: state!.serverUser, dataDir: show(p.dataDir) };
+  const tools = { postgres: version, binDir: state!.binDir, serverUser: state!.serverUser, dataDir: shownPath(p.dataDir) };
   const result = status === 'up-to-date'
     ? { ok: true, status, ...emptyClusterKeys(), tools, connection: conn, changes: [] }
     : { ok: true, status, ...emptyClusterKeys(), tools, connection: conn, secretCreated, changes: [], timings, durationMs };
-  const where = `${show(p.dir)} (port ${state!.port}, PostgreSQL ${version})`;
+  const where = `${shownPath(p.dir)} (port ${state!.port}, PostgreSQL ${version})`;
   const lines = status === 'up-to-date'
     ? [`DATABASE_URL=${conn['url']}`]
     : [
         `${status} the local server in ${where} (${(durationMs / 1000).toFixed(1)}s)`,
         `DATABASE_URL=${conn['url']}`,
-        `credentials: ${show(p.secretsDir)}/ (${SECRET_KEYS.user}, ${SECRET_KEYS.admin}; mode 0600)${secretCreated ? ', generated now' : ''}`,
+        `credentials: ${shownPath(p.secretsDir)}/ (${SECRET_KEYS.user}, ${SECRET_KEYS.admin}; mode 0600)${secretCreated ? ', generated now' : ''}`,
       ];
   const verdict = status === 'up-to-date'
     ? `already deployed, up to date and usable: the local server in ${where}; nothing to do`
@@ -247,16 +245,16 @@ export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUnins
   const p = localPaths(resolve(cfg.localDir));
   const owned = [p.dataDir, p.secretsDir, p.logDir, p.socketDir, p.stateFile].filter((f) => existsSync(f));
   if (cfg.deleteData && !cfg.yes) {
-    throw usageError(`--delete-data would destroy ${show(p.dataDir)} and its passwords in ${show(p.secretsDir)}`, 'add --yes to confirm, or drop --delete-data to keep the data');
+    throw usageError(`--delete-data would destroy ${shownPath(p.dataDir)} and its passwords in ${shownPath(p.secretsDir)}`, 'add --yes to confirm, or drop --delete-data to keep the data');
   }
   const state = readLocalState(p);
   const running = serverStatus(p).state === 'running';
   if (running) {
-    if (!state) throw toolError(`the server of ${show(p.dataDir)} runs but ${show(p.stateFile)} is missing`, `stop it by hand: pg_ctl stop -D ${p.dataDir}`);
+    if (!state) throw toolError(`the server of ${shownPath(p.dataDir)} runs but ${shownPath(p.stateFile)} is missing`, `stop it by hand: pg_ctl stop -D ${p.dataDir}`);
     await stopServer(p, state, serverUser());
   }
   if (!cfg.deleteData) {
-    return { status: running ? 'uninstalled' : 'nothing-to-do', deleted: [], kept: [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(show), stopped: running };
+    return { status: running ? 'uninstalled' : 'nothing-to-do', deleted: [], kept: [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(shownPath), stopped: running };
   }
   for (const f of owned) rmSync(f, { recursive: true, force: true });
   try {
@@ -264,5 +262,5 @@ export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUnins
   } catch {
     // already gone
   }
-  return { status: running || owned.length ? 'uninstalled' : 'nothing-to-do', deleted: owned.map(show), kept: [], stopped: running };
+  return { status: running || owned.length ? 'uninstalled' : 'nothing-to-do', deleted: owned.map(shownPath), kept: [], stopped: running };
 }

@@ -11,6 +11,9 @@ import { toolError } from './errors.ts';
 import { LOCAL_PROGRAMS } from './local-binaries.ts';
 import { runProcess } from './process-runner.ts';
 
+/** A path as the user would type it from the project: `.data/pgdata`. */
+export const shownPath = (p: string): string => relative(process.cwd(), p) || '.';
+
 export interface LocalPaths {
   dir: string;
   dataDir: string;
@@ -151,14 +154,14 @@ export async function startServer(p: LocalPaths, s: LocalState, user: ServerUser
   const r = await runServerProgram(s.binDir, 'pg_ctl', ['start', '-D', p.dataDir, '-l', p.logFile, '-w', '-t', '60', '-s', '-o', options], user);
   if (r.exitCode !== 0) {
     const log = lastLogLines(p, 3);
-    throw toolError(`the local server did not start (pg_ctl exit ${r.exitCode}): ${(r.stderr.trim() || log).split('\n').at(-1)}`, `read ${relative(process.cwd(), p.logFile) || p.logFile}`);
+    throw toolError(`the local server did not start (pg_ctl exit ${r.exitCode}): ${(r.stderr.trim() || log).split('\n').at(-1)}`, `read ${shownPath(p.logFile)}`);
   }
 }
 
 export async function stopServer(p: LocalPaths, s: LocalState, user: ServerUser): Promise<void> {
   const r = await runServerProgram(s.binDir, 'pg_ctl', ['stop', '-D', p.dataDir, '-m', 'fast', '-w', '-t', '60', '-s'], user);
   if (r.exitCode !== 0 && serverStatus(p).state === 'running') {
-    throw toolError(`the local server did not stop (pg_ctl exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`, `read ${p.logFile}`);
+    throw toolError(`the local server did not stop (pg_ctl exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`, `read ${shownPath(p.logFile)}`);
   }
 }
 
