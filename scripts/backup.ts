@@ -105,12 +105,17 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
     }
     out.progress(`restoring ${file} into ${lock.database} in ${t.where} (one transaction)`);
     const running = startRestore(t, file, lock.session);
+    let interrupted = false;
     const forget = onInterrupt(async () => {
+      interrupted = true;
       running.kill();
       out.progress(`restore interrupted: ${describeOutcome(await settleRestore(lock.session, { xid: running.xid(), pgRestoreFailed: false, delivered: true }))}`);
       await lock.release();
     });
     const r = await running.done;
+    // Killing the restore ends it here too: the interrupt's cleanup owns the lock session now and
+    // exits the process when done; going on would race it for that session.
+    if (interrupted) await new Promise<never>(() => {});
     forget();
     const outcome: RestoreOutcome = r.committed ? 'committed' : await settleRestore(lock.session, { xid: running.xid(), pgRestoreFailed: r.pgRestoreFailed, delivered: r.delivered });
     if (outcome !== 'committed') {

@@ -107,7 +107,7 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   status=0
   wait "$pid" || status=$?
   [ "$status" = 130 ]
-  grep -q 'restore interrupted: the database is unchanged (the transaction rolled back)' "$BATS_TEST_TMPDIR/err"
+  grep -q 'restore interrupted: the database is unchanged (the transaction rolled back)' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
   wait "$holder"
   [ "$(fingerprint)" = "$before" ]
   run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%'"
