@@ -2,11 +2,13 @@
 // --target local does not survive into the next command, so it is carried as an environment
 // prefix on every `npm run -s db:…` we print: DB_TARGET=local npm run -s db:migrate.
 
+import { shWord } from './sh-quote.ts';
+
 let prefix = '';
 
 /** Variables every suggested command needs; empty clears. Values are plain words (checked by the caller). */
 export function setCommandEnv(vars: Record<string, string>): void {
-  prefix = Object.entries(vars).map(([k, v]) => `${k}=${/^[\w@%+=:,./-]+$/.test(v) ? v : `'${v.replace(/'/g, "'\\''")}'`} `).join('');
+  prefix = Object.entries(vars).map(([k, v]) => `${k}=${shWord(v)} `).join('');
 }
 
 /** Idempotent: text from a child step that already carries a prefix keeps one. */

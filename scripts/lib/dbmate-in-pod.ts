@@ -11,6 +11,7 @@ import type { PodSession } from './pod-session.ts';
 import { APP_PASSWORD } from './pod-sql.ts';
 import { collectOutput, execErrorLine, spawnOnTarget, type ExecOutput, type ExecTarget } from './target-spawn.ts';
 import { sessionName } from './session-tag.ts';
+import { shQuote } from './sh-quote.ts';
 
 export interface PodFacts {
   /** `uname -m` in the pod. */
@@ -65,9 +66,6 @@ export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: L
 }
 
 export type DbmateAction = { kind: 'migrate'; strict: boolean } | { kind: 'rollback'; steps: number };
-
-/** A word sh takes literally, whatever it holds. */
-const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The sh script sent on stdin: each file written by the printf builtin from one single-quoted word

@@ -10,6 +10,7 @@ import { join, relative } from 'node:path';
 import { toolError } from './errors.ts';
 import { LOCAL_PROGRAMS } from './local-binaries.ts';
 import { runProcess } from './process-runner.ts';
+import { shQuote } from './sh-quote.ts';
 
 /** A path as the user would type it from the project: `.data/pgdata`. */
 export const shownPath = (p: string): string => relative(process.cwd(), p) || '.';
@@ -138,8 +139,6 @@ export async function freePort(preferred?: number): Promise<number> {
   for (let port = 5432; port < 5632; port++) if (port !== preferred && (await portFree(port))) return port;
   throw toolError('no free TCP port between 5432 and 5631 on 127.0.0.1 for the local server', 'stop a PostgreSQL you do not need, then deploy again');
 }
-
-const shQuote = (s: string): string => `'${s.replace(/'/g, "'\\''")}'`;
 
 /** The server programs as the server user, with libpq's variables from our environment left out. */
 export async function runServerProgram(binDir: string, program: string, args: string[], user: ServerUser, timeoutMs = 120_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { formatGoDuration } from './duration.ts';
 import { toolError } from './errors.ts';
 import { assertNoSecretsInArgv } from './redact.ts';
+import { shWord } from './sh-quote.ts';
 
 export interface RunOptions {
   input?: string | Buffer;
@@ -37,7 +38,7 @@ export function traceCommands(fn: ((line: string) => void) | undefined): void {
 
 /** The command as a shell would need it quoted, for --debug. */
 export function traceCommand(bin: string, argv: readonly string[]): void {
-  trace?.(`$ ${bin} ${argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(' ')}`);
+  trace?.(`$ ${bin} ${argv.map(shWord).join(' ')}`);
 }
 
 export async function runProcess(bin: string, argv: readonly string[], opts: RunOptions = {}): Promise<ProcessResult> {
