@@ -15,8 +15,14 @@ export interface QueryResult {
 }
 
 export interface PodSession {
-  /** `sql` as psql reads it; a missing final semicolon is added unless `verbatim` (COPY data). */
-  query(sql: string, opts?: { verbatim?: boolean }): Promise<QueryResult>;
+  /** `sql` as psql reads it; a missing final semicolon is added. */
+  query(sql: string): Promise<QueryResult>;
+  /**
+   * `command` (COPY … FROM STDIN) with its data lines made while they are sent, in writes that wait
+   * for the pipe: the database works on the first rows while the rest are made. If `lines` throws,
+   * the COPY is still ended and answered, then the error is rethrown for the caller to roll back.
+   */
+  copyIn(command: string, lines: Iterable<string>): Promise<QueryResult>;
   close(): Promise<void>;
 }
 
@@ -47,12 +53,13 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
   let seq = 0;
   // One request at a time: psql answers in order, and the markers delimit each answer.
   let chain: Promise<unknown> = Promise.resolve();
+  const queued = <T>(request: () => Promise<T>): Promise<T> => {
+    const next = chain.then(request);
+    chain = next.catch(() => {});
+    return next;
+  };
 
-  const ask = async (sql: string, verbatim: boolean): Promise<QueryResult> => {
-    const marker = `-- end of request ${++seq} --`;
-    // psql sends a query when it sees its semicolon; a marker before that would overtake it.
-    const statement = verbatim || sql.trimEnd().endsWith(';') ? sql.trimEnd() : `${sql.trimEnd()};`;
-    child.stdin?.write(`${statement}\n\\echo '${marker}'\n\\warn '${marker}'\n`);
+  const answer = async (marker: string): Promise<QueryResult> => {
     for (;;) {
       const out = stdout.indexOf(`${marker}\n`);
       const err = stderr.indexOf(`${marker}\n`);
@@ -65,19 +72,53 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
         stderr = stderr.slice(err + marker.length + 1);
         return { rows, error };
       }
-      if (gone) {
-        throw toolError(`the database session in ${t.where} ended (exit ${child.exitCode}): ${execErrorLine(stderr)}`, 'npm run -s db:verify');
-      }
+      if (gone) throw ended();
       await new Promise<void>((resolve) => (waiter = resolve));
       waiter = null;
     }
   };
+  const ended = (): Error => toolError(`the database session in ${t.where} ended (exit ${child.exitCode}): ${execErrorLine(stderr)}`, 'npm run -s db:verify');
+  const endRequest = (): string => {
+    const marker = `-- end of request ${++seq} --`;
+    child.stdin?.write(`\n\\echo '${marker}'\n\\warn '${marker}'\n`);
+    return marker;
+  };
+
+  const ask = async (sql: string): Promise<QueryResult> => {
+    // psql sends a query when it sees its semicolon; a marker before that would overtake it.
+    child.stdin?.write(sql.trimEnd().endsWith(';') ? sql.trimEnd() : `${sql.trimEnd()};`);
+    return answer(endRequest());
+  };
+
+  const copy = async (command: string, lines: Iterable<string>): Promise<QueryResult> => {
+    const stdin = child.stdin!;
+    let batch = `${command}\n`;
+    let failure: unknown = null;
+    try {
+      for (const line of lines) {
+        batch += `${line}\n`;
+        if (batch.length < 1 << 16) continue;
+        const more = stdin.write(batch);
+        batch = '';
+        if (!more) await Promise.race([once(stdin, 'drain'), closed]);
+        if (gone) break;
+      }
+    } catch (err) {
+      failure = err;
+    }
+    if (gone) throw ended();
+    stdin.write(`${batch}\\.`);
+    const result = await answer(endRequest());
+    if (failure) throw failure;
+    return result;
+  };
 
   const session: PodSession = {
-    query(sql, opts = {}) {
-      const next = chain.then(() => ask(sql, opts.verbatim === true));
-      chain = next.catch(() => {});
-      return next;
+    query(sql) {
+      return queued(() => ask(sql));
+    },
+    copyIn(command, lines) {
+      return queued(() => copy(command, lines));
     },
     async close() {
       if (gone) return;

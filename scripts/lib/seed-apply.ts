@@ -2,7 +2,7 @@
 // Every failure names the file and the row, from the database's own error.
 import { usageError } from './errors.ts';
 import { rowLabel, type SeedFile } from './seed-files.ts';
-import { directCopy, duplicateRows, ident, seedColumns, seedStatements, type Columns } from './seed-sql.ts';
+import { directCopy, duplicateRows, ident, seedColumns, seedStatements, type Columns, type CopyIn } from './seed-sql.ts';
 import type { PodSession } from './pod-session.ts';
 
 export interface TableReport {
@@ -29,8 +29,8 @@ function rejected(f: SeedFile, row: number | null, text: string): Error {
 
 export async function applySeedFile(session: PodSession, f: SeedFile, n: number, columns: Columns, o: { update: boolean; generated: Map<number, Record<string, string>> }): Promise<TableReport> {
   const cols = seedColumns(f, columns);
-  const must = async (sql: string, verbatim = false): Promise<string[]> => {
-    const r = await session.query(sql, { verbatim });
+  const must = async (sql: string | CopyIn): Promise<string[]> => {
+    const r = typeof sql === 'string' ? await session.query(sql) : await session.copyIn(sql.command, sql.lines);
     if (r.error) {
       const copyLine = /^CONTEXT:\s+COPY \S+, line (\d+)/m.exec(r.error)?.[1];
       throw rejected(f, copyLine ? Number(copyLine) : null, r.error);
@@ -42,12 +42,12 @@ export async function applySeedFile(session: PodSession, f: SeedFile, n: number,
   // An empty table takes the rows straight from COPY: half the work of the general path.
   const direct = directCopy(f, cols);
   if (direct && (await must(`select exists (select 1 from public.${ident(f.table)})`))[0] === 'f') {
-    await must(direct, true);
+    await must(direct);
     return { file: f.path, table: f.table, inserted: f.rows.length, updated: 0, unchanged: 0, insertedKeys: [] };
   }
   const st = seedStatements(f, n, cols, columns, o);
   await must(st.create);
-  await must(st.copy, true);
+  await must(st.copy);
   for (const ref of st.resolve) {
     await must(ref.update);
     const [miss] = await must(ref.unresolved);

@@ -46,11 +46,17 @@ export function copyValue(v: unknown): string {
   return /[\\\t\n\r]/.test(text) ? text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : text;
 }
 
+/** A COPY … FROM STDIN and its data, one text-format line per row, made only as they are sent. */
+export interface CopyIn {
+  command: string;
+  lines: Iterable<string>;
+}
+
 export interface SeedStatements {
   temp: string;
   create: string;
-  /** COPY command, data and terminator: sent verbatim. */
-  copy: string;
+  /** The file's rows into the temporary table, each with its position as _row. */
+  copy: CopyIn;
   /** Each resolves one reference, then a query returns the first row whose name matched nothing. */
   resolve: Array<{ field: string; update: string; unresolved: string }>;
   /** Returns inserted, updated, total, and the inserted keys as a JSON array. */
@@ -67,11 +73,16 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
   const dataFields = cols.filter((c) => !Object.values(f.references).some((r) => r.column === c));
   const create = `create temp table ${temp} on commit drop as select 0 as _row, ${cols.map((c) => `t.${ident(c)}`).join(', ')}${refFields.map((r) => `, null::text as ${refField(r)}`).join('')} from ${target} t with no data;`;
   const copyCols = ['_row', ...dataFields.map(ident), ...refFields.map(refField)];
-  const lines = f.rows.map((row) => {
-    const gen = o.generated.get(row.index) ?? {};
-    return [String(row.index), ...dataFields.map((c) => copyValue(gen[c] ?? row.values[c])), ...refFields.map((r) => copyValue(row.values[r]))].join('\t');
-  });
-  const copy = `copy ${temp} (${copyCols.join(', ')}) from stdin;\n${lines.join('\n')}${lines.length ? '\n' : ''}\\.`;
+  function* lines(): Generator<string> {
+    for (const row of f.rows) {
+      const gen = o.generated.get(row.index);
+      let line = String(row.index);
+      for (const c of dataFields) line += `\t${copyValue(gen?.[c] ?? row.values[c])}`;
+      for (const r of refFields) line += `\t${copyValue(row.values[r])}`;
+      yield line;
+    }
+  }
+  const copy = { command: `copy ${temp} (${copyCols.join(', ')}) from stdin;`, lines: lines() };
   const resolve = Object.entries(f.references).map(([field, ref]) => ({
     field,
     update: `update ${temp} s set ${ident(ref.column)} = r.id from public.${ident(ref.table)} r where r.${ident(ref.key)}::text = s.${refField(field)};`,
@@ -114,17 +125,17 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
  * Into an EMPTY table, a file with no references or generated columns whose rows all name the same
  * columns can be COPYed straight in: nothing to compare, nothing to resolve. Null otherwise.
  */
-export function directCopy(f: SeedFile, cols: string[]): string | null {
+export function directCopy(f: SeedFile, cols: string[]): CopyIn | null {
   if (Object.keys(f.references).length || Object.keys(f.generate).length) return null;
   if (!f.rows.every((row) => cols.every((c) => row.values[c] !== undefined))) return null;
-  // One string grown row by row: for 100,000 rows a third of the time of map() and join().
-  let data = '';
-  for (const row of f.rows) {
-    let line = '';
-    for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
-    data += `${line}\n`;
+  function* lines(): Generator<string> {
+    for (const row of f.rows) {
+      let line = '';
+      for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
+      yield line;
+    }
   }
-  return `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;\n${data}\\.`;
+  return { command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`, lines: lines() };
 }
 
 /** Two rows with the same key, found before anything is sent; null when the keys are unique. */

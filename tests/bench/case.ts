@@ -11,6 +11,8 @@ export interface BenchCase {
   setup?(cluster: Cluster): Promise<void> | void;
   /** Untimed, before every timed run of either side (e.g. back to an empty cluster). */
   beforeEach?(cluster: Cluster): Promise<void> | void;
+  /** Untimed, before every timed raw run, instead of beforeEach: when the sides start from different states. */
+  beforeRaw?(cluster: Cluster): Promise<void> | void;
   ours(cluster: Cluster): Promise<void> | void;
   raw(cluster: Cluster): Promise<void> | void;
   /** The target as text with its verdict, e.g. "≤ 100 ms: met". */

@@ -57,7 +57,8 @@ try {
     await before?.();
     await c.ours(cluster); // warm-up: first runs pay for disk caches
     const ours = await timeRuns(() => c.ours(cluster), c.runs, before);
-    const raw = await timeRuns(() => c.raw(cluster), c.runs, before);
+    const beforeRaw = c.beforeRaw ? () => c.beforeRaw?.(cluster) : before;
+    const raw = await timeRuns(() => c.raw(cluster), c.runs, beforeRaw);
     const ratio = ours / raw;
     rows.push([c.name, ours.toFixed(1), raw.toFixed(1), `${ratio.toFixed(2)}x`, c.target(ours, raw)]);
   }

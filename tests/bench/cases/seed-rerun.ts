@@ -11,11 +11,9 @@ const rerun: BenchCase = {
     await firstRun.ours(c);
   },
   ours: (c) => firstRun.ours(c),
-  // The first run: an empty table, then the same seed.
-  raw: async (c) => {
-    await firstRun.beforeEach?.(c);
-    await firstRun.ours(c);
-  },
+  // The first run: the same seed into an emptied table (emptying it is not timed).
+  beforeRaw: (c) => firstRun.beforeEach?.(c),
+  raw: (c) => firstRun.ours(c),
   target: (ours, raw) => `re-run ≤ first run: ${ours <= raw ? 'met' : 'MISSED'}`,
 };
 export default rerun;
