@@ -2,7 +2,7 @@
 // Every failure names the file and the row, from the database's own error.
 import { usageError } from './errors.ts';
 import { rowLabel, type SeedFile } from './seed-files.ts';
-import { directCopy, duplicateRows, ident, seedColumns, seedStatements, type Columns, type CopyIn } from './seed-sql.ts';
+import { directCopy, ident, seedColumns, seedStatements, type Columns, type CopyIn } from './seed-sql.ts';
 import type { PodSession } from './pod-session.ts';
 
 export interface TableReport {
@@ -37,8 +37,6 @@ export async function applySeedFile(session: PodSession, f: SeedFile, n: number,
     }
     return r.rows;
   };
-  const dup = duplicateRows(f);
-  if (dup) throw usageError(`${f.path}: rows ${dup[0]} and ${dup[1]} have the same key (${f.key.join(', ')}); nothing was changed`, `fix ${f.path}: keep one of them`);
   // An empty table takes the rows straight from COPY: half the work of the general path.
   const direct = directCopy(f, cols);
   if (direct && (await must(`select exists (select 1 from public.${ident(f.table)})`))[0] === 'f') {

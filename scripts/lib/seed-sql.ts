@@ -1,7 +1,7 @@
 // The SQL one seed file turns into, built from the file and the table's columns: a temporary table
 // filled with COPY, references resolved by natural key, then one set-based insert (and update).
 import { usageError } from './errors.ts';
-import { rowLabel, type SeedFile } from './seed-files.ts';
+import { rowLabel, type SeedFile, type SeedRow } from './seed-files.ts';
 
 export interface ColumnInfo {
   type: string;
@@ -19,12 +19,13 @@ export function seedColumns(f: SeedFile, columns: Columns): string[] {
   const table = columns.get(f.table);
   if (!table) throw usageError(`${f.path}: table "${f.table}" does not exist; nothing was changed`, 'npm run -s db:migrate');
   const fields = new Set<string>();
-  for (const row of f.rows) {
-    for (const field of Object.keys(row.values)) {
-      if (f.references[field]) continue;
-      if (!table.has(field)) throw usageError(`${rowLabel(f, row)}: unknown column "${field}" in table ${f.table}; nothing was changed`, `fix ${f.path}: the columns are ${[...table.keys()].join(', ')}`);
-      fields.add(field);
+  for (const field of f.fields) {
+    if (f.references[field]) continue;
+    if (!table.has(field)) {
+      const row = f.rows.find((r) => field in r.values)!;
+      throw usageError(`${rowLabel(f, row)}: unknown column "${field}" in table ${f.table}; nothing was changed`, `fix ${f.path}: the columns are ${[...table.keys()].join(', ')}`);
     }
+    fields.add(field);
   }
   for (const [field, ref] of Object.entries(f.references)) {
     if (!table.has(ref.column)) throw usageError(`${f.path}: reference "${field}" fills unknown column "${ref.column}" of ${f.table}; nothing was changed`, `fix ${f.path}`);
@@ -74,7 +75,7 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
   const create = `create temp table ${temp} on commit drop as select 0 as _row, ${cols.map((c) => `t.${ident(c)}`).join(', ')}${refFields.map((r) => `, null::text as ${refField(r)}`).join('')} from ${target} t with no data;`;
   const copyCols = ['_row', ...dataFields.map(ident), ...refFields.map(refField)];
   function* lines(): Generator<string> {
-    for (const row of f.rows) {
+    for (const row of uniqueRows(f)) {
       const gen = o.generated.get(row.index);
       let line = String(row.index);
       for (const c of dataFields) line += `\t${copyValue(gen?.[c] ?? row.values[c])}`;
@@ -127,9 +128,9 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
  */
 export function directCopy(f: SeedFile, cols: string[]): CopyIn | null {
   if (Object.keys(f.references).length || Object.keys(f.generate).length) return null;
-  if (!f.rows.every((row) => cols.every((c) => row.values[c] !== undefined))) return null;
+  if (!f.uniform || !cols.every((c) => f.fields.includes(c))) return null;
   function* lines(): Generator<string> {
-    for (const row of f.rows) {
+    for (const row of uniqueRows(f)) {
       let line = '';
       for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
       yield line;
@@ -138,8 +139,12 @@ export function directCopy(f: SeedFile, cols: string[]): CopyIn | null {
   return { command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`, lines: lines() };
 }
 
-/** Two rows with the same key, found before anything is sent; null when the keys are unique. */
-export function duplicateRows(f: SeedFile): [number, number] | null {
+/**
+ * The file's rows, each key checked against the rows before it as the COPY data is made (off the
+ * critical path: the database is busy with earlier rows). A repeated key ends the data with an
+ * error naming both rows; the caller's transaction is rolled back.
+ */
+export function* uniqueRows(f: SeedFile): Generator<SeedRow> {
   const seen = new Map<string, number>();
   const [only] = f.key;
   for (const row of f.rows) {
@@ -147,8 +152,8 @@ export function duplicateRows(f: SeedFile): [number, number] | null {
     const v = f.key.length === 1 ? row.values[only!] : undefined;
     const key = typeof v === 'string' ? `s${v}` : `j${JSON.stringify(f.key.map((k) => row.values[k]))}`;
     const first = seen.get(key);
-    if (first !== undefined) return [first, row.index];
+    if (first !== undefined) throw usageError(`${f.path}: rows ${first} and ${row.index} have the same key (${f.key.join(', ')}); nothing was changed`, `fix ${f.path}: keep one of them`);
     seen.set(key, row.index);
+    yield row;
   }
-  return null;
 }

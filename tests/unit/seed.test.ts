@@ -9,7 +9,7 @@ import { loadYaml, parseSeedFile as parseWith, readSeedFiles } from '../../scrip
 
 const YAML = await loadYaml();
 const parseSeedFile = (path: string, text: string) => parseWith(path, text, YAML);
-import { copyValue, directCopy, duplicateRows, seedColumns, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
+import { copyValue, directCopy, seedColumns, uniqueRows, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
 
 const usage = (pattern: RegExp) => (e: unknown): boolean => e instanceof CliError && e.exitCode === 2 && pattern.test(e.message);
 
@@ -94,6 +94,10 @@ test('an empty table can take a plain file straight from COPY; references, gener
   assert.deepEqual([...(direct?.lines ?? [])], ['a\tA', 'b\tB']);
   assert.equal(directCopy(parseSeedFile('t.yaml', TOPICS), ['slug', 'title', 'summary', 'parent_id']), null);
   assert.equal(directCopy(plain, ['slug', 'title', 'summary']), null);
-  assert.deepEqual(duplicateRows(plain), null);
-  assert.deepEqual(duplicateRows(parseSeedFile('d.yaml', 'table: t\nkey: [a, b]\nrows:\n  - { a: 1, b: 2 }\n  - { a: 1, b: 3 }\n  - { a: 1, b: 2 }\n')), [1, 3]);
+  const gap = parseSeedFile('g.yaml', 'table: curriculum\nkey: slug\nrows:\n  - { slug: a, title: A }\n  - { slug: b }\n');
+  assert.deepEqual([gap.fields, gap.uniform], [['slug', 'title'], false]);
+  assert.equal(directCopy(gap, ['slug', 'title']), null);
+  assert.deepEqual([...uniqueRows(plain)].map((r) => r.index), [1, 2]);
+  const twice = parseSeedFile('d.yaml', 'table: t\nkey: [a, b]\nrows:\n  - { a: 1, b: 2 }\n  - { a: 1, b: 3 }\n  - { a: 1, b: 2 }\n');
+  assert.throws(() => [...uniqueRows(twice)], usage(/d\.yaml: rows 1 and 3 have the same key \(a, b\)/));
 });
