@@ -7,6 +7,8 @@ import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
 import { execErrorLine, spawnOnTarget, type ExecTarget } from './target-spawn.ts';
 import { appNameExport } from './session-tag.ts';
 
+const COPY_AHEAD = 1 << 16;
+
 export interface QueryResult {
   /** Output lines, unaligned, fields separated by `|`. */
   rows: string[];
@@ -18,11 +20,11 @@ export interface PodSession {
   /** `sql` as psql reads it; a missing final semicolon is added. */
   query(sql: string): Promise<QueryResult>;
   /**
-   * `command` (COPY … FROM STDIN) with its data lines made while they are sent, in writes that wait
-   * for the pipe: the database works on the first rows while the rest are made. If `lines` throws,
-   * the COPY is still ended and answered, then the error is rethrown for the caller to roll back.
+   * `command` (COPY … FROM STDIN) with its data (runs of whole lines) made while it is sent: the
+   * database works on the first rows while the rest are made. If `data` throws, the COPY is still
+   * ended and answered, then the error is rethrown for the caller to roll back.
    */
-  copyIn(command: string, lines: Iterable<string>): Promise<QueryResult>;
+  copyIn(command: string, data: Iterable<string>): Promise<QueryResult>;
   close(): Promise<void>;
 }
 
@@ -90,24 +92,22 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
     return answer(endRequest());
   };
 
-  const copy = async (command: string, lines: Iterable<string>): Promise<QueryResult> => {
+  const copy = async (command: string, data: Iterable<string>): Promise<QueryResult> => {
     const stdin = child.stdin!;
-    let batch = `${command}\n`;
+    stdin.write(`${command}\n`);
     let failure: unknown = null;
     try {
-      for (const line of lines) {
-        batch += `${line}\n`;
-        if (batch.length < 1 << 16) continue;
-        const more = stdin.write(batch);
-        batch = '';
-        if (!more) await Promise.race([once(stdin, 'drain'), closed]);
+      for (const text of data) {
+        stdin.write(text);
+        // Up to 1 MiB is queued ahead, so the pipe never runs dry while the next part is made.
+        if (stdin.writableLength >= COPY_AHEAD) await Promise.race([once(stdin, 'drain'), closed]);
         if (gone) break;
       }
     } catch (err) {
       failure = err;
     }
     if (gone) throw ended();
-    stdin.write(`${batch}\\.`);
+    stdin.write('\\.');
     const result = await answer(endRequest());
     if (failure) throw failure;
     return result;
@@ -117,8 +117,8 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
     query(sql) {
       return queued(() => ask(sql));
     },
-    copyIn(command, lines) {
-      return queued(() => copy(command, lines));
+    copyIn(command, data) {
+      return queued(() => copy(command, data));
     },
     async close() {
       if (gone) return;

@@ -30,7 +30,7 @@ function rejected(f: SeedFile, row: number | null, text: string): Error {
 export async function applySeedFile(session: PodSession, f: SeedFile, n: number, columns: Columns, o: { update: boolean; generated: Map<number, Record<string, string>> }): Promise<TableReport> {
   const cols = seedColumns(f, columns);
   const must = async (sql: string | CopyIn): Promise<string[]> => {
-    const r = typeof sql === 'string' ? await session.query(sql) : await session.copyIn(sql.command, sql.lines);
+    const r = typeof sql === 'string' ? await session.query(sql) : await session.copyIn(sql.command, sql.data);
     if (r.error) {
       const copyLine = /^CONTEXT:\s+COPY \S+, line (\d+)/m.exec(r.error)?.[1];
       throw rejected(f, copyLine ? Number(copyLine) : null, r.error);

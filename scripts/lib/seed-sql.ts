@@ -47,10 +47,24 @@ export function copyValue(v: unknown): string {
   return /[\\\t\n\r]/.test(text) ? text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : text;
 }
 
-/** A COPY … FROM STDIN and its data, one text-format line per row, made only as they are sent. */
+/** A COPY … FROM STDIN and its data, made only as it is sent. */
 export interface CopyIn {
   command: string;
-  lines: Iterable<string>;
+  /** Runs of whole text-format lines, one per row, each ending in a newline. */
+  data: Iterable<string>;
+}
+
+/** Rows per run of COPY data: small enough to keep the pipe fed while the next is made. */
+const RUN = 2000;
+
+/** The rows in runs of RUN, each checked for keys seen before. */
+function* checkedRuns(f: SeedFile): Generator<SeedRow[]> {
+  const unique = keyChecker(f);
+  for (let i = 0; i < f.rows.length; i += RUN) {
+    const rows = f.rows.slice(i, i + RUN);
+    unique(rows);
+    yield rows;
+  }
 }
 
 export interface SeedStatements {
@@ -74,16 +88,20 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
   const dataFields = cols.filter((c) => !Object.values(f.references).some((r) => r.column === c));
   const create = `create temp table ${temp} on commit drop as select 0 as _row, ${cols.map((c) => `t.${ident(c)}`).join(', ')}${refFields.map((r) => `, null::text as ${refField(r)}`).join('')} from ${target} t with no data;`;
   const copyCols = ['_row', ...dataFields.map(ident), ...refFields.map(refField)];
-  function* lines(): Generator<string> {
-    for (const row of uniqueRows(f)) {
-      const gen = o.generated.get(row.index);
-      let line = String(row.index);
-      for (const c of dataFields) line += `\t${copyValue(gen?.[c] ?? row.values[c])}`;
-      for (const r of refFields) line += `\t${copyValue(row.values[r])}`;
-      yield line;
+  function* data(): Generator<string> {
+    for (const rows of checkedRuns(f)) {
+      let text = '';
+      for (const row of rows) {
+        const gen = o.generated.get(row.index);
+        let line = String(row.index);
+        for (const c of dataFields) line += `\t${copyValue(gen?.[c] ?? row.values[c])}`;
+        for (const r of refFields) line += `\t${copyValue(row.values[r])}`;
+        text += `${line}\n`;
+      }
+      yield text;
     }
   }
-  const copy = { command: `copy ${temp} (${copyCols.join(', ')}) from stdin;`, lines: lines() };
+  const copy = { command: `copy ${temp} (${copyCols.join(', ')}) from stdin;`, data: data() };
   const resolve = Object.entries(f.references).map(([field, ref]) => ({
     field,
     update: `update ${temp} s set ${ident(ref.column)} = r.id from public.${ident(ref.table)} r where r.${ident(ref.key)}::text = s.${refField(field)};`,
@@ -129,31 +147,45 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
 export function directCopy(f: SeedFile, cols: string[]): CopyIn | null {
   if (Object.keys(f.references).length || Object.keys(f.generate).length) return null;
   if (!f.uniform || !cols.every((c) => f.fields.includes(c))) return null;
-  function* lines(): Generator<string> {
-    for (const row of uniqueRows(f)) {
-      let line = '';
-      for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
-      yield line;
+  function* data(): Generator<string> {
+    for (const rows of checkedRuns(f)) {
+      let text = '';
+      for (const row of rows) {
+        let line = '';
+        for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
+        text += `${line}\n`;
+      }
+      yield text;
     }
   }
-  return { command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`, lines: lines() };
+  return { command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`, data: data() };
 }
 
 /**
- * The file's rows, each key checked against the rows before it as the COPY data is made (off the
- * critical path: the database is busy with earlier rows). A repeated key ends the data with an
- * error naming both rows; the caller's transaction is rolled back.
+ * Checks each run of rows against the keys of every row before it, as the COPY data is made (the
+ * database meanwhile works on earlier rows). A repeated key throws an error naming both rows; the
+ * caller's transaction is rolled back.
  */
-export function* uniqueRows(f: SeedFile): Generator<SeedRow> {
-  const seen = new Map<string, number>();
+export function keyChecker(f: SeedFile): (rows: SeedRow[]) => void {
+  // A one-column string key is its own set member; anything else is spelled out by JSON, in a set
+  // of its own (1 ≠ "1"). No prefix is glued on: 100,000 new strings would cost more than the check.
+  const strings = new Set<string>();
+  const others = new Set<string>();
   const [only] = f.key;
-  for (const row of f.rows) {
-    // A one-column string key is its own map key; anything else is spelled out by JSON (1 ≠ "1").
-    const v = f.key.length === 1 ? row.values[only!] : undefined;
-    const key = typeof v === 'string' ? `s${v}` : `j${JSON.stringify(f.key.map((k) => row.values[k]))}`;
-    const first = seen.get(key);
-    if (first !== undefined) throw usageError(`${f.path}: rows ${first} and ${row.index} have the same key (${f.key.join(', ')}); nothing was changed`, `fix ${f.path}: keep one of them`);
-    seen.set(key, row.index);
-    yield row;
-  }
+  const keyOf = (row: SeedRow): string => JSON.stringify(f.key.map((k) => row.values[k]));
+  return (rows) => {
+    for (const row of rows) {
+      const v = f.key.length === 1 ? row.values[only!] : undefined;
+      const isString = typeof v === 'string';
+      const key = isString ? v : keyOf(row);
+      const seen = isString ? strings : others;
+      if (!seen.has(key)) {
+        seen.add(key);
+        continue;
+      }
+      // Only now is the first of the two looked for.
+      const first = f.rows.find((r) => keyOf(r) === keyOf(row))!;
+      throw usageError(`${f.path}: rows ${first.index} and ${row.index} have the same key (${f.key.join(', ')}); nothing was changed`, `fix ${f.path}: keep one of them`);
+    }
+  };
 }

@@ -111,6 +111,35 @@ count() { pod_psql -c "select count(*) from $1"; }
   [ "$(data_checksum)" = "$before" ]
 }
 
+@test "a bulk JSON file goes in while it is sent: a bad row late in it is named and nothing changes" {
+  migrate
+  rm "$SEEDS"/*.yaml
+  # 5000 users, in runs: the broken rows come long after the first run went in.
+  bulk() {
+    node -e 'const [n, role, dup] = process.argv.slice(1);
+      const rows = Array.from({ length: 5000 }, (_, i) => ({ email: `s${i}@bulk.dev`, display_name: `S ${i}`, role: "student", password_hash: "h".repeat(40) }));
+      if (role) rows[4699].role = role;
+      if (dup) rows[4899].email = rows[9].email;
+      process.stdout.write(JSON.stringify({ table: "users", key: "email", rows }));' -- 5000 "$@" >"$SEEDS/10_users.json"
+  }
+  before=$(data_checksum)
+  bulk wizard
+  run --separate-stderr seed
+  assert_failure 2
+  [[ "$stderr" == "error: $SEEDS/10_users.json row 4700: new row for relation \"users\" violates check constraint \"users_role_check\""* ]]
+  bulk "" dup
+  run --separate-stderr seed
+  assert_failure 2
+  [[ "$stderr" == "error: $SEEDS/10_users.json: rows 10 and 4900 have the same key (email); nothing was changed"* ]]
+  [ "$(data_checksum)" = "$before" ]
+  bulk
+  run --separate-stderr seed
+  assert_success
+  assert_output --partial 'users +5000 ~0 =0'
+  run --separate-stderr seed
+  assert_output --partial 'users +0 ~0 =5000'
+}
+
 @test "before migrations, seeding is refused with the command to run" {
   run --separate-stderr seed
   assert_failure 1

@@ -9,7 +9,7 @@ import { loadYaml, parseSeedFile as parseWith, readSeedFiles } from '../../scrip
 
 const YAML = await loadYaml();
 const parseSeedFile = (path: string, text: string) => parseWith(path, text, YAML);
-import { copyValue, directCopy, seedColumns, uniqueRows, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
+import { copyValue, directCopy, keyChecker, seedColumns, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
 
 const usage = (pattern: RegExp) => (e: unknown): boolean => e instanceof CliError && e.exitCode === 2 && pattern.test(e.message);
 
@@ -72,7 +72,7 @@ test('the statements: temp table from the real one, COPY in row order, reference
   const st = seedStatements(f, 2, seedColumns(f, columns), columns, { update: true, generated: new Map() });
   assert.equal(st.create, 'create temp table _seed_2 on commit drop as select 0 as _row, t."slug", t."title", t."summary", t."parent_id", null::text as "ref_module" from public."curriculum" t with no data;');
   assert.equal(st.copy.command, 'copy _seed_2 (_row, "slug", "title", "summary", "ref_module") from stdin;');
-  assert.deepEqual([...st.copy.lines], ['1\tloops\tLoops\t\\N\tcontrol-flow', '2\tlists\tLists\ta, b\tdata']);
+  assert.equal([...st.copy.data].join(''), '1\tloops\tLoops\t\\N\tcontrol-flow\n2\tlists\tLists\ta, b\tdata\n');
   assert.match(st.resolve[0]?.update ?? '', /set "parent_id" = r\.id from public\."curriculum" r where r\."slug"::text = s\."ref_module"/);
   assert.match(st.upsert, /coalesce\(s\."summary", ''::text\)/);
   assert.match(st.upsert, /upd as \(update public\."curriculum" t set "title" = coalesce\(s\."title", t\."title"\)/);
@@ -91,13 +91,27 @@ test('an empty table can take a plain file straight from COPY; references, gener
   const plain = parseSeedFile('u.yaml', 'table: curriculum\nkey: slug\nrows:\n  - { slug: a, title: A }\n  - { slug: b, title: B }\n');
   const direct = directCopy(plain, ['slug', 'title']);
   assert.equal(direct?.command, 'copy public."curriculum" ("slug", "title") from stdin;');
-  assert.deepEqual([...(direct?.lines ?? [])], ['a\tA', 'b\tB']);
+  assert.equal([...(direct?.data ?? [])].join(''), 'a\tA\nb\tB\n');
   assert.equal(directCopy(parseSeedFile('t.yaml', TOPICS), ['slug', 'title', 'summary', 'parent_id']), null);
   assert.equal(directCopy(plain, ['slug', 'title', 'summary']), null);
   const gap = parseSeedFile('g.yaml', 'table: curriculum\nkey: slug\nrows:\n  - { slug: a, title: A }\n  - { slug: b }\n');
   assert.deepEqual([gap.fields, gap.uniform], [['slug', 'title'], false]);
   assert.equal(directCopy(gap, ['slug', 'title']), null);
-  assert.deepEqual([...uniqueRows(plain)].map((r) => r.index), [1, 2]);
+  assert.doesNotThrow(() => keyChecker(plain)(plain.rows));
   const twice = parseSeedFile('d.yaml', 'table: t\nkey: [a, b]\nrows:\n  - { a: 1, b: 2 }\n  - { a: 1, b: 3 }\n  - { a: 1, b: 2 }\n');
-  assert.throws(() => [...uniqueRows(twice)], usage(/d\.yaml: rows 1 and 3 have the same key \(a, b\)/));
+  assert.throws(() => keyChecker(twice)(twice.rows), usage(/d\.yaml: rows 1 and 3 have the same key \(a, b\)/));
+  const kinds = parseSeedFile('k.yaml', 'table: t\nkey: a\nrows:\n  - { a: 1 }\n  - { a: "1" }\n  - { a: x }\n  - { a: "x" }\n');
+  assert.throws(() => keyChecker(kinds)(kinds.rows), usage(/rows 3 and 4 have the same key/));
+  // Checked a run at a time: a key repeated across runs is found too.
+  const check = keyChecker(twice);
+  check(twice.rows.slice(0, 2));
+  assert.throws(() => check(twice.rows.slice(2)), usage(/rows 1 and 3/));
+});
+
+test('COPY data comes in runs of whole lines: every row once, in order', () => {
+  const rows = Array.from({ length: 4500 }, (_, i) => ({ slug: `s${i}`, title: `T${i}` }));
+  const f = parseWith('b.json', JSON.stringify({ table: 'curriculum', key: 'slug', rows }));
+  const runs = [...directCopy(f, ['slug', 'title'])!.data];
+  assert.ok(runs.length > 1 && runs.every((r) => r.endsWith('\n')));
+  assert.deepEqual(runs.join('').split('\n').slice(0, -1), rows.map((r) => `${r.slug}\t${r.title}`));
 });
