@@ -51,8 +51,9 @@ await runScript(
     }
     const lock = await locking;
     try {
-      await requireMigrated(lock.session, migrations.map((m) => m.version));
-      const { reports, passwords } = await seedInTransaction(cfg, lock.session, files);
+      const migrated = requireMigrated(lock.session, migrations.map((m) => m.version));
+      migrated.catch(() => {}); // awaited in the transaction, before anything is written
+      const { reports, passwords } = await seedInTransaction(cfg, lock.session, files, migrated);
       if (!cfg.dryRun) savePasswords(cfg, out, passwords);
       const total = (k: 'inserted' | 'updated' | 'unchanged'): number => reports.reduce((sum, r) => sum + r[k], 0);
       out.result({ ok: true, status: cfg.dryRun ? 'dry-run' : 'seeded', mode: cfg.update ? 'update' : 'skip', tables: reports.map(({ insertedKeys: _, ...r }) => r), inserted: total('inserted'), updated: total('updated'), unchanged: total('unchanged'), durationMs: Math.round(performance.now() - started) });
@@ -84,11 +85,20 @@ interface GeneratedPassword {
   password: string;
 }
 
-/** All files in one transaction: committed only if every file went in; rolled back on --dry-run. */
-async function seedInTransaction(cfg: Cfg, session: PodSession, files: SeedFile[]): Promise<{ reports: TableReport[]; passwords: GeneratedPassword[] }> {
+/**
+ * All files in one transaction: committed only if every file went in; rolled back on --dry-run.
+ * The columns and the `begin` go out behind the schema check, whose refusal still wins: the
+ * transaction then ends with the session, unused.
+ */
+async function seedInTransaction(cfg: Cfg, session: PodSession, files: SeedFile[], migrated: Promise<void>): Promise<{ reports: TableReport[]; passwords: GeneratedPassword[] }> {
   const tables = new Set(files.flatMap((f) => [f.table, ...Object.values(f.references).map((r) => r.table)]));
-  const columns = await readColumns(session, [...tables]);
-  const begun = await session.query('begin;');
+  const reading = readColumns(session, [...tables]);
+  const beginning = session.query('begin;');
+  reading.catch(() => {});
+  beginning.catch(() => {});
+  await migrated;
+  const columns = await reading;
+  const begun = await beginning;
   if (begun.error) throw toolError(`could not start the seed transaction: ${begun.error}`, 'npm run -s db:verify');
   const reports: TableReport[] = [];
   const passwords: GeneratedPassword[] = [];

@@ -1,7 +1,7 @@
 // One PostgreSQL advisory lock for every maintenance job (backup, restore, migrate): a session that
 // holds it keeps the others out. Held by a psql session in the pod for as long as the job runs.
 import { toolError } from './errors.ts';
-import { openPodSession, type PodSession } from './pod-session.ts';
+import { startPodSession, type PodSession } from './pod-session.ts';
 import type { ExecTarget } from './target-spawn.ts';
 import { assertTargetReady, type TargetConfig } from './exec-target.ts';
 
@@ -25,17 +25,24 @@ const FACTS_SQL = `select current_setting('server_version'), current_database(),
  * waitMs for it (lock_timeout applies to advisory locks too).
  */
 export async function acquireMaintenanceLock(o: ExecTarget & { what: string; waitMs?: number }): Promise<HeldLock> {
-  const session = await openPodSession(o, 'lock');
+  const { session, ready } = startPodSession(o, 'lock');
   const take = o.waitMs
     ? `set lock_timeout = ${Math.round(o.waitMs)}; select pg_advisory_lock(${MAINTENANCE_LOCK_KEY}) is not null; reset lock_timeout;`
     : `select pg_try_advisory_lock(${MAINTENANCE_LOCK_KEY});`;
-  const locked = await session.query(take);
+  // The lock and the facts go out behind the greeting: one round trip for all three. The facts are
+  // read-only, so reading them when the lock is refused does no harm.
+  const locking = session.query(take);
+  const reading = session.query(FACTS_SQL);
+  locking.catch(() => {});
+  reading.catch(() => {});
+  await ready;
+  const locked = await locking;
   if (locked.rows[0] !== 't') {
     await session.close();
     const waited = o.waitMs ? ` (waited ${Math.round(o.waitMs / 1000)}s)` : '';
     throw toolError(`another job (a migration, backup or restore) holds the maintenance lock on ${o.where}${waited}; ${o.what} did not start`, 'wait for it to finish, then run this again');
   }
-  const facts = await session.query(FACTS_SQL);
+  const facts = await reading;
   const [serverVersion = 'unknown', database = 'unknown', hasMigrations] = (facts.rows[0] ?? '').split('|');
   let schemaVersion: string | null = null;
   if (hasMigrations === 't') {

@@ -1,13 +1,13 @@
 // One psql session inside the pod, held open over `kubectl exec -i` and driven request by request:
 // each query is followed by a marker on stdout and on stderr, so its rows and its errors are known
 // apart. psql flushes its output whenever it waits for input, so answers arrive as they are made.
+// Requests are written as soon as the ones before them are, without waiting for their answers
+// (psql reads them in turn): a caller may queue several and pay one round trip for all of them.
 import { once } from 'node:events';
 import { toolError } from './errors.ts';
 import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
 import { execErrorLine, spawnOnTarget, type ExecTarget } from './target-spawn.ts';
 import { appNameExport } from './session-tag.ts';
-
-const COPY_AHEAD = 1 << 16;
 
 export interface QueryResult {
   /** Output lines, unaligned, fields separated by `|`. */
@@ -28,7 +28,21 @@ export interface PodSession {
   close(): Promise<void>;
 }
 
+/** A session and the first answer, which proves it is up (pod there, password accepted). */
+export interface StartedSession {
+  session: PodSession;
+  /** Rejects (and the session is closed) when the session did not come up. */
+  ready: Promise<void>;
+}
+
 export async function openPodSession(t: ExecTarget, job: string): Promise<PodSession> {
+  const { session, ready } = startPodSession(t, job);
+  await ready;
+  return session;
+}
+
+/** Starts the session without waiting for it: requests queued now go out as soon as psql reads. */
+export function startPodSession(t: ExecTarget, job: string): StartedSession {
   const command = [
     'sh', '-c',
     `${APP_PASSWORD} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ${APP_LOGIN}`,
@@ -53,12 +67,16 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
   });
   child.stdin?.on('error', () => {});
   let seq = 0;
-  // One request at a time: psql answers in order, and the markers delimit each answer.
-  let chain: Promise<unknown> = Promise.resolve();
-  const queued = <T>(request: () => Promise<T>): Promise<T> => {
-    const next = chain.then(request);
-    chain = next.catch(() => {});
-    return next;
+  // Writes go out in call order; answers are read back in the same order, one at a time, since
+  // each read consumes the output up to its own marker.
+  let writes: Promise<unknown> = Promise.resolve();
+  let reads: Promise<unknown> = Promise.resolve();
+  const request = <T>(send: () => string | Promise<string>, read: (marker: string) => Promise<T>): Promise<T> => {
+    const sent = writes.then(send);
+    writes = sent.catch(() => {});
+    const result = reads.then(() => sent).then(read);
+    reads = result.catch(() => {});
+    return result;
   };
 
   const answer = async (marker: string): Promise<QueryResult> => {
@@ -86,51 +104,59 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
     return marker;
   };
 
-  const ask = async (sql: string): Promise<QueryResult> => {
+  const send = (sql: string): string => {
     // psql sends a query when it sees its semicolon; a marker before that would overtake it.
     child.stdin?.write(sql.trimEnd().endsWith(';') ? sql.trimEnd() : `${sql.trimEnd()};`);
-    return answer(endRequest());
+    return endRequest();
   };
 
-  const copy = async (command: string, data: Iterable<string>): Promise<QueryResult> => {
-    const stdin = child.stdin!;
-    stdin.write(`${command}\n`);
+  const copy = (command: string, data: Iterable<string>): Promise<QueryResult> => {
     let failure: unknown = null;
-    try {
-      for (const text of data) {
-        stdin.write(text);
-        // Up to 1 MiB is queued ahead, so the pipe never runs dry while the next part is made.
-        if (stdin.writableLength >= COPY_AHEAD) await Promise.race([once(stdin, 'drain'), closed]);
-        if (gone) break;
+    const sendCopy = async (): Promise<string> => {
+      const stdin = child.stdin!;
+      stdin.write(`${command}\n`);
+      try {
+        for (const text of data) {
+          // The next run is made while the pipe takes this one.
+          if (!stdin.write(text)) await Promise.race([once(stdin, 'drain'), closed]);
+          if (gone) break;
+        }
+      } catch (err) {
+        failure = err;
       }
-    } catch (err) {
-      failure = err;
-    }
-    if (gone) throw ended();
-    stdin.write('\\.');
-    const result = await answer(endRequest());
-    if (failure) throw failure;
-    return result;
+      if (gone) throw ended();
+      stdin.write('\\.');
+      return endRequest();
+    };
+    return request(sendCopy, async (marker) => {
+      const result = await answer(marker);
+      if (failure) throw failure;
+      return result;
+    });
   };
 
   const session: PodSession = {
     query(sql) {
-      return queued(() => ask(sql));
+      return request(() => send(sql), answer);
     },
     copyIn(command, data) {
-      return queued(() => copy(command, data));
+      return copy(command, data);
     },
     async close() {
+      await writes;
       if (gone) return;
       child.stdin?.end('\\q\n');
       await closed;
     },
   };
   // The first answer proves the session is up (pod there, password accepted).
-  const hello = await session.query('set client_min_messages = warning; select 1');
-  if (hello.error || hello.rows[0] !== '1') {
-    await session.close();
-    throw toolError(`could not open a database session in ${t.where}: ${execErrorLine(hello.error)}`, 'npm run -s db:verify');
-  }
-  return session;
+  const ready = (async () => {
+    const hello = await session.query('set client_min_messages = warning; select 1');
+    if (hello.error || hello.rows[0] !== '1') {
+      await session.close();
+      throw toolError(`could not open a database session in ${t.where}: ${execErrorLine(hello.error)}`, 'npm run -s db:verify');
+    }
+  })();
+  ready.catch(() => {}); // the caller awaits it, maybe after queueing its first requests
+  return { session, ready };
 }
