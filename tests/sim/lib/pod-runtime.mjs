@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { processAlive, statePaths } from './state.mjs';
 
@@ -52,8 +54,10 @@ export function preparePodRoot(dir, pod, secretFiles = {}) {
   // The image's libpq looks for the socket in /tmp; the host build looks in /var/run/postgresql.
   fs.mkdirSync(path.join(root, 'var/run'), { recursive: true });
   fs.symlinkSync('/tmp', path.join(root, 'var/run/postgresql'));
-  fs.copyFileSync(path.join(POD_DIR, 'entrypoint.sh'), path.join(root, 'opt/bitnami/scripts/entrypoint.sh'));
-  fs.chmodSync(path.join(root, 'opt/bitnami/scripts/entrypoint.sh'), 0o755);
+  for (const script of ['entrypoint.sh', 'initdb.sh']) {
+    fs.copyFileSync(path.join(POD_DIR, script), path.join(root, 'opt/bitnami/scripts', script));
+    fs.chmodSync(path.join(root, 'opt/bitnami/scripts', script), 0o755);
+  }
   const { uid, gid } = podUser();
   // Writable by the container user: /tmp and the emptyDirs, as the chart mounts them.
   fs.chmodSync(path.join(root, 'tmp'), 0o1777);
@@ -77,6 +81,36 @@ export function writePodFiles(dir, pod, secretFiles) {
   fs.writeFileSync(path.join(base, 'env'), env.join('\n') + '\n');
 }
 
+// initdb takes ~1 s, and the test suite deploys a fresh pod a hundred-odd times. Its output for the
+// same binaries, user and flags is made once per machine and copied by each first boot, which then
+// sets the superuser's password itself. Null (the pod runs initdb) if making it fails.
+const TEMPLATE_FORMAT = 1;
+function initdbTemplate() {
+  const { uid, gid } = podUser();
+  const bin = postgresBinDir();
+  const script = fs.readFileSync(path.join(POD_DIR, 'initdb.sh'));
+  const key = createHash('sha256').update(`${TEMPLATE_FORMAT}\0${bin}\0${uid}:${gid}\0`).update(script).digest('hex').slice(0, 16);
+  const dir = path.join(os.tmpdir(), `pgk8s-sim-initdb-${key}`);
+  if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
+  const work = fs.mkdtempSync(`${dir}.making-`);
+  try {
+    fs.chownSync(work, uid, gid);
+    const pw = path.join(work, 'pw');
+    fs.writeFileSync(pw, 'template\n');
+    fs.chownSync(pw, uid, gid);
+    const out = spawnSync('sh', [path.join(POD_DIR, 'initdb.sh'), path.join(work, 'data'), pw], {
+      uid, gid, encoding: 'utf8',
+      env: { PATH: `${bin}:/usr/bin:/bin`, LC_ALL: 'C.UTF-8' },
+    });
+    if (out.status !== 0) return null;
+    // Another process may have made it meanwhile: theirs is as good.
+    try { fs.renameSync(path.join(work, 'data'), dir); } catch {}
+    return fs.existsSync(path.join(dir, 'PG_VERSION')) ? dir : null;
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
 let cachedUser;
 export function podUser() {
   if (cachedUser) return cachedUser;
@@ -96,6 +130,12 @@ function enterArgs(dir, pod, command) {
 
 export function startContainer(dir, pod) {
   const base = podDir(dir, pod);
+  const template = path.join(base, 'root', 'opt/bitnami/postgresql/initdb-template');
+  fs.rmSync(template, { recursive: true, force: true });
+  if (pod.volume && !fs.existsSync(path.join(volumeDir(dir, pod.namespace, pod.volume), 'data', 'PG_VERSION'))) {
+    const made = initdbTemplate();
+    if (made) run('cp', ['-a', made, template]);
+  }
   const log = fs.openSync(path.join(base, 'container.log'), 'a');
   const child = spawn('unshare', enterArgs(dir, pod, ['/opt/bitnami/scripts/entrypoint.sh']), {
     detached: true,
