@@ -57,13 +57,15 @@ export interface CopyIn {
 /** Rows per run of COPY data (about 50 KB here): the pipe stays fed while the next run is made. */
 const RUN = 500;
 
-/** The rows in runs of RUN, each checked for keys seen before. */
-function* checkedRuns(f: SeedFile): Generator<SeedRow[]> {
+/** The file's rows as COPY data, `line` of each, in runs of RUN rows checked for keys seen before. */
+function* copyData(f: SeedFile, line: (row: SeedRow) => string): Generator<string> {
   const unique = keyChecker(f);
   for (let i = 0; i < f.rows.length; i += RUN) {
     const rows = f.rows.slice(i, i + RUN);
     unique(rows);
-    yield rows;
+    let text = '';
+    for (const row of rows) text += `${line(row)}\n`;
+    yield text;
   }
 }
 
@@ -88,20 +90,14 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
   const dataFields = cols.filter((c) => !Object.values(f.references).some((r) => r.column === c));
   const create = `create temp table ${temp} on commit drop as select 0 as _row, ${cols.map((c) => `t.${ident(c)}`).join(', ')}${refFields.map((r) => `, null::text as ${refField(r)}`).join('')} from ${target} t with no data;`;
   const copyCols = ['_row', ...dataFields.map(ident), ...refFields.map(refField)];
-  function* data(): Generator<string> {
-    for (const rows of checkedRuns(f)) {
-      let text = '';
-      for (const row of rows) {
-        const gen = o.generated.get(row.index);
-        let line = String(row.index);
-        for (const c of dataFields) line += `\t${copyValue(gen?.[c] ?? row.values[c])}`;
-        for (const r of refFields) line += `\t${copyValue(row.values[r])}`;
-        text += `${line}\n`;
-      }
-      yield text;
-    }
-  }
-  const copy = { command: `copy ${temp} (${copyCols.join(', ')}) from stdin;`, data: data() };
+  const lineOf = (row: SeedRow): string => {
+    const gen = o.generated.get(row.index);
+    let line = String(row.index);
+    for (const c of dataFields) line += `\t${copyValue(gen?.[c] ?? row.values[c])}`;
+    for (const r of refFields) line += `\t${copyValue(row.values[r])}`;
+    return line;
+  };
+  const copy = { command: `copy ${temp} (${copyCols.join(', ')}) from stdin;`, data: copyData(f, lineOf) };
   const resolve = Object.entries(f.references).map(([field, ref]) => ({
     field,
     update: `update ${temp} s set ${ident(ref.column)} = r.id from public.${ident(ref.table)} r where r.${ident(ref.key)}::text = s.${refField(field)};`,
@@ -147,18 +143,12 @@ export function seedStatements(f: SeedFile, n: number, cols: string[], columns: 
 export function directCopy(f: SeedFile, cols: string[]): CopyIn | null {
   if (Object.keys(f.references).length || Object.keys(f.generate).length) return null;
   if (!f.uniform || !cols.every((c) => f.fields.includes(c))) return null;
-  function* data(): Generator<string> {
-    for (const rows of checkedRuns(f)) {
-      let text = '';
-      for (const row of rows) {
-        let line = '';
-        for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
-        text += `${line}\n`;
-      }
-      yield text;
-    }
-  }
-  return { command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`, data: data() };
+  const lineOf = (row: SeedRow): string => {
+    let line = '';
+    for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
+    return line;
+  };
+  return { command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`, data: copyData(f, lineOf) };
 }
 
 /**
