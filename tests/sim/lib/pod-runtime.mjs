@@ -85,6 +85,8 @@ export function writePodFiles(dir, pod, secretFiles) {
 // same binaries, user and flags is made once per machine and copied by each first boot, which then
 // sets the superuser's password itself. Null (the pod runs initdb) if making it fails.
 const TEMPLATE_FORMAT = 1;
+/** Its name on the volume (the entrypoint's `template`). */
+const INITDB_TEMPLATE = '.sim-initdb-template';
 function initdbTemplate() {
   const { uid, gid } = podUser();
   const bin = postgresBinDir();
@@ -130,11 +132,14 @@ function enterArgs(dir, pod, command) {
 
 export function startContainer(dir, pod) {
   const base = podDir(dir, pod);
-  const template = path.join(base, 'root', 'opt/bitnami/postgresql/initdb-template');
-  fs.rmSync(template, { recursive: true, force: true });
-  if (pod.volume && !fs.existsSync(path.join(volumeDir(dir, pod.namespace, pod.volume), 'data', 'PG_VERSION'))) {
-    const made = initdbTemplate();
-    if (made) run('cp', ['-a', made, template]);
+  // A first boot finds the template beside the data directory, on the same volume, and renames it.
+  const volume = pod.volume ? volumeDir(dir, pod.namespace, pod.volume) : null;
+  if (volume) {
+    const template = path.join(volume, INITDB_TEMPLATE);
+    fs.rmSync(template, { recursive: true, force: true });
+    const made = fs.existsSync(path.join(volume, 'data', 'PG_VERSION')) ? null : initdbTemplate();
+    // A volume too small for it gets none: the pod's own initdb then meets the same full disk.
+    if (made && spawnSync('cp', ['-a', made, template]).status !== 0) fs.rmSync(template, { recursive: true, force: true });
   }
   const log = fs.openSync(path.join(base, 'container.log'), 'a');
   const child = spawn('unshare', enterArgs(dir, pod, ['/opt/bitnami/scripts/entrypoint.sh']), {

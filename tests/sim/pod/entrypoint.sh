@@ -10,16 +10,19 @@ log() { echo "postgresql $(date '+%H:%M:%S.%2N') INFO  ==> $*"; }
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   log "Initializing PostgreSQL database..."
   # The simulator's shortcut, not the image's: when it left initdb's output from an earlier run
-  # here, a copy (~0.1 s) stands in for initdb (~1 s); the password initdb would set is set below.
-  template=/opt/bitnami/postgresql/initdb-template
-  if [ -s "$template/PG_VERSION" ]; then
-    mkdir -p "$PGDATA" && cp -a "$template/." "$PGDATA/" && chmod 700 "$PGDATA"
+  # beside the data directory, renaming it stands in for initdb (~1 s); the password initdb would
+  # set is set below.
+  template=$(dirname "$PGDATA")/.sim-initdb-template
+  from_template=
+  if [ -s "$template/PG_VERSION" ] && { rmdir "$PGDATA" 2>/dev/null || [ ! -e "$PGDATA" ]; }; then
+    mv "$template" "$PGDATA" && from_template=1
   else
+    rm -rf "$template"
     /opt/bitnami/scripts/initdb.sh "$PGDATA" "$POSTGRES_POSTGRES_PASSWORD_FILE"
   fi
   # Bootstrap on a private socket so the pod is not Ready before the app user exists.
   pg_ctl -D "$PGDATA" -w -s -o "-c listen_addresses= -c unix_socket_directories=/opt/bitnami/postgresql/tmp" start >/dev/null
-  if [ -s "$template/PG_VERSION" ]; then
+  if [ -n "$from_template" ]; then
     psql -h /opt/bitnami/postgresql/tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
       -v pwfile="$POSTGRES_POSTGRES_PASSWORD_FILE" <<'SQL'
 \set pw `cat :pwfile`
