@@ -1,20 +1,20 @@
 // backup.ts: `backup` (default) streams pg_dump -Fc from the pod to a private local file kept only
 // after a full read succeeds; `restore FILE` puts a checked backup back in one transaction, after a
 // safety backup; `list` shows the backups and prunes with --keep N.
-import { BACKUP_OPTIONS } from './lib/backup-options.ts';
-import { checkBackupFile, defaultBackupPath, listBackups, pruneBackups, type BackupManifest } from './lib/backup-files.ts';
-import { takeBackup } from './lib/backup-run.ts';
-import type { ConfigValues } from './lib/config.ts';
-import { confirmDestructive } from './lib/confirm.ts';
-import { notOkError, usageError } from './lib/errors.ts';
-import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
-import { lockReadyPod, type HeldLock } from './lib/maintenance-lock.ts';
-import type { Output } from './lib/output.ts';
-import type { PodSession } from './lib/pod-session.ts';
-import { execErrorLine, type ExecTarget } from './lib/target-spawn.ts';
-import { execTarget, storageFix } from './lib/exec-target.ts';
-import { settleRestore, startRestore, type RestoreOutcome } from './lib/restore-stream.ts';
-import { onInterrupt, runScript } from './lib/run-script.ts';
+import { BACKUP_OPTIONS } from './lib/backup/options.ts';
+import { checkBackupFile, defaultBackupPath, listBackups, pruneBackups, type BackupManifest } from './lib/backup/files.ts';
+import { takeBackup } from './lib/backup/run.ts';
+import type { ConfigValues } from './lib/cli/option-spec.ts';
+import { confirmDestructive } from './lib/cli/confirm.ts';
+import { notOkError, usageError } from './lib/cli/errors.ts';
+import { ExitCode, type ExitCodeValue } from './lib/cli/exit-codes.ts';
+import { lockReadyPod, type HeldLock } from './lib/target/maintenance-lock.ts';
+import type { Output } from './lib/cli/output.ts';
+import type { PodSession } from './lib/target/pod-session.ts';
+import { execErrorLine, type ExecTarget } from './lib/target/spawn.ts';
+import { execTarget, storageFix } from './lib/target/exec-target.ts';
+import { settleRestore, startRestore, type RestoreOutcome } from './lib/backup/restore-stream.ts';
+import { onInterrupt, runScript } from './lib/cli/run-script.ts';
 
 type Cfg = ConfigValues<typeof BACKUP_OPTIONS>;
 const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(1)} MiB`;

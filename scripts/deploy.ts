@@ -1,24 +1,24 @@
 // deploy.ts: put PostgreSQL on the cluster (Bitnami chart and image pinned together), with its own
 // namespace, persistent volume and generated credentials; safe to run again and again.
 import { YAML } from 'zx';
-import { CHART } from './lib/chart-pin.ts';
-import { createClusterTools } from './lib/cluster-tools.ts';
-import { connectionInfo } from './lib/connection-info.ts';
-import { ensureCredentialsSecret, ensureNamespace, readUserPassword } from './lib/credentials-secret.ts';
-import { decideDeploy } from './lib/deploy-decision.ts';
-import { DEPLOY_OPTIONS } from './lib/deploy-options.ts';
-import { desiredValues, runtimeValues, valuesFiles } from './lib/deploy-values.ts';
-import { notOkError, toolError, usageError } from './lib/errors.ts';
-import { helmInstall, installArgs } from './lib/helm-install.ts';
-import { deployLocal, uninstallLocal } from './lib/local-deploy.ts';
-import { waitUntilUsable } from './lib/pod-health.ts';
-import { checkCluster, checkNames } from './lib/preflight.ts';
-import { readInstalledRelease } from './lib/release-reader.ts';
-import { runScript } from './lib/run-script.ts';
-import type { ConfigValues } from './lib/config.ts';
-import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
-import type { Output } from './lib/output.ts';
-import { undeploy } from './lib/undeploy.ts';
+import { CHART } from './lib/deploy/chart-pin.ts';
+import { createClusterTools } from './lib/cluster/tools.ts';
+import { connectionInfo } from './lib/deploy/connection-info.ts';
+import { ensureCredentialsSecret, ensureNamespace, readUserPassword } from './lib/deploy/credentials-secret.ts';
+import { decideDeploy } from './lib/deploy/decision.ts';
+import { DEPLOY_OPTIONS } from './lib/deploy/options.ts';
+import { desiredValues, runtimeValues, valuesFiles } from './lib/deploy/values.ts';
+import { notOkError, toolError, usageError } from './lib/cli/errors.ts';
+import { helmInstall, installArgs } from './lib/deploy/helm-install.ts';
+import { deployLocal, uninstallLocal } from './lib/deploy/local.ts';
+import { waitUntilUsable } from './lib/target/pod-health.ts';
+import { checkCluster, checkNames } from './lib/cluster/preflight.ts';
+import { readInstalledRelease } from './lib/deploy/release-reader.ts';
+import { runScript } from './lib/cli/run-script.ts';
+import type { ConfigValues } from './lib/cli/option-spec.ts';
+import { ExitCode, type ExitCodeValue } from './lib/cli/exit-codes.ts';
+import type { Output } from './lib/cli/output.ts';
+import { undeploy } from './lib/deploy/undeploy.ts';
 
 // The same command the user ran, with --upgrade: what applies the change they asked for.
 const UPGRADE_CMD = ['npm run -s db:deploy --', ...process.argv.slice(2).filter((a) => a !== '--json'), '--upgrade'].join(' ');

@@ -3,21 +3,21 @@
 // dbmate's text. Actions: up (default), status, rollback [--steps N], new NAME, accept VERSION.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ConfigValues } from './lib/config.ts';
-import { hostUnameM, localDbmateFor } from './lib/dbmate-binary.ts';
-import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, readServerSocket, startPodShell, type DbmateAction, type DbmateRun, type PodShell } from './lib/dbmate-in-pod.ts';
-import { notOkError, usageError } from './lib/errors.ts';
-import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
-import { lockReadyPod } from './lib/maintenance-lock.ts';
-import { MIGRATE_OPTIONS } from './lib/migrate-options.ts';
-import { newVersion, readMigrations, type MigrationFile } from './lib/migration-files.ts';
-import { planMigrations, rollbackTargets, type AppliedMigration, type MigrationPlan } from './lib/migration-plan.ts';
-import { forgetChecksums, readApplied, recordChecksums } from './lib/migration-state.ts';
-import type { Output } from './lib/output.ts';
-import { openPodSession, type PodSession } from './lib/pod-session.ts';
-import type { ExecTarget } from './lib/target-spawn.ts';
-import { assertTargetReady, execTarget } from './lib/exec-target.ts';
-import { runScript } from './lib/run-script.ts';
+import type { ConfigValues } from './lib/cli/option-spec.ts';
+import { hostUnameM, localDbmateFor } from './lib/migrate/dbmate-binary.ts';
+import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, readServerSocket, startPodShell, type DbmateAction, type DbmateRun, type PodShell } from './lib/migrate/dbmate-in-pod.ts';
+import { notOkError, usageError } from './lib/cli/errors.ts';
+import { ExitCode, type ExitCodeValue } from './lib/cli/exit-codes.ts';
+import { lockReadyPod } from './lib/target/maintenance-lock.ts';
+import { MIGRATE_OPTIONS } from './lib/migrate/options.ts';
+import { newVersion, readMigrations, type MigrationFile } from './lib/schema/migration-files.ts';
+import { planMigrations, rollbackTargets, type AppliedMigration, type MigrationPlan } from './lib/schema/migration-plan.ts';
+import { forgetChecksums, readApplied, recordChecksums } from './lib/schema/migration-state.ts';
+import type { Output } from './lib/cli/output.ts';
+import { openPodSession, type PodSession } from './lib/target/pod-session.ts';
+import type { ExecTarget } from './lib/target/spawn.ts';
+import { assertTargetReady, execTarget } from './lib/target/exec-target.ts';
+import { runScript } from './lib/cli/run-script.ts';
 
 type Cfg = ConfigValues<typeof MIGRATE_OPTIONS>;
 const CMD = 'npm run -s db:migrate --';

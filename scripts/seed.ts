@@ -3,21 +3,21 @@
 // mention never touched. Refused until every migration is applied.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { ConfigValues } from './lib/config.ts';
-import { notOkError, toolError, usageError } from './lib/errors.ts';
-import { ExitCode } from './lib/exit-codes.ts';
-import { lockReadyPod } from './lib/maintenance-lock.ts';
-import { readMigrations, type MigrationFile } from './lib/migration-files.ts';
-import { readApplied } from './lib/migration-state.ts';
-import type { Output } from './lib/output.ts';
-import { generatePassword, hashPassword } from './lib/password-hash.ts';
-import type { PodSession } from './lib/pod-session.ts';
-import { execTarget } from './lib/exec-target.ts';
-import { registerSecret } from './lib/redact.ts';
-import { runScript } from './lib/run-script.ts';
-import { applySeedFile, readColumns, type TableReport } from './lib/seed-apply.ts';
-import { readSeedFiles, type SeedFile } from './lib/seed-files.ts';
-import { SEED_OPTIONS } from './lib/seed-options.ts';
+import type { ConfigValues } from './lib/cli/option-spec.ts';
+import { notOkError, toolError, usageError } from './lib/cli/errors.ts';
+import { ExitCode } from './lib/cli/exit-codes.ts';
+import { lockReadyPod } from './lib/target/maintenance-lock.ts';
+import { readMigrations, type MigrationFile } from './lib/schema/migration-files.ts';
+import { readApplied } from './lib/schema/migration-state.ts';
+import type { Output } from './lib/cli/output.ts';
+import { generatePassword, hashPassword } from './lib/seed/password-hash.ts';
+import type { PodSession } from './lib/target/pod-session.ts';
+import { execTarget } from './lib/target/exec-target.ts';
+import { registerSecret } from './lib/cli/redact.ts';
+import { runScript } from './lib/cli/run-script.ts';
+import { applySeedFile, readColumns, type TableReport } from './lib/seed/apply.ts';
+import { readSeedFiles, type SeedFile } from './lib/seed/files.ts';
+import { SEED_OPTIONS } from './lib/seed/options.ts';
 
 type Cfg = ConfigValues<typeof SEED_OPTIONS>;
 

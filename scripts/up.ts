@@ -1,9 +1,9 @@
 // up.ts: "give me a working database": deploy, migrate, seed, verify, stopping at the first
 // failure with that step's own message and exit code. One line per step, the verdict last.
-import { ExitCode, type ExitCodeValue } from './lib/exit-codes.ts';
-import { COMMON_OPTIONS } from './lib/common-options.ts';
-import { runScript } from './lib/run-script.ts';
-import { runStep, stepError, stepVerdict, UP_STEPS } from './lib/up-steps.ts';
+import { ExitCode, type ExitCodeValue } from './lib/cli/exit-codes.ts';
+import { COMMON_OPTIONS } from './lib/cli/common-options.ts';
+import { runScript } from './lib/cli/run-script.ts';
+import { runStep, stepError, stepVerdict, UP_STEPS } from './lib/up/steps.ts';
 
 await runScript(
   {

@@ -2,13 +2,13 @@
 // specific problem and its fix, or not deployed; each with its own exit code.
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createClusterTools } from './lib/cluster-tools.ts';
-import { ExitCode } from './lib/exit-codes.ts';
-import { localWhere } from './lib/exec-target.ts';
-import { checkHealth, type HealthReport } from './lib/health-check.ts';
-import { checkLocalHealth } from './lib/local-health.ts';
-import { runScript } from './lib/run-script.ts';
-import { VERIFY_OPTIONS } from './lib/verify-options.ts';
+import { createClusterTools } from './lib/cluster/tools.ts';
+import { ExitCode } from './lib/cli/exit-codes.ts';
+import { localWhere } from './lib/target/exec-target.ts';
+import { checkHealth, type HealthReport } from './lib/verify/health-check.ts';
+import { checkLocalHealth } from './lib/verify/local-health.ts';
+import { runScript } from './lib/cli/run-script.ts';
+import { VERIFY_OPTIONS } from './lib/verify/options.ts';
 
 const POLL_MS = 2000;
 

@@ -36,7 +36,7 @@ count() { pod_psql -c "select count(*) from $1"; }
   password=$(awk '{print $NF}' "$SECRETS")
   hash=$(pod_psql -c "select password_hash from users where email = 'admin@learnflow.dev'")
   [[ "$hash" == scrypt\$16384\$8\$1\$* ]]
-  node --import tsx -e "import('$ROOT/scripts/lib/password-hash.ts').then(m => process.exit(m.verifyPassword('$password', '$hash') ? 0 : 1))"
+  node --import tsx -e "import('$ROOT/scripts/lib/seed/password-hash.ts').then(m => process.exit(m.verifyPassword('$password', '$hash') ? 0 : 1))"
   ! grep -rq -- "$password" "$ROOT/db" "$CLUSTER/calls.jsonl"
   before=$(data_checksum)
   run --separate-stderr seed

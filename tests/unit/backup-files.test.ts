@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultBackupPath, listBackups, pruneBackups, writeManifest, type BackupManifest } from '../../scripts/lib/backup-files.ts';
-import { dumpCommand, FULL_READ_COMMAND } from '../../scripts/lib/dump-stream.ts';
+import { defaultBackupPath, listBackups, pruneBackups, writeManifest, type BackupManifest } from '../../scripts/lib/backup/files.ts';
+import { dumpCommand, FULL_READ_COMMAND } from '../../scripts/lib/backup/dump-stream.ts';
 
 test('backup names carry release, database and a UTC timestamp', () => {
   assert.equal(defaultBackupPath('backups', 'postgresql', 'learnflow', new Date('2026-11-25T14:30:05.123Z')), 'backups/postgresql-learnflow-20261125T143005Z.dump');

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseCliArgs } from '../../scripts/lib/cli-args.ts';
-import type { OptionSpec } from '../../scripts/lib/config.ts';
-import { CliError, formatError } from '../../scripts/lib/errors.ts';
+import { parseCliArgs } from '../../scripts/lib/cli/args.ts';
+import type { OptionSpec } from '../../scripts/lib/cli/option-spec.ts';
+import { CliError, formatError } from '../../scripts/lib/cli/errors.ts';
 
 const spec: OptionSpec[] = [
   { name: 'namespace', flag: 'namespace', short: 'n', type: 'string', description: 'ns' },

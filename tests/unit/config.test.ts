@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeConfig, loadConfig, type OptionSpec } from '../../scripts/lib/config.ts';
-import { COMMON_OPTIONS } from '../../scripts/lib/common-options.ts';
-import { CliError, formatError } from '../../scripts/lib/errors.ts';
-import { clearSecrets, redact } from '../../scripts/lib/redact.ts';
+import { describeConfig, loadConfig } from '../../scripts/lib/cli/config.ts';
+import type { OptionSpec } from '../../scripts/lib/cli/option-spec.ts';
+import { COMMON_OPTIONS } from '../../scripts/lib/cli/common-options.ts';
+import { CliError, formatError } from '../../scripts/lib/cli/errors.ts';
+import { clearSecrets, redact } from '../../scripts/lib/cli/redact.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'config-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideDeploy, type InstalledRelease } from '../../scripts/lib/deploy-decision.ts';
+import { decideDeploy, type InstalledRelease } from '../../scripts/lib/deploy/decision.ts';
 
 const desired = { chartVersion: '16.7.27', appVersion: '17.6.0', values: { auth: { username: 'learnflow' }, image: { tag: 'a' } } };
 const installed = (o: Partial<InstalledRelease> = {}): InstalledRelease => ({

@@ -1,15 +1,15 @@
 // The small pure parts deploy is built from: names, values, credentials, connection info, in-pod SQL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { checkNames } from '../../scripts/lib/preflight.ts';
-import { diffValues, mergeValues } from '../../scripts/lib/values-diff.ts';
-import { credentialsSecretManifest, generatePassword } from '../../scripts/lib/credentials.ts';
-import { connectionInfo } from '../../scripts/lib/connection-info.ts';
-import { appQueryCommand } from '../../scripts/lib/pod-sql.ts';
-import { runtimeValues, valuesFiles, desiredValues } from '../../scripts/lib/deploy-values.ts';
-import { installArgs } from '../../scripts/lib/helm-install.ts';
-import { postgresMajor } from '../../scripts/lib/chart-pin.ts';
-import { CliError } from '../../scripts/lib/errors.ts';
+import { checkNames } from '../../scripts/lib/cluster/preflight.ts';
+import { diffValues, mergeValues } from '../../scripts/lib/deploy/values-diff.ts';
+import { credentialsSecretManifest, generatePassword } from '../../scripts/lib/deploy/credentials.ts';
+import { connectionInfo } from '../../scripts/lib/deploy/connection-info.ts';
+import { appQueryCommand } from '../../scripts/lib/target/pod-sql.ts';
+import { runtimeValues, valuesFiles, desiredValues } from '../../scripts/lib/deploy/values.ts';
+import { installArgs } from '../../scripts/lib/deploy/helm-install.ts';
+import { postgresMajor } from '../../scripts/lib/deploy/chart-pin.ts';
+import { CliError } from '../../scripts/lib/cli/errors.ts';
 
 const names = { namespace: 'postgres', release: 'postgresql', database: 'learnflow', user: 'learnflow' };
 

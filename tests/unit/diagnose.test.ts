@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose, type DiagnoseInput } from '../../scripts/lib/diagnose.ts';
+import { diagnose, type DiagnoseInput } from '../../scripts/lib/cluster/diagnose.ts';
 
 const base = (o: Partial<DiagnoseInput>): DiagnoseInput => ({
   namespace: 'postgres', podName: 'postgresql-0', pod: null, events: [],

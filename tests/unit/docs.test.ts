@@ -2,12 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { DEPLOY_OPTIONS } from '../../scripts/lib/deploy-options.ts';
-import { VERIFY_OPTIONS } from '../../scripts/lib/verify-options.ts';
-import { BACKUP_OPTIONS } from '../../scripts/lib/backup-options.ts';
-import { MIGRATE_OPTIONS } from '../../scripts/lib/migrate-options.ts';
-import { SEED_OPTIONS } from '../../scripts/lib/seed-options.ts';
-import { EXIT_CODE_TABLE } from '../../scripts/lib/exit-codes.ts';
+import { DEPLOY_OPTIONS } from '../../scripts/lib/deploy/options.ts';
+import { VERIFY_OPTIONS } from '../../scripts/lib/verify/options.ts';
+import { BACKUP_OPTIONS } from '../../scripts/lib/backup/options.ts';
+import { MIGRATE_OPTIONS } from '../../scripts/lib/migrate/options.ts';
+import { SEED_OPTIONS } from '../../scripts/lib/seed/options.ts';
+import { EXIT_CODE_TABLE } from '../../scripts/lib/cli/exit-codes.ts';
 
 const read = (file: string): string => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatGoDuration, parseDurationMs } from '../../scripts/lib/duration.ts';
+import { formatGoDuration, parseDurationMs } from '../../scripts/lib/cli/duration.ts';
 
 test('parses plain seconds and h/m/s combinations to milliseconds', () => {
   assert.equal(parseDurationMs('90'), 90_000);

@@ -1,7 +1,7 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { CliError, exitCodeOf, formatError, notOkError, toolError, usageError } from '../../scripts/lib/errors.ts';
-import { clearSecrets, registerSecret } from '../../scripts/lib/redact.ts';
+import { CliError, exitCodeOf, formatError, notOkError, toolError, usageError } from '../../scripts/lib/cli/errors.ts';
+import { clearSecrets, registerSecret } from '../../scripts/lib/cli/redact.ts';
 
 beforeEach(() => clearSecrets());
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXIT_CODE_TABLE, ExitCode } from '../../scripts/lib/exit-codes.ts';
+import { EXIT_CODE_TABLE, ExitCode } from '../../scripts/lib/cli/exit-codes.ts';
 
 test('the exit-code contract: ok 0, not-ok 1, usage 2, error 3, not-deployed 4, interrupted 130', () => {
   assert.deepEqual(

@@ -1,8 +1,8 @@
 // verify's probe output parser and the thresholds that turn numbers into problems and warnings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProbeOutput, probeCommand } from '../../scripts/lib/health-probe.ts';
-import { assessProbe, migrationVersions, podProbeHints } from '../../scripts/lib/health-assessment.ts';
+import { parseProbeOutput, probeCommand } from '../../scripts/lib/verify/health-probe.ts';
+import { assessProbe, migrationVersions, podProbeHints } from '../../scripts/lib/verify/health-assessment.ts';
 
 const ctx = { hints: podProbeHints({ namespace: 'postgres', pod: 'postgresql-0', secret: 's' }), localMigrations: [] as string[] };
 const healthy = [

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import {
   classifyHelmFailure, createHelm, getValuesArgs, helmFailureError, helmVersionArgs, helmWaitFlags, listArgs,
   parseHelmVersion, statusArgs, uninstallArgs, upgradeInstallArgs, type UpgradeInstallOptions,
-} from '../../scripts/lib/helm.ts';
-import { CliError, formatError } from '../../scripts/lib/errors.ts';
+} from '../../scripts/lib/cluster/helm.ts';
+import { CliError, formatError } from '../../scripts/lib/cli/errors.ts';
 
 const base: UpgradeInstallOptions = {
   release: 'postgresql',

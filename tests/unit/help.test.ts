@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { renderHelp } from '../../scripts/lib/help.ts';
-import { COMMON_OPTIONS } from '../../scripts/lib/common-options.ts';
+import { renderHelp } from '../../scripts/lib/cli/help.ts';
+import { COMMON_OPTIONS } from '../../scripts/lib/cli/common-options.ts';
 
 const text = renderHelp({
   command: 'deploy.ts',

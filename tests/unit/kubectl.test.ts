@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import {
   classifyKubectlFailure, createFromStdinArgs, createKubectl, currentContextArgs, deleteArgs, execArgs, getArgs,
   kubectlBaseArgs, kubectlFailureError, logsArgs, versionArgs,
-} from '../../scripts/lib/kubectl.ts';
-import { CliError, formatError } from '../../scripts/lib/errors.ts';
+} from '../../scripts/lib/cluster/kubectl.ts';
+import { CliError, formatError } from '../../scripts/lib/cli/errors.ts';
 
 const UNREACHABLE =
   'E1125 14:00:00.000000   12345 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: Get \\"https://127.0.0.1:6443/api?timeout=32s\\": dial tcp 127.0.0.1:6443: connect: connection refused"\n' +

@@ -5,11 +5,11 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candidateDirs, findPostgresBinaries, INSTALL_HINT, LOCAL_PROGRAMS } from '../../scripts/lib/local-binaries.ts';
-import { localEnv } from '../../scripts/lib/exec-target.ts';
-import { localPaths } from '../../scripts/lib/local-server.ts';
-import { setCommandEnv, withCommandEnv } from '../../scripts/lib/command-hints.ts';
-import { chooseTarget } from '../../scripts/lib/target-choice.ts';
+import { candidateDirs, findPostgresBinaries, INSTALL_HINT, LOCAL_PROGRAMS } from '../../scripts/lib/target/local-binaries.ts';
+import { localEnv } from '../../scripts/lib/target/exec-target.ts';
+import { localPaths } from '../../scripts/lib/target/local-server.ts';
+import { setCommandEnv, withCommandEnv } from '../../scripts/lib/cli/command-hints.ts';
+import { chooseTarget } from '../../scripts/lib/cli/target-choice.ts';
 
 /** A directory of stand-in programs whose `postgres --version` says `version`. */
 function fakeInstall(version: string): string {

@@ -4,11 +4,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dbmateCandidates, dbmatePackageFor, localDbmateFor } from '../../scripts/lib/dbmate-binary.ts';
-import { driverScript, parseDbmateError } from '../../scripts/lib/dbmate-in-pod.ts';
-import { CliError } from '../../scripts/lib/errors.ts';
-import { newVersion, parseMigration, readMigrations, type MigrationFile } from '../../scripts/lib/migration-files.ts';
-import { planMigrations, rollbackTargets } from '../../scripts/lib/migration-plan.ts';
+import { dbmateCandidates, dbmatePackageFor, localDbmateFor } from '../../scripts/lib/migrate/dbmate-binary.ts';
+import { driverScript, parseDbmateError } from '../../scripts/lib/migrate/dbmate-in-pod.ts';
+import { CliError } from '../../scripts/lib/cli/errors.ts';
+import { newVersion, parseMigration, readMigrations, type MigrationFile } from '../../scripts/lib/schema/migration-files.ts';
+import { planMigrations, rollbackTargets } from '../../scripts/lib/schema/migration-plan.ts';
 
 const file = (version: string, body = 'select 1;', name = 'x'): MigrationFile =>
   parseMigration(`db/migrations/${version}_${name}.sql`, `${version}_${name}.sql`, `-- migrate:up\n${body}\n-- migrate:down\ndrop table x;\n`);
@@ -98,7 +98,7 @@ test('the driver script writes every file byte for byte, reads the password from
 });
 
 test("the pinned dbmate version is the one package.json installs for x64 pods", async () => {
-  const { DBMATE_VERSION } = await import('../../scripts/lib/dbmate-binary.ts');
+  const { DBMATE_VERSION } = await import('../../scripts/lib/migrate/dbmate-binary.ts');
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { optionalDependencies: Record<string, string> };
   assert.equal(pkg.optionalDependencies['@dbmate/linux-x64'], DBMATE_VERSION);

@@ -1,8 +1,8 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOutput, type OutStream } from '../../scripts/lib/output.ts';
-import { toolError } from '../../scripts/lib/errors.ts';
-import { clearSecrets, registerSecret } from '../../scripts/lib/redact.ts';
+import { createOutput, type OutStream } from '../../scripts/lib/cli/output.ts';
+import { toolError } from '../../scripts/lib/cli/errors.ts';
+import { clearSecrets, registerSecret } from '../../scripts/lib/cli/redact.ts';
 
 const ANSI = /\x1b\[/;
 beforeEach(() => clearSecrets());

@@ -1,8 +1,8 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseJsonStdout, runProcess } from '../../scripts/lib/process-runner.ts';
-import { CliError, formatError } from '../../scripts/lib/errors.ts';
-import { clearSecrets, registerSecret } from '../../scripts/lib/redact.ts';
+import { parseJsonStdout, runProcess } from '../../scripts/lib/cli/process-runner.ts';
+import { CliError, formatError } from '../../scripts/lib/cli/errors.ts';
+import { clearSecrets, registerSecret } from '../../scripts/lib/cli/redact.ts';
 
 beforeEach(() => clearSecrets());
 

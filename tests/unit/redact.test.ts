@@ -1,7 +1,8 @@
 import { test, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertNoSecretsInArgv, clearSecrets, maskConnectionString, redact, registerSecret } from '../../scripts/lib/redact.ts';
-import { CliError } from '../../scripts/lib/errors.ts';
+import { assertNoSecretsInArgv } from '../../scripts/lib/cli/argv-guard.ts';
+import { clearSecrets, maskConnectionString, redact, registerSecret } from '../../scripts/lib/cli/redact.ts';
+import { CliError } from '../../scripts/lib/cli/errors.ts';
 
 beforeEach(() => clearSecrets());
 

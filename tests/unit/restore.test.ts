@@ -4,11 +4,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBackupFile, writeManifest, type BackupManifest } from '../../scripts/lib/backup-files.ts';
-import { CliError } from '../../scripts/lib/errors.ts';
-import { confirmDestructive } from '../../scripts/lib/confirm.ts';
-import { restoreCommand } from '../../scripts/lib/restore-stream.ts';
-import { sessionName } from '../../scripts/lib/session-tag.ts';
+import { checkBackupFile, writeManifest, type BackupManifest } from '../../scripts/lib/backup/files.ts';
+import { CliError } from '../../scripts/lib/cli/errors.ts';
+import { confirmDestructive } from '../../scripts/lib/cli/confirm.ts';
+import { restoreCommand } from '../../scripts/lib/backup/restore-stream.ts';
+import { sessionName } from '../../scripts/lib/target/session-tag.ts';
 
 function backupWithManifest(content: string, patch: Partial<BackupManifest> = {}): string {
   const file = join(mkdtempSync(join(tmpdir(), 'rs-')), 'b.dump');

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CliError } from '../../scripts/lib/errors.ts';
-import { hashPassword, verifyPassword } from '../../scripts/lib/password-hash.ts';
-import { loadYaml, parseSeedFile as parseWith, readSeedFiles } from '../../scripts/lib/seed-files.ts';
+import { CliError } from '../../scripts/lib/cli/errors.ts';
+import { hashPassword, verifyPassword } from '../../scripts/lib/seed/password-hash.ts';
+import { loadYaml, parseSeedFile as parseWith, readSeedFiles } from '../../scripts/lib/seed/files.ts';
 
 const YAML = await loadYaml();
 const parseSeedFile = (path: string, text: string) => parseWith(path, text, YAML);
-import { copyValue, directCopy, keyChecker, seedColumns, seedStatements, type Columns } from '../../scripts/lib/seed-sql.ts';
+import { copyValue, directCopy, keyChecker, seedColumns, seedStatements, type Columns } from '../../scripts/lib/seed/sql.ts';
 
 const usage = (pattern: RegExp) => (e: unknown): boolean => e instanceof CliError && e.exitCode === 2 && pattern.test(e.message);
 

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchCase, Cluster } from '../case.ts';
-import { findPostgresBinaries } from '../../../scripts/lib/local-binaries.ts';
+import { findPostgresBinaries } from '../../../scripts/lib/target/local-binaries.ts';
 
 // The server runs as postgres when we are root: the directory must be one it can enter.
 const work = mkdtempSync(join(tmpdir(), 'bench-local-'));

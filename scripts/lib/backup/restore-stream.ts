@@ -1,0 +1,128 @@
+// A backup file streamed into the pod and restored in ONE transaction that we open ourselves:
+// pg_restore only turns the archive into SQL (-f -), psql runs it with ON_ERROR_STOP, and COMMIT is
+// sent only after pg_restore read the archive to its end. Any error, a truncated or cut stream, or a
+// killed session ends psql mid-transaction, which rolls everything back. What kubectl cannot tell
+// (it can exit 0 on a cut stream; killed, it leaves the process in the pod running) the server can:
+// the transaction id, watched from the lock session, and txid_status() afterwards.
+import { createReadStream } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PodSession } from '../target/pod-session.ts';
+import { APP_LOGIN, APP_PASSWORD } from '../target/pod-sql.ts';
+import { collectOutput, spawnOnTarget, type ExecTarget } from '../target/spawn.ts';
+import { appNameExport, sessionName } from '../target/session-tag.ts';
+
+export const COMMITTED_MARKER = 'restore-committed';
+
+/**
+ * The database becomes exactly the backup: everything the app user owns is dropped first, in the
+ * same transaction. (pg_restore --clean drops only what the archive holds, so a table created since
+ * the backup would stay, and one that references a restored table would make the restore fail.)
+ */
+const PRELUDE = 'BEGIN;\nDROP OWNED BY CURRENT_USER;';
+const EPILOGUE = `COMMIT;\n\\echo ${COMMITTED_MARKER}`;
+
+export function restoreCommand(): string[] {
+  return [
+    'sh', '-c',
+    `${APP_PASSWORD}; ${appNameExport('restore')} ` +
+      '{ printf "%s\\n" "$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "$2"; } | ' +
+      `psql -X -w -q -At -v ON_ERROR_STOP=1 ${APP_LOGIN}`,
+    'sh', PRELUDE, EPILOGUE,
+  ];
+}
+
+export interface RestoreResult {
+  /** COMMIT went through and we saw it say so. */
+  committed: boolean;
+  bytes: number;
+  exitCode: number;
+  /** pg_restore's own errors, without its -v progress lines. */
+  stderr: string;
+  /** pg_restore itself said it failed (as opposed to kubectl or the stream). */
+  pgRestoreFailed: boolean;
+  /** Every byte of the file went into kubectl's stdin; if not, the pod never had the whole archive. */
+  delivered: boolean;
+  /** Tables pg_restore created (from its -v lines), schema-qualified. */
+  tables: string[];
+}
+
+export interface RunningRestore {
+  done: Promise<RestoreResult>;
+  /** Kills the local kubectl; the in-pod session must be ended separately (settleRestore). */
+  kill(): void;
+  /** The restore's transaction id once the server assigned one (its first write). */
+  xid(): string | null;
+}
+
+// backend_xid is 32 bits; txid_status wants the 64-bit id, so the current epoch is put in front.
+const FULL_XID = `((txid_snapshot_xmax(txid_current_snapshot()) >> 32) << 32) + backend_xid::text::bigint`;
+const RESTORE_SESSION = `from pg_stat_activity where application_name = '${sessionName('restore')}'`;
+const XID_SQL = `select ${FULL_XID} ${RESTORE_SESSION} and backend_xid is not null`;
+/** Ends the restore's session and says whether there was one, and its transaction id at that moment. */
+const END_SQL = `select coalesce((${FULL_XID})::text, 'none'), pg_terminate_backend(pid) ${RESTORE_SESSION}`;
+
+export function startRestore(t: ExecTarget, file: string, watcher: PodSession): RunningRestore {
+  const child = spawnOnTarget(t, restoreCommand(), true);
+  // A restore that fails early stops reading its stdin: its exit code and stderr tell the story.
+  const output = collectOutput(child);
+  let bytes = 0;
+  let xid: string | null = null;
+  let finished = false;
+  const input = createReadStream(file);
+  input.on('data', (c) => (bytes += c.length));
+  let delivered = false;
+  child.stdin?.on('finish', () => (delivered = true));
+  input.pipe(child.stdin!);
+  void (async () => {
+    while (!finished && !xid) {
+      const r = await watcher.query(XID_SQL).catch(() => null);
+      xid = r?.rows[0] ?? null;
+      if (!xid) await sleep(50);
+    }
+  })();
+  const done = output.then(({ exitCode, stdout, stderr }) => {
+    finished = true;
+    input.destroy();
+    const lines = stderr.split('\n');
+    return {
+      committed: new RegExp(`^${COMMITTED_MARKER}$`, 'm').test(stdout),
+      bytes,
+      exitCode,
+      pgRestoreFailed: /^pg_restore: error:/m.test(stderr),
+      delivered,
+      stderr: lines
+        .filter((l) => l.trim() && !/^pg_restore: (creating|processing|executing|dropping|connecting|implied|restoring)/.test(l))
+        .map((l) => l.replace(/^psql:<stdin>:\d+: /, ''))
+        .join('\n'),
+      tables: lines.flatMap((l) => /^pg_restore: creating TABLE "(.+)"$/.exec(l)?.[1] ?? []),
+    };
+  });
+  return { done, kill: () => child.kill('SIGTERM'), xid: () => xid };
+}
+
+export type RestoreOutcome = 'committed' | 'rolled-back' | 'unknown';
+
+/**
+ * After anything but a seen success: end the restore's session in the pod (it outlives kubectl),
+ * then decide from the server's answers, never from kubectl's exit code.
+ */
+export async function settleRestore(watcher: PodSession, o: { xid: string | null; pgRestoreFailed: boolean; delivered: boolean }): Promise<RestoreOutcome> {
+  const ended = await watcher.query(END_SQL);
+  const [atEnd] = (ended.rows[0] ?? '').split('|');
+  const xid = atEnd && atEnd !== 'none' ? atEnd : o.xid;
+  if (xid) {
+    // A terminated backend takes a moment to abort: 'in progress' until it has.
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const status = (await watcher.query(`select txid_status(${xid})`)).rows[0] ?? '';
+      if (status === 'committed') return 'committed';
+      if (status === 'aborted') return 'rolled-back';
+      if (status !== 'in progress') return 'unknown';
+      await sleep(250);
+    }
+    return 'unknown';
+  }
+  // A live session that never got a transaction id had written nothing. COMMIT is sent only after
+  // pg_restore read the whole archive: not if it reported an error, nor if the archive never all left.
+  if (ended.rows.length > 0 || o.pgRestoreFailed || !o.delivered) return 'rolled-back';
+  return 'unknown';
+}

@@ -1,0 +1,91 @@
+// The frame every entry script runs in: config, --help, output, and one exit code per outcome.
+import { describeConfig, loadConfig } from './config.ts';
+import type { ConfigValues, OptionSpec } from './option-spec.ts';
+import { exitCodeOf } from './errors.ts';
+import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
+import { renderHelp, type HelpSpec } from './help.ts';
+import { createOutput, type Output } from './output.ts';
+import { traceCommands } from './process-runner.ts';
+import { setCommandEnv } from './command-hints.ts';
+import { AUTO_LOCAL_NOTE, chooseTarget } from './target-choice.ts';
+
+// Work to undo if the user interrupts (partial files, server-side sessions): run before the process
+// exits, for at most INTERRUPT_GRACE_MS; a second Ctrl-C exits at once.
+const cleanups = new Set<() => void | Promise<void>>();
+export function onInterrupt(fn: () => void | Promise<void>): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+const INTERRUPT_GRACE_MS = 15_000;
+
+async function runCleanups(out: Output): Promise<void> {
+  const all = Promise.allSettled([...cleanups].map(async (fn) => fn()));
+  const timer = new Promise((resolve) => setTimeout(resolve, INTERRUPT_GRACE_MS).unref());
+  await Promise.race([all, timer]);
+  for (const r of await Promise.race([all, Promise.resolve([])])) {
+    if (r.status === 'rejected') out.warn(`cleanup after the interrupt failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+  }
+}
+
+/**
+ * --target local (and a non-default --local-dir) given on this command line or in this command's
+ * environment must be repeated in every command we suggest; from .env files it applies anyway.
+ */
+function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<string, string>): void {
+  const passed = (name: string): boolean => sources[name] === 'flag' || sources[name] === 'env';
+  const vars: Record<string, string> = {};
+  if (values['target'] === 'local' && passed('target')) {
+    vars['DB_TARGET'] = 'local';
+    if (passed('localDir')) vars['DB_LOCAL_DIR'] = String(values['localDir']);
+  }
+  setCommandEnv(vars);
+}
+
+export interface ScriptSpec<S extends readonly OptionSpec[]> extends Omit<HelpSpec, 'spec'> {
+  spec: S;
+  allowPositionals?: boolean;
+}
+
+export interface ScriptContext<S extends readonly OptionSpec[]> {
+  cfg: ConfigValues<S>;
+  positionals: string[];
+  out: Output;
+}
+
+export async function runScript<const S extends readonly OptionSpec[]>(
+  script: ScriptSpec<S>,
+  main: (ctx: ScriptContext<S>) => Promise<ExitCodeValue>,
+): Promise<void> {
+  const argv = process.argv.slice(2);
+  // Before config is read, --json can only be guessed from argv and the environment.
+  let out = createOutput({ json: argv.includes('--json') || /^(1|true|yes)$/i.test(process.env['OUTPUT_JSON'] ?? '') });
+  process.once('SIGINT', () => {
+    out.progress(cleanups.size ? 'interrupted: cleaning up (Ctrl-C again to quit at once)' : 'interrupted');
+    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+    void runCleanups(out).finally(() => process.exit(ExitCode.interrupted));
+  });
+  try {
+    const loaded = loadConfig(script.spec, { argv, command: script.command, allowPositionals: script.allowPositionals });
+    if (loaded.help) {
+      process.stdout.write(renderHelp(script) + '\n');
+      return;
+    }
+    const values = loaded.values as Record<string, unknown>;
+    out = createOutput({ json: values['json'] === true, debug: values['debug'] === true, showSecrets: values['showSecrets'] === true });
+    if ('target' in values) {
+      const requested = String(values['target']);
+      values['target'] = chooseTarget(requested, { context: values['context'] as string | undefined });
+      if (requested === 'auto' && values['target'] === 'local') out.progress(AUTO_LOCAL_NOTE);
+    }
+    carryTargetIntoHints(values, loaded.sources);
+    if (values['debug'] === true) {
+      for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);
+      traceCommands((line) => out.progress(line));
+    }
+    process.exitCode = await main({ cfg: loaded.values, positionals: loaded.positionals, out });
+    out.finish(process.exitCode);
+  } catch (err) {
+    out.error(err);
+    process.exitCode = exitCodeOf(err);
+  }
+}

@@ -1,0 +1,37 @@
+// How an application reaches the database deploy made: in-cluster URL, parts, Secret, local access.
+import { maskConnectionString } from '../cli/redact.ts';
+import { SECRET_KEYS } from './credentials.ts';
+
+export interface ConnectionInfo {
+  url: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  secret: string;
+  secretKeys: { user: string; admin: string };
+  portForward: string;
+}
+
+export function connectionInfo(o: {
+  release: string;
+  namespace: string;
+  database: string;
+  user: string;
+  secret: string;
+  password?: string;
+  showSecrets: boolean;
+}): ConnectionInfo {
+  const host = `${o.release}.${o.namespace}.svc.cluster.local`;
+  const url = `postgresql://${o.user}:${o.password ?? '****'}@${host}:5432/${o.database}`;
+  return {
+    url: o.showSecrets ? url : maskConnectionString(url),
+    host,
+    port: 5432,
+    database: o.database,
+    user: o.user,
+    secret: o.secret,
+    secretKeys: { user: SECRET_KEYS.user, admin: SECRET_KEYS.admin },
+    portForward: `kubectl port-forward -n ${o.namespace} svc/${o.release} 5432:5432`,
+  };
+}

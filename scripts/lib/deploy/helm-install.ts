@@ -1,0 +1,56 @@
+// helm upgrade --install with the right wait/rollback flags, watching the pod while helm waits:
+// a failed install may be rolled back before anyone looks, so the evidence is gathered on the way.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Problem } from '../cluster/diagnose.ts';
+import { classifyHelmFailure, helmFailureError, upgradeInstallArgs, type Helm } from '../cluster/helm.ts';
+import type { Kubectl } from '../cluster/kubectl.ts';
+import { collectDiagnosis } from '../target/pod-health.ts';
+import { CHART } from './chart-pin.ts';
+
+export interface InstallRequest {
+  release: string;
+  namespace: string;
+  files: readonly string[];
+  runtime: Record<string, unknown>;
+  helmMajor: number;
+  timeoutMs: number;
+}
+
+export function installArgs(o: InstallRequest, runtimeFile: string): string[] {
+  return upgradeInstallArgs({
+    release: o.release, chart: CHART.ref, version: CHART.version, namespace: o.namespace,
+    valuesFiles: [...o.files, runtimeFile], helmMajor: o.helmMajor, timeoutMs: o.timeoutMs,
+  });
+}
+
+/** null when helm reports success; the pod's problem when it does not. Other helm failures throw. */
+export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallRequest): Promise<Problem | null> {
+  // Values go in a file, not --set: no argv noise, and the same merge helm does for the others.
+  const dir = mkdtempSync(join(tmpdir(), 'pg-deploy-'));
+  const runtimeFile = join(dir, 'runtime-values.json');
+  writeFileSync(runtimeFile, JSON.stringify(o.runtime), { mode: 0o600 });
+  try {
+    let done = false;
+    const running = helm.run(installArgs(o, runtimeFile), { timeoutMs: o.timeoutMs + 60_000 }).finally(() => (done = true));
+    let seen: Problem | null = null;
+    await Promise.race([running, sleep(2000)]);
+    while (!done) {
+      seen = (await collectDiagnosis(kubectl, o).catch(() => null)) ?? seen;
+      await Promise.race([running, sleep(3000)]);
+    }
+    const result = await running;
+    if (result.exitCode === 0) return null;
+    const kind = classifyHelmFailure(result.stderr);
+    if (kind !== 'other' || result.timedOut) throw helmFailureError(result, { what: 'upgrade --install', release: o.release, namespace: o.namespace, timeoutMs: o.timeoutMs });
+    // After a rollback the pod may be gone: what was seen while helm waited is the better evidence.
+    const now = await collectDiagnosis(kubectl, o).catch(() => null);
+    const problem = now && now.code !== 'pod-missing' ? now : (seen ?? now);
+    if (problem) return problem;
+    throw helmFailureError(result, { what: 'upgrade --install', release: o.release, namespace: o.namespace });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

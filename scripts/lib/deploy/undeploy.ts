@@ -1,0 +1,36 @@
+// Remove the release; the data volume and the credentials Secret stay unless asked, with --yes.
+import { usageError } from '../cli/errors.ts';
+import { deleteArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
+import { helmFailureError, uninstallArgs, type Helm } from '../cluster/helm.ts';
+
+export interface UndeployResult {
+  release: 'uninstalled' | 'absent';
+  deleted: string[];
+  kept: string[];
+}
+
+export async function undeploy(
+  helm: Helm,
+  kubectl: Kubectl,
+  o: { release: string; namespace: string; secret: string; context: string; deleteData: boolean; yes: boolean; releasePresent: boolean },
+): Promise<UndeployResult> {
+  const pvc = `data-${o.release}-0`;
+  if (o.deleteData && !o.yes) {
+    throw usageError(`--delete-data would destroy volume ${o.namespace}/${pvc} and Secret ${o.secret}`, 'add --yes to confirm, or drop --delete-data to keep the data');
+  }
+  let release: UndeployResult['release'] = 'absent';
+  if (o.releasePresent) {
+    const r = await helm.run(uninstallArgs(o.release, o.namespace));
+    if (r.exitCode !== 0) throw helmFailureError(r, { what: 'uninstall', release: o.release, namespace: o.namespace });
+    release = 'uninstalled';
+  }
+  const targets: Array<[string, string]> = [['pvc', pvc], ['secret', o.secret]];
+  if (!o.deleteData) return { release, deleted: [], kept: targets.map(([k, n]) => `${k}/${n}`) };
+  const deleted: string[] = [];
+  for (const [kind, name] of targets) {
+    const r = await kubectl.run(deleteArgs(kind, name, { namespace: o.namespace, ignoreNotFound: true }));
+    if (r.exitCode !== 0) throw kubectlFailureError(r, { context: o.context, what: `delete ${kind} ${name}` });
+    if (r.stdout.trim()) deleted.push(`${kind}/${name}`);
+  }
+  return { release, deleted, kept: [] };
+}

@@ -1,0 +1,13 @@
+// migrate.ts's flags, each with its env twin; the shared ones come first.
+import { COMMON_OPTIONS } from '../cli/common-options.ts';
+import type { OptionSpec } from '../cli/option-spec.ts';
+
+export const MIGRATE_OPTIONS = [
+  ...COMMON_OPTIONS,
+  { name: 'migrationsDir', flag: 'migrations-dir', env: 'PG_MIGRATIONS_DIR', type: 'string', default: 'db/migrations', description: 'the dbmate migration files' },
+  { name: 'steps', flag: 'steps', env: 'PG_MIGRATE_STEPS', type: 'integer', default: 1, description: 'with rollback: how many migrations to undo, newest first' },
+  { name: 'dryRun', flag: 'dry-run', env: 'PG_DRY_RUN', type: 'boolean', default: false, description: 'list what up or rollback would do and change nothing' },
+  { name: 'allowOutOfOrder', flag: 'allow-out-of-order', env: 'PG_MIGRATE_ALLOW_OUT_OF_ORDER', type: 'boolean', default: false, description: 'apply a pending file that sorts before an applied one (default: refuse, dbmate --strict)' },
+  { name: 'lockWait', flag: 'lock-wait', env: 'PG_MIGRATE_LOCK_WAIT', type: 'duration', default: '30s', description: 'how long to wait for another migration, backup or restore to finish' },
+  { name: 'dbmateBinary', flag: 'dbmate-binary', env: 'DBMATE_POD_BINARY', type: 'string', description: "Linux dbmate binary to copy into the pod (default: the one for the pod's architecture from npm)" },
+] as const satisfies readonly OptionSpec[];
