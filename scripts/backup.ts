@@ -2,7 +2,13 @@
 // after a full read succeeds; `restore FILE` puts a checked backup back in one transaction, after a
 // safety backup; `list` shows the backups and prunes with --keep N.
 import { BACKUP_OPTIONS } from './lib/backup/options.ts';
-import { checkBackupFile, defaultBackupPath, listBackups, pruneBackups, type BackupManifest } from './lib/backup/files.ts';
+import {
+  checkBackupFile,
+  defaultBackupPath,
+  listBackups,
+  pruneBackups,
+  type BackupManifest,
+} from './lib/backup/files.ts';
 import { takeBackup } from './lib/backup/run.ts';
 import type { ConfigValues } from './lib/cli/option-spec.ts';
 import { confirmDestructive } from './lib/cli/confirm.ts';
@@ -24,17 +30,26 @@ const ACTIONS = 'backup | restore FILE | list';
 await runScript(
   {
     command: 'npm run -s db:backup --',
-    summary: 'Back up the database to a local file (pg_dump -Fc, verified by a full read, sha256 in a manifest), restore one in a single transaction, or list them.',
+    summary:
+      'Back up the database to a local file (pg_dump -Fc, verified by a full read, sha256 in a manifest), restore one in a single transaction, or list them.',
     usage: 'npm run -s db:backup -- [backup | restore FILE | list] [flags]',
     positionals: [{ name: ACTIONS, description: 'what to do (default: backup)' }],
     spec: BACKUP_OPTIONS,
     allowPositionals: true,
-    examples: ['npm run -s db:backup', 'npm run -s db:backup -- restore backups/postgresql-learnflow-20261125T143000Z.dump --yes', 'npm run -s db:backup -- list --keep 7'],
+    examples: [
+      'npm run -s db:backup',
+      'npm run -s db:backup -- restore backups/postgresql-learnflow-20261125T143000Z.dump --yes',
+      'npm run -s db:backup -- list --keep 7',
+    ],
   },
   async ({ cfg, positionals, out }) => {
     const [action = 'backup', ...args] = positionals;
     if (action === 'restore' && args.length === 1 && args[0]) return restore(cfg, out, args[0]);
-    if (action === 'restore') throw usageError('restore needs exactly one backup file', 'npm run -s db:backup -- restore FILE (see: npm run -s db:backup -- list)');
+    if (action === 'restore')
+      throw usageError(
+        'restore needs exactly one backup file',
+        'npm run -s db:backup -- restore FILE (see: npm run -s db:backup -- list)',
+      );
     if (action === 'list' && !args.length) return list(cfg, out);
     if (action === 'backup' && !args.length) return backup(cfg, out);
     throw usageError(`unknown action "${positionals.join(' ')}"`, `npm run -s db:backup -- ${ACTIONS}`);
@@ -46,24 +61,38 @@ function list(cfg: Cfg, out: Output): ExitCodeValue {
   const backups = listBackups(cfg.dir);
   out.result({ ok: true, status: 'listed', dir: cfg.dir, backups, removed });
   // At most five lines: the three newest, a count of the rest (--json lists them all), the verdict.
-  for (const b of backups.slice(0, 3)) out.line(`${b.createdAt}  ${mib(b.sizeBytes).padStart(10)}  ${b.database}  schema ${b.schemaVersion ?? '-'}  ${b.path}`);
+  for (const b of backups.slice(0, 3))
+    out.line(
+      `${b.createdAt}  ${mib(b.sizeBytes).padStart(10)}  ${b.database}  schema ${b.schemaVersion ?? '-'}  ${b.path}`,
+    );
   if (backups.length > 3) out.line(`… and ${backups.length - 3} older (--json lists them all)`);
-  out.verdict(true, `${backups.length} backup(s) in ${cfg.dir}${removed.length ? `; removed ${removed.length} older than the ${cfg.keep} newest: ${removed.join(', ')}` : ''}`);
+  out.verdict(
+    true,
+    `${backups.length} backup(s) in ${cfg.dir}${removed.length ? `; removed ${removed.length} older than the ${cfg.keep} newest: ${removed.join(', ')}` : ''}`,
+  );
   return ExitCode.ok;
 }
 
 async function backup(cfg: Cfg, out: Output): Promise<ExitCodeValue> {
-  if (cfg.keep !== undefined) throw usageError('--keep goes with list', `npm run -s db:backup -- list --keep ${cfg.keep}`);
-  if (cfg.skipSafetyBackup) throw usageError('--skip-safety-backup goes with restore', 'npm run -s db:backup -- restore FILE --skip-safety-backup');
+  if (cfg.keep !== undefined)
+    throw usageError('--keep goes with list', `npm run -s db:backup -- list --keep ${cfg.keep}`);
+  if (cfg.skipSafetyBackup)
+    throw usageError(
+      '--skip-safety-backup goes with restore',
+      'npm run -s db:backup -- restore FILE --skip-safety-backup',
+    );
   const started = performance.now();
   const t = execTarget(cfg, 'backup');
   const lock = await lockReadyPod(cfg, t, { job: 'backup' });
   try {
-    const file = cfg.out ?? defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date());
+    const file =
+      cfg.out ?? defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date());
     out.progress(`pg_dump -Fc of ${lock.database} from ${t.where} → ${file}`);
     const m = await takeBackup(t, lock, file, cfg.release);
     out.result({ ok: true, status: 'backed-up', ...m, durationMs: Math.round(performance.now() - started) });
-    out.line(`backup: ${file} (${mib(m.sizeBytes)}, sha256 ${m.sha256.slice(0, 12)}…, schema ${m.schemaVersion ?? 'none'}, ${seconds(started)})`);
+    out.line(
+      `backup: ${file} (${mib(m.sizeBytes)}, sha256 ${m.sha256.slice(0, 12)}…, schema ${m.schemaVersion ?? 'none'}, ${seconds(started)})`,
+    );
     out.verdict(true, 'verified by a full read (pg_restore); manifest beside it');
     return ExitCode.ok;
   } finally {
@@ -72,7 +101,8 @@ async function backup(cfg: Cfg, out: Output): Promise<ExitCodeValue> {
 }
 
 async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeValue> {
-  if (cfg.keep !== undefined || cfg.out !== undefined) throw usageError('--keep and --out do not go with restore', `npm run -s db:backup -- restore ${file}`);
+  if (cfg.keep !== undefined || cfg.out !== undefined)
+    throw usageError('--keep and --out do not go with restore', `npm run -s db:backup -- restore ${file}`);
   const started = performance.now();
   const t = execTarget(cfg, 'restore');
   // Nothing changes until the file is known to be what its backup wrote and the user said yes. With
@@ -88,7 +118,10 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
     });
     lock = await lockReadyPod(cfg, t, { job: 'restore' });
   } else {
-    const [checked, locked] = await Promise.allSettled([checkBackupFile(file), lockReadyPod(cfg, t, { job: 'restore' })]);
+    const [checked, locked] = await Promise.allSettled([
+      checkBackupFile(file),
+      lockReadyPod(cfg, t, { job: 'restore' }),
+    ]);
     if (checked.status === 'rejected') {
       if (locked.status === 'fulfilled') await locked.value.release();
       throw checked.reason;
@@ -99,7 +132,10 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
   try {
     let safety: string | null = null;
     if (!cfg.skipSafetyBackup) {
-      safety = defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date()).replace(/\.dump$/, '-pre-restore.dump');
+      safety = defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date()).replace(
+        /\.dump$/,
+        '-pre-restore.dump',
+      );
       out.progress(`safety backup of ${lock.database} → ${safety}`);
       await takeBackup(t, lock, safety, cfg.release);
     }
@@ -109,7 +145,9 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
     const forget = onInterrupt(async () => {
       interrupted = true;
       running.kill();
-      out.progress(`restore interrupted: ${describeOutcome(await settleRestore(lock.session, { xid: running.xid(), pgRestoreFailed: false, delivered: true }))}`);
+      out.progress(
+        `restore interrupted: ${describeOutcome(await settleRestore(lock.session, { xid: running.xid(), pgRestoreFailed: false, delivered: true }))}`,
+      );
       await lock.release();
     });
     const r = await running.done;
@@ -117,18 +155,40 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
     // exits the process when done; going on would race it for that session.
     if (interrupted) await new Promise<never>(() => {});
     forget();
-    const outcome: RestoreOutcome = r.committed ? 'committed' : await settleRestore(lock.session, { xid: running.xid(), pgRestoreFailed: r.pgRestoreFailed, delivered: r.delivered });
+    const outcome: RestoreOutcome = r.committed
+      ? 'committed'
+      : await settleRestore(lock.session, {
+          xid: running.xid(),
+          pgRestoreFailed: r.pgRestoreFailed,
+          delivered: r.delivered,
+        });
     if (outcome !== 'committed') {
-      const why = r.stderr.trim() ? execErrorLine(r.stderr) : 'the exec stream ended before pg_restore finished (connection cut?)';
-      throw notOkError(`restore of ${file} failed: ${why}; ${describeOutcome(outcome)}`, restoreFix(outcome, why, t, file));
+      const why = r.stderr.trim()
+        ? execErrorLine(r.stderr)
+        : 'the exec stream ended before pg_restore finished (connection cut?)';
+      throw notOkError(
+        `restore of ${file} failed: ${why}; ${describeOutcome(outcome)}`,
+        restoreFix(outcome, why, t, file),
+      );
     }
     if (!r.committed) out.warn('the connection broke after the restore; the server confirms it committed');
     const leftover = await tablesNotRestored(lock.session, r.tables);
     out.result({
-      ok: true, status: 'restored', file, database: lock.database, schemaVersion: source.schemaVersion, tables: r.tables.length, leftoverTables: leftover,
-      backupTakenAt: source.createdAt, safetyBackup: safety, bytes: r.bytes, durationMs: Math.round(performance.now() - started),
+      ok: true,
+      status: 'restored',
+      file,
+      database: lock.database,
+      schemaVersion: source.schemaVersion,
+      tables: r.tables.length,
+      leftoverTables: leftover,
+      backupTakenAt: source.createdAt,
+      safetyBackup: safety,
+      bytes: r.bytes,
+      durationMs: Math.round(performance.now() - started),
     });
-    out.line(`restored: ${file} → ${lock.database} (${r.tables.length} tables, schema ${source.schemaVersion ?? 'none'}, taken ${source.createdAt}, ${seconds(started)})`);
+    out.line(
+      `restored: ${file} → ${lock.database} (${r.tables.length} tables, schema ${source.schemaVersion ?? 'none'}, taken ${source.createdAt}, ${seconds(started)})`,
+    );
     if (leftover.length) out.line(`not in the backup, left in place: ${leftover.join(', ')}`);
     if (safety) out.line(`safety backup: ${safety} (undo: npm run -s db:backup -- restore ${safety} --yes)`);
     out.verdict(true, 'restored in one transaction');
@@ -141,7 +201,8 @@ async function restore(cfg: Cfg, out: Output, file: string): Promise<ExitCodeVal
 function restoreFix(outcome: RestoreOutcome, why: string, t: ExecTarget, file: string): string {
   if (outcome === 'unknown') return 'npm run -s db:verify';
   // A restore needs room for the new copy while the old one still exists (one transaction).
-  if (/No space left on device|could not extend file/.test(why)) return `grow the volume to more than twice the data, then restore again: ${storageFix(t)}`;
+  if (/No space left on device|could not extend file/.test(why))
+    return `grow the volume to more than twice the data, then restore again: ${storageFix(t)}`;
   return `npm run -s db:backup -- restore ${file} --yes`;
 }
 
@@ -153,6 +214,8 @@ function describeOutcome(o: RestoreOutcome): string {
 
 /** DROP OWNED reaches only the app user's objects: a table someone else owns survives the restore. */
 async function tablesNotRestored(session: PodSession, restored: string[]): Promise<string[]> {
-  const r = await session.query("select schemaname || '.' || tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1");
+  const r = await session.query(
+    "select schemaname || '.' || tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema') order by 1",
+  );
   return r.rows.filter((name) => !restored.includes(name));
 }

@@ -5,13 +5,28 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ConfigValues } from './lib/cli/option-spec.ts';
 import { hostUnameM, localDbmateFor } from './lib/migrate/dbmate-binary.ts';
-import { driverScript, ensureDbmateInPod, parseDbmateError, readPodFacts, readServerSocket, startPodShell, type DbmateAction, type DbmateRun, type PodShell } from './lib/migrate/dbmate-in-pod.ts';
+import {
+  driverScript,
+  ensureDbmateInPod,
+  parseDbmateError,
+  readPodFacts,
+  readServerSocket,
+  startPodShell,
+  type DbmateAction,
+  type DbmateRun,
+  type PodShell,
+} from './lib/migrate/dbmate-in-pod.ts';
 import { notOkError, usageError } from './lib/cli/errors.ts';
 import { ExitCode, type ExitCodeValue } from './lib/cli/exit-codes.ts';
 import { lockReadyPod } from './lib/target/maintenance-lock.ts';
 import { MIGRATE_OPTIONS } from './lib/migrate/options.ts';
 import { newVersion, readMigrations, type MigrationFile } from './lib/schema/migration-files.ts';
-import { planMigrations, rollbackTargets, type AppliedMigration, type MigrationPlan } from './lib/schema/migration-plan.ts';
+import {
+  planMigrations,
+  rollbackTargets,
+  type AppliedMigration,
+  type MigrationPlan,
+} from './lib/schema/migration-plan.ts';
 import { forgetChecksums, readApplied, recordChecksums } from './lib/schema/migration-state.ts';
 import type { Output } from './lib/cli/output.ts';
 import { openPodSession, type PodSession } from './lib/target/pod-session.ts';
@@ -26,25 +41,40 @@ const fileName = (f: MigrationFile): string => f.path.split('/').at(-1) ?? f.pat
 await runScript(
   {
     command: CMD,
-    summary: 'Apply, list, roll back or create dbmate migrations, run inside the database pod under the maintenance lock.',
+    summary:
+      'Apply, list, roll back or create dbmate migrations, run inside the database pod under the maintenance lock.',
     usage: `${CMD} [up | status | rollback [--steps N] | new NAME | accept VERSION] [flags]`,
-    positionals: [{ name: 'up | status | rollback | new NAME | accept VERSION', description: 'what to do (default: up)' }],
+    positionals: [
+      { name: 'up | status | rollback | new NAME | accept VERSION', description: 'what to do (default: up)' },
+    ],
     spec: MIGRATE_OPTIONS,
     allowPositionals: true,
-    examples: [`npm run -s db:migrate`, `${CMD} status`, `${CMD} rollback --steps 2`, `${CMD} new add_hints`, `${CMD} --dry-run`],
+    examples: [
+      `npm run -s db:migrate`,
+      `${CMD} status`,
+      `${CMD} rollback --steps 2`,
+      `${CMD} new add_hints`,
+      `${CMD} --dry-run`,
+    ],
   },
   async ({ cfg, positionals, out }) => {
     const [action = 'up', ...args] = positionals;
     if (action === 'new') return createMigration(cfg, out, args);
     const one = (what: string): string => {
-      if (args.length !== 1 || !args[0]) throw usageError(`${action} needs exactly one ${what}`, `${CMD} ${action} <${what}>`);
+      if (args.length !== 1 || !args[0])
+        throw usageError(`${action} needs exactly one ${what}`, `${CMD} ${action} <${what}>`);
       return args[0];
     };
     if (!['up', 'status', 'rollback', 'accept'].includes(action) || (action !== 'accept' && args.length)) {
-      throw usageError(`unknown action "${positionals.join(' ')}"`, `${CMD} up | status | rollback | new NAME | accept VERSION`);
+      throw usageError(
+        `unknown action "${positionals.join(' ')}"`,
+        `${CMD} up | status | rollback | new NAME | accept VERSION`,
+      );
     }
-    if (action !== 'rollback' && cfg.steps !== 1) throw usageError('--steps goes with rollback', `${CMD} rollback --steps ${cfg.steps}`);
-    if (action === 'rollback' && cfg.steps < 1) throw usageError(`--steps must be 1 or more, not ${cfg.steps}`, `${CMD} rollback --steps 1`);
+    if (action !== 'rollback' && cfg.steps !== 1)
+      throw usageError('--steps goes with rollback', `${CMD} rollback --steps ${cfg.steps}`);
+    if (action === 'rollback' && cfg.steps < 1)
+      throw usageError(`--steps must be 1 or more, not ${cfg.steps}`, `${CMD} rollback --steps 1`);
     const version = action === 'accept' ? one('VERSION') : null;
     // Every file is read and checked before the cluster is contacted.
     const files = readMigrations(cfg.migrationsDir);
@@ -74,12 +104,19 @@ await runScript(
 );
 
 /** Changes take the maintenance lock (waiting up to --lock-wait); reads only need a session. */
-async function connect(cfg: Cfg, t: ExecTarget, writes: boolean): Promise<{ session: PodSession; release: () => Promise<void> }> {
+async function connect(
+  cfg: Cfg,
+  t: ExecTarget,
+  writes: boolean,
+): Promise<{ session: PodSession; release: () => Promise<void> }> {
   if (writes) {
     const lock = await lockReadyPod(cfg, t, { job: 'migration', waitMs: cfg.lockWait });
     return { session: lock.session, release: lock.release };
   }
-  const [ready, opened] = await Promise.allSettled([assertTargetReady(cfg, t, 'migration status'), openPodSession(t, 'migrate-status')]);
+  const [ready, opened] = await Promise.allSettled([
+    assertTargetReady(cfg, t, 'migration status'),
+    openPodSession(t, 'migrate-status'),
+  ]);
   if (ready.status === 'rejected') {
     if (opened.status === 'fulfilled') await opened.value.close();
     throw ready.reason;
@@ -91,11 +128,15 @@ async function connect(cfg: Cfg, t: ExecTarget, writes: boolean): Promise<{ sess
 function createMigration(cfg: Cfg, out: Output, args: string[]): ExitCodeValue {
   const [name] = args;
   if (args.length !== 1 || !name || !/^[a-z0-9][a-z0-9_]*$/.test(name)) {
-    throw usageError(`new needs one name of lower-case letters, digits and underscores${name ? `, not "${name}"` : ''}`, `${CMD} new add_exercise_hints`);
+    throw usageError(
+      `new needs one name of lower-case letters, digits and underscores${name ? `, not "${name}"` : ''}`,
+      `${CMD} new add_exercise_hints`,
+    );
   }
   readMigrations(cfg.migrationsDir); // a broken directory is reported now, not at the next up
   const path = join(cfg.migrationsDir, `${newVersion(new Date())}_${name}.sql`);
-  if (existsSync(path)) throw usageError(`${path} already exists`, 'wait a second and run it again (versions are UTC seconds)');
+  if (existsSync(path))
+    throw usageError(`${path} already exists`, 'wait a second and run it again (versions are UTC seconds)');
   writeFileSync(path, `-- migrate:up\n\n\n-- migrate:down\n\n`, { flag: 'wx' });
   out.result({ ok: true, status: 'created', file: path });
   out.line(`created ${path}`);
@@ -107,20 +148,38 @@ function createMigration(cfg: Cfg, out: Output, args: string[]): ExitCodeValue {
 function status(cfg: Cfg, out: Output, files: MigrationFile[], plan: MigrationPlan): ExitCodeValue {
   const drifted = new Set(plan.drifted.map((d) => d.file.version));
   const pending = new Set(plan.pending.map((f) => f.version));
-  const rows = files.map((f) => ({ version: f.version, file: f.path, state: drifted.has(f.version) ? 'changed' : pending.has(f.version) ? 'pending' : 'applied' }));
+  const rows = files.map((f) => ({
+    version: f.version,
+    file: f.path,
+    state: drifted.has(f.version) ? 'changed' : pending.has(f.version) ? 'pending' : 'applied',
+  }));
   const applied = rows.filter((r) => r.state !== 'pending');
   if (applied.length) out.line(`[X] applied: ${applied.length} (${applied[0]!.version} … ${applied.at(-1)!.version})`);
   if (plan.pending.length) out.line(`[ ] pending: ${plan.pending.map(fileName).join(', ')}`);
-  if (plan.drifted.length) out.line(`[!] changed since applied: ${plan.drifted.map((d) => fileName(d.file)).join(', ')}`);
+  if (plan.drifted.length)
+    out.line(`[!] changed since applied: ${plan.drifted.map((d) => fileName(d.file)).join(', ')}`);
   if (plan.missing.length) out.line(`[?] applied, no local file: ${plan.missing.join(', ')}`);
   const ok = !plan.pending.length && !plan.drifted.length && !plan.missing.length;
-  out.result({ ok, status: ok ? 'up-to-date' : 'behind', schemaVersion: plan.latestApplied, migrations: rows, pending: plan.pending.map(fileName), changed: plan.drifted.map((d) => fileName(d.file)), missing: plan.missing });
+  out.result({
+    ok,
+    status: ok ? 'up-to-date' : 'behind',
+    schemaVersion: plan.latestApplied,
+    migrations: rows,
+    pending: plan.pending.map(fileName),
+    changed: plan.drifted.map((d) => fileName(d.file)),
+    missing: plan.missing,
+  });
   const problems = [
     plan.pending.length && `${plan.pending.length} pending (npm run -s db:migrate)`,
     plan.drifted.length && `${plan.drifted.length} changed since applied (${CMD} accept VERSION, or restore the file)`,
     plan.missing.length && `${plan.missing.length} applied without a local file`,
   ].filter(Boolean);
-  out.verdict(ok, ok ? `up to date: ${files.length} applied, schema ${plan.latestApplied ?? 'empty'}` : `${problems.join('; ')}; schema ${plan.latestApplied ?? 'empty'}`);
+  out.verdict(
+    ok,
+    ok
+      ? `up to date: ${files.length} applied, schema ${plan.latestApplied ?? 'empty'}`
+      : `${problems.join('; ')}; schema ${plan.latestApplied ?? 'empty'}`,
+  );
   return ok ? ExitCode.ok : ExitCode.notOk;
 }
 
@@ -153,14 +212,30 @@ async function up(cfg: Cfg, out: Output, t: ExecTarget, pod: InPod, plan: Migrat
   }
   if (cfg.dryRun) {
     for (const f of plan.pending) out.line(`would apply ${f.path}${f.transactional ? '' : ' (transaction:false)'}`);
-    out.result({ ok: true, status: plan.pending.length ? 'would-apply' : 'up-to-date', pending: plan.pending.map(fileName), schemaVersion: plan.latestApplied });
-    out.verdict(true, plan.pending.length ? `dry run: ${plan.pending.length} to apply, nothing changed` : `up to date (schema ${plan.latestApplied ?? 'empty'})`);
+    out.result({
+      ok: true,
+      status: plan.pending.length ? 'would-apply' : 'up-to-date',
+      pending: plan.pending.map(fileName),
+      schemaVersion: plan.latestApplied,
+    });
+    out.verdict(
+      true,
+      plan.pending.length
+        ? `dry run: ${plan.pending.length} to apply, nothing changed`
+        : `up to date (schema ${plan.latestApplied ?? 'empty'})`,
+    );
     return ExitCode.ok;
   }
   // Applied before checksums were kept (or by dbmate directly): trusted as they are now.
   await recordChecksums(session, plan.unrecorded);
   if (!plan.pending.length) {
-    out.result({ ok: true, status: 'up-to-date', applied: [], schemaVersion: plan.latestApplied, durationMs: Math.round(performance.now() - started) });
+    out.result({
+      ok: true,
+      status: 'up-to-date',
+      applied: [],
+      schemaVersion: plan.latestApplied,
+      durationMs: Math.round(performance.now() - started),
+    });
     out.verdict(true, `up to date: nothing to apply (schema ${plan.latestApplied ?? 'empty'})`);
     return ExitCode.ok;
   }
@@ -176,22 +251,55 @@ async function up(cfg: Cfg, out: Output, t: ExecTarget, pod: InPod, plan: Migrat
     const e = parseDbmateError(run.stderr);
     const where = `${culprit.path}${e.line ? ` line ${e.line}` : ''}${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}`;
     const state = [
-      appliedNow.length ? `applied before it in this run: ${appliedNow.map(fileName).join(', ')}` : 'nothing else was applied in this run',
-      culprit.transactional ? `${fileName(culprit)} was rolled back` : `${fileName(culprit)} is transaction:false, so its statements before the error may remain`,
+      appliedNow.length
+        ? `applied before it in this run: ${appliedNow.map(fileName).join(', ')}`
+        : 'nothing else was applied in this run',
+      culprit.transactional
+        ? `${fileName(culprit)} was rolled back`
+        : `${fileName(culprit)} is transaction:false, so its statements before the error may remain`,
     ].join('; ');
-    out.result({ ok: false, status: 'failed', failed: culprit.path, line: e.line, sqlstate: e.sqlstate, sqlError: e.message, applied: appliedNow.map(fileName), schemaVersion, exitCode: ExitCode.notOk, error: { code: 'migration-failed', message: `${where}: ${e.message}`, fix: `fix ${culprit.path}, then npm run -s db:migrate` } });
+    out.result({
+      ok: false,
+      status: 'failed',
+      failed: culprit.path,
+      line: e.line,
+      sqlstate: e.sqlstate,
+      sqlError: e.message,
+      applied: appliedNow.map(fileName),
+      schemaVersion,
+      exitCode: ExitCode.notOk,
+      error: {
+        code: 'migration-failed',
+        message: `${where}: ${e.message}`,
+        fix: `fix ${culprit.path}, then npm run -s db:migrate`,
+      },
+    });
     throw notOkError(
       `migration failed: ${where}: ${e.message}; ${state}; schema now ${schemaVersion ?? 'empty'}`,
       `fix ${culprit.path}, then npm run -s db:migrate${appliedNow.length ? ` (undo this run: ${CMD} rollback --steps ${appliedNow.length})` : ''}`,
     );
   }
-  out.result({ ok: true, status: 'applied', applied: appliedNow.map(fileName), schemaVersion, durationMs: Math.round(performance.now() - started) });
+  out.result({
+    ok: true,
+    status: 'applied',
+    applied: appliedNow.map(fileName),
+    schemaVersion,
+    durationMs: Math.round(performance.now() - started),
+  });
   out.line(`applied ${appliedNow.length}: ${appliedNow.map(fileName).join(', ')}`);
   out.verdict(true, `schema at ${schemaVersion} (${((performance.now() - started) / 1000).toFixed(1)}s)`);
   return ExitCode.ok;
 }
 
-async function rollback(cfg: Cfg, out: Output, t: ExecTarget, pod: InPod, files: MigrationFile[], applied: AppliedMigration[], plan: MigrationPlan): Promise<ExitCodeValue> {
+async function rollback(
+  cfg: Cfg,
+  out: Output,
+  t: ExecTarget,
+  pod: InPod,
+  files: MigrationFile[],
+  applied: AppliedMigration[],
+  plan: MigrationPlan,
+): Promise<ExitCodeValue> {
   const { session } = pod;
   const targets = rollbackTargets(applied, cfg.steps);
   if (!targets.length) {
@@ -203,18 +311,38 @@ async function rollback(cfg: Cfg, out: Output, t: ExecTarget, pod: InPod, files:
   const byVersion = new Map(files.map((f) => [f.version, f]));
   for (const v of targets) {
     const f = byVersion.get(v);
-    if (!f) throw usageError(`migration ${v} is applied but its file is not in ${cfg.migrationsDir}, so its down section is unknown`, `restore the file (git log --all -- '${cfg.migrationsDir}/${v}_*'), then roll back`);
-    if (!f.hasDown) throw usageError(`${f.path} has no "-- migrate:down" SQL, so it cannot be rolled back`, `add its down SQL under "-- migrate:down" in ${f.path}`);
+    if (!f)
+      throw usageError(
+        `migration ${v} is applied but its file is not in ${cfg.migrationsDir}, so its down section is unknown`,
+        `restore the file (git log --all -- '${cfg.migrationsDir}/${v}_*'), then roll back`,
+      );
+    if (!f.hasDown)
+      throw usageError(
+        `${f.path} has no "-- migrate:down" SQL, so it cannot be rolled back`,
+        `add its down SQL under "-- migrate:down" in ${f.path}`,
+      );
   }
   refuseDrift({ ...plan, drifted: plan.drifted.filter((d) => targets.includes(d.file.version)) }, 'rollback');
   if (cfg.dryRun) {
     for (const v of targets) out.line(`would roll back ${byVersion.get(v)!.path}`);
-    out.result({ ok: true, status: 'would-roll-back', rollBack: targets.map((v) => fileName(byVersion.get(v)!)), schemaVersion: plan.latestApplied });
+    out.result({
+      ok: true,
+      status: 'would-roll-back',
+      rollBack: targets.map((v) => fileName(byVersion.get(v)!)),
+      schemaVersion: plan.latestApplied,
+    });
     out.verdict(true, `dry run: ${targets.length} to roll back, nothing changed`);
     return ExitCode.ok;
   }
   out.progress(`rolling back ${targets.length} migration(s) in ${t.where}`);
-  const run = await runInPod(cfg, out, t, pod, targets.map((v) => byVersion.get(v)!), { kind: 'rollback', steps: targets.length });
+  const run = await runInPod(
+    cfg,
+    out,
+    t,
+    pod,
+    targets.map((v) => byVersion.get(v)!),
+    { kind: 'rollback', steps: targets.length },
+  );
   const after = new Set((await readApplied(session)).map((a) => a.version));
   const undone = targets.filter((v) => !after.has(v));
   await forgetChecksums(session, undone);
@@ -235,10 +363,18 @@ async function rollback(cfg: Cfg, out: Output, t: ExecTarget, pod: InPod, files:
   return ExitCode.ok;
 }
 
-async function accept(cfg: Cfg, out: Output, session: PodSession, files: MigrationFile[], applied: AppliedMigration[], version: string): Promise<ExitCodeValue> {
+async function accept(
+  cfg: Cfg,
+  out: Output,
+  session: PodSession,
+  files: MigrationFile[],
+  applied: AppliedMigration[],
+  version: string,
+): Promise<ExitCodeValue> {
   const f = files.find((x) => x.version === version);
   if (!f) throw usageError(`no migration file with version ${version} in ${cfg.migrationsDir}`, `${CMD} status`);
-  if (!applied.some((a) => a.version === version)) throw usageError(`${f.path} is not applied yet: there is nothing to accept`, 'npm run -s db:migrate');
+  if (!applied.some((a) => a.version === version))
+    throw usageError(`${f.path} is not applied yet: there is nothing to accept`, 'npm run -s db:migrate');
   await recordChecksums(session, [f]);
   out.result({ ok: true, status: 'accepted', file: f.path, sha256: f.sha256 });
   out.verdict(true, `${f.path} accepted as applied (sha256 ${f.sha256.slice(0, 12)}…)`);
@@ -249,11 +385,21 @@ async function accept(cfg: Cfg, out: Output, session: PodSession, files: Migrati
  * The pod's dbmate (copied when missing or different), then one exec with the files and dbmate.
  * The local target runs this machine's dbmate where it is.
  */
-async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, { session, shell }: InPod, files: MigrationFile[], action: DbmateAction): Promise<DbmateRun> {
+async function runInPod(
+  cfg: Cfg,
+  out: Output,
+  t: ExecTarget,
+  { session, shell }: InPod,
+  files: MigrationFile[],
+  action: DbmateAction,
+): Promise<DbmateRun> {
   // Side by side: the pod's facts and the hash of the binary a pod like this machine would need (a
   // different pod architecture is hashed once its name is known); the shell is already waiting.
   const guessArch = hostUnameM();
-  const guess = localDbmateFor(guessArch, { override: cfg.dbmateBinary, os: t.kind === 'local' ? process.platform : 'linux' });
+  const guess = localDbmateFor(guessArch, {
+    override: cfg.dbmateBinary,
+    os: t.kind === 'local' ? process.platform : 'linux',
+  });
   guess.catch(() => {}); // awaited below when it is the one needed; its error surfaces there
   let dbmatePath: string | undefined;
   try {
@@ -263,7 +409,8 @@ async function runInPod(cfg: Cfg, out: Output, t: ExecTarget, { session, shell }
     else {
       const facts = await readPodFacts(session);
       const local = cfg.dbmateBinary || facts.arch === guessArch ? await guess : await localDbmateFor(facts.arch);
-      if (await ensureDbmateInPod(t, facts, local)) out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.where}:/tmp/dbmate`);
+      if (await ensureDbmateInPod(t, facts, local))
+        out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.where}:/tmp/dbmate`);
     }
     return await shell.run(driverScript(files, action, await server, dbmatePath));
   } catch (err) {

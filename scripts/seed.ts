@@ -24,10 +24,15 @@ type Cfg = ConfigValues<typeof SEED_OPTIONS>;
 await runScript(
   {
     command: 'npm run -s db:seed --',
-    summary: "Seed LearnFlow's starting data from db/seeds/ in one transaction: insert what is missing, leave (or with --update overwrite) what exists.",
+    summary:
+      "Seed LearnFlow's starting data from db/seeds/ in one transaction: insert what is missing, leave (or with --update overwrite) what exists.",
     usage: 'npm run -s db:seed -- [--update] [--only TABLE] [--dry-run] [flags]',
     spec: SEED_OPTIONS,
-    examples: ['npm run -s db:seed', 'npm run -s db:seed -- --update --only exercises', 'npm run -s db:seed -- --dry-run'],
+    examples: [
+      'npm run -s db:seed',
+      'npm run -s db:seed -- --update --only exercises',
+      'npm run -s db:seed -- --dry-run',
+    ],
   },
   async ({ cfg, out }) => {
     const started = performance.now();
@@ -42,30 +47,56 @@ await runScript(
       files = cfg.only ? all.filter((f) => f.table === cfg.only) : all;
       if (!files.length && cfg.only) {
         const tables = [...new Set(all.map((f) => f.table))];
-        throw usageError(`no seed file for table "${cfg.only}" in ${cfg.dir} (there: ${tables.join(', ')})`, `npm run -s db:seed -- --only ${tables[0] ?? 'TABLE'}`);
+        throw usageError(
+          `no seed file for table "${cfg.only}" in ${cfg.dir} (there: ${tables.join(', ')})`,
+          `npm run -s db:seed -- --only ${tables[0] ?? 'TABLE'}`,
+        );
       }
       migrations = readMigrations(cfg.migrationsDir);
     } catch (err) {
-      await locking.then((l) => l.release(), () => {});
+      await locking.then(
+        (l) => l.release(),
+        () => {},
+      );
       throw err;
     }
     const lock = await locking;
     try {
-      const migrated = requireMigrated(lock.session, migrations.map((m) => m.version));
+      const migrated = requireMigrated(
+        lock.session,
+        migrations.map((m) => m.version),
+      );
       migrated.catch(() => {}); // awaited in the transaction, before anything is written
       const { reports, passwords } = await seedInTransaction(cfg, lock.session, files, migrated);
       if (!cfg.dryRun) savePasswords(cfg, out, passwords);
       const total = (k: 'inserted' | 'updated' | 'unchanged'): number => reports.reduce((sum, r) => sum + r[k], 0);
-      out.result({ ok: true, status: cfg.dryRun ? 'dry-run' : 'seeded', mode: cfg.update ? 'update' : 'skip', tables: reports.map(({ insertedKeys: _, ...r }) => r), inserted: total('inserted'), updated: total('updated'), unchanged: total('unchanged'), durationMs: Math.round(performance.now() - started) });
+      out.result({
+        ok: true,
+        status: cfg.dryRun ? 'dry-run' : 'seeded',
+        mode: cfg.update ? 'update' : 'skip',
+        tables: reports.map(({ insertedKeys: _, ...r }) => r),
+        inserted: total('inserted'),
+        updated: total('updated'),
+        unchanged: total('unchanged'),
+        durationMs: Math.round(performance.now() - started),
+      });
       const byTable = new Map<string, { inserted: number; updated: number; unchanged: number }>();
       for (const r of reports) {
         const sum = byTable.get(r.table) ?? { inserted: 0, updated: 0, unchanged: 0 };
-        byTable.set(r.table, { inserted: sum.inserted + r.inserted, updated: sum.updated + r.updated, unchanged: sum.unchanged + r.unchanged });
+        byTable.set(r.table, {
+          inserted: sum.inserted + r.inserted,
+          updated: sum.updated + r.updated,
+          unchanged: sum.unchanged + r.unchanged,
+        });
       }
       out.line([...byTable].map(([table, s]) => `${table} +${s.inserted} ~${s.updated} =${s.unchanged}`).join(', '));
-      if (passwords.length && !cfg.dryRun) out.line(`generated password(s) for ${passwords.map((p) => p.who).join(', ')}: see ${cfg.passwordsFile}`);
+      if (passwords.length && !cfg.dryRun)
+        out.line(`generated password(s) for ${passwords.map((p) => p.who).join(', ')}: see ${cfg.passwordsFile}`);
       const what = `${total('inserted')} inserted, ${total('updated')} updated, ${total('unchanged')} unchanged`;
-      out.verdict(true, cfg.dryRun ? `dry run: ${what}; rolled back, nothing changed` : `${what} (+ inserted, ~ updated, = unchanged)`);
+      out.verdict(
+        true,
+        cfg.dryRun ? `dry run: ${what}; rolled back, nothing changed` : `${what} (+ inserted, ~ updated, = unchanged)`,
+      );
       return ExitCode.ok;
     } finally {
       await lock.release();
@@ -76,8 +107,16 @@ await runScript(
 async function requireMigrated(session: PodSession, local: string[]): Promise<void> {
   const applied = new Set((await readApplied(session)).map((a) => a.version));
   const pending = local.filter((v) => !applied.has(v));
-  if (!applied.size) throw notOkError('the schema is missing: no migration is applied, so there is nothing to seed into', 'npm run -s db:migrate');
-  if (pending.length) throw notOkError(`the schema is behind: ${pending.length} migration(s) not applied (${pending.join(', ')})`, 'npm run -s db:migrate');
+  if (!applied.size)
+    throw notOkError(
+      'the schema is missing: no migration is applied, so there is nothing to seed into',
+      'npm run -s db:migrate',
+    );
+  if (pending.length)
+    throw notOkError(
+      `the schema is behind: ${pending.length} migration(s) not applied (${pending.join(', ')})`,
+      'npm run -s db:migrate',
+    );
 }
 
 interface GeneratedPassword {
@@ -90,7 +129,12 @@ interface GeneratedPassword {
  * The columns and the `begin` go out behind the schema check, whose refusal still wins: the
  * transaction then ends with the session, unused.
  */
-async function seedInTransaction(cfg: Cfg, session: PodSession, files: SeedFile[], migrated: Promise<void>): Promise<{ reports: TableReport[]; passwords: GeneratedPassword[] }> {
+async function seedInTransaction(
+  cfg: Cfg,
+  session: PodSession,
+  files: SeedFile[],
+  migrated: Promise<void>,
+): Promise<{ reports: TableReport[]; passwords: GeneratedPassword[] }> {
   const tables = new Set(files.flatMap((f) => [f.table, ...Object.values(f.references).map((r) => r.table)]));
   const reading = readColumns(session, [...tables]);
   const beginning = session.query('begin;');
@@ -108,16 +152,17 @@ async function seedInTransaction(cfg: Cfg, session: PodSession, files: SeedFile[
       const plain = new Map<string, string>();
       const generate = Object.keys(f.generate);
       // Most files generate nothing: no pass over their rows.
-      if (generate.length) for (const row of f.rows) {
-        const values: Record<string, string> = {};
-        for (const column of generate) {
-          const password = generatePassword();
-          registerSecret(password);
-          values[column] = hashPassword(password);
-          plain.set(f.key.map((k) => String(row.values[k])).join('|'), password);
+      if (generate.length)
+        for (const row of f.rows) {
+          const values: Record<string, string> = {};
+          for (const column of generate) {
+            const password = generatePassword();
+            registerSecret(password);
+            values[column] = hashPassword(password);
+            plain.set(f.key.map((k) => String(row.values[k])).join('|'), password);
+          }
+          if (Object.keys(values).length) generated.set(row.index, values);
         }
-        if (Object.keys(values).length) generated.set(row.index, values);
-      }
       const report = await applySeedFile(session, f, i, columns, { update: cfg.update, generated });
       reports.push(report);
       // Only rows inserted now keep their generated password; existing accounts keep theirs.
@@ -131,7 +176,11 @@ async function seedInTransaction(cfg: Cfg, session: PodSession, files: SeedFile[
     throw err;
   }
   const end = await session.query(cfg.dryRun ? 'rollback;' : 'commit;');
-  if (end.error) throw toolError(`the seed transaction did not commit: ${end.error.split('\n')[0]}; nothing was changed`, 'npm run -s db:verify');
+  if (end.error)
+    throw toolError(
+      `the seed transaction did not commit: ${end.error.split('\n')[0]}; nothing was changed`,
+      'npm run -s db:verify',
+    );
   return { reports, passwords };
 }
 
@@ -139,6 +188,10 @@ function savePasswords(cfg: Cfg, out: Output, passwords: GeneratedPassword[]): v
   if (!passwords.length) return;
   mkdirSync(dirname(cfg.passwordsFile), { recursive: true, mode: 0o700 });
   const stamp = new Date().toISOString();
-  appendFileSync(cfg.passwordsFile, passwords.map((p) => `${stamp} ${cfg.namespace}/${cfg.release} ${p.who} ${p.password}\n`).join(''), { mode: 0o600 });
+  appendFileSync(
+    cfg.passwordsFile,
+    passwords.map((p) => `${stamp} ${cfg.namespace}/${cfg.release} ${p.who} ${p.password}\n`).join(''),
+    { mode: 0o600 },
+  );
   if (cfg.showSecrets) for (const p of passwords) out.line(`${p.who}: ${p.password}`);
 }

@@ -25,7 +25,15 @@ await runScript(
       steps.push({ step, exitCode: run.exitCode, ...(json ?? {}) });
       if (run.exitCode !== 0) {
         const error = stepError(run);
-        if (cfg.json) out.result({ ok: false, status: 'failed', exitCode: run.exitCode, failedStep: step, steps, error: json?.['error'] ?? { code: 'error', message: error.replace(/^error: /, '') } });
+        if (cfg.json)
+          out.result({
+            ok: false,
+            status: 'failed',
+            exitCode: run.exitCode,
+            failedStep: step,
+            steps,
+            error: json?.['error'] ?? { code: 'error', message: error.replace(/^error: /, '') },
+          });
         else out.line(`${step}: FAILED`);
         process.stderr.write(`${error}\n`);
         return run.exitCode as ExitCodeValue;
@@ -33,7 +41,10 @@ await runScript(
       if (!cfg.json) out.line(`${step}: ${stepVerdict(run)}`);
     }
     out.result({ ok: true, status: 'up', steps, durationMs: Math.round(performance.now() - started) });
-    out.verdict(true, `database ready in ${((performance.now() - started) / 1000).toFixed(1)}s: deployed, migrated, seeded, healthy`);
+    out.verdict(
+      true,
+      `database ready in ${((performance.now() - started) / 1000).toFixed(1)}s: deployed, migrated, seeded, healthy`,
+    );
     return ExitCode.ok;
   },
 );

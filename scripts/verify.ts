@@ -28,7 +28,8 @@ function summary(r: HealthReport): string {
 await runScript(
   {
     command: 'npm run -s db:verify --',
-    summary: 'Check the deployed PostgreSQL in one pass: healthy, unhealthy (the problem and its fix), or not deployed.',
+    summary:
+      'Check the deployed PostgreSQL in one pass: healthy, unhealthy (the problem and its fix), or not deployed.',
     usage: 'npm run -s db:verify -- [flags]',
     spec: VERIFY_OPTIONS,
     examples: ['npm run -s db:verify', 'npm run -s db:verify -- --wait 2m --json'],
@@ -38,10 +39,16 @@ await runScript(
     const local = cfg.target === 'local';
     const { kubectl, helm } = createClusterTools(cfg);
     const target = {
-      release: cfg.release, namespace: cfg.namespace, context: cfg.context,
-      secret: cfg.secretName ?? `${cfg.release}-credentials`, migrationsDir: cfg.migrationsDir,
+      release: cfg.release,
+      namespace: cfg.namespace,
+      context: cfg.context,
+      secret: cfg.secretName ?? `${cfg.release}-credentials`,
+      migrationsDir: cfg.migrationsDir,
     };
-    const check = (): Promise<HealthReport> => (local ? checkLocalHealth({ localDir: cfg.localDir, migrationsDir: cfg.migrationsDir }) : checkHealth(kubectl, helm, target));
+    const check = (): Promise<HealthReport> =>
+      local
+        ? checkLocalHealth({ localDir: cfg.localDir, migrationsDir: cfg.migrationsDir })
+        : checkHealth(kubectl, helm, target);
     const deadline = Date.now() + cfg.wait;
     let report = await check();
     while (report.status !== 'healthy' && Date.now() + POLL_MS <= deadline) {
@@ -51,7 +58,13 @@ await runScript(
     }
     const durationMs = Math.round(performance.now() - started);
     const where = local ? localWhere(resolve(cfg.localDir)) : `${cfg.release} in ${cfg.namespace}`;
-    out.result({ ok: report.status === 'healthy', release: local ? null : cfg.release, namespace: local ? null : cfg.namespace, ...report, durationMs });
+    out.result({
+      ok: report.status === 'healthy',
+      release: local ? null : cfg.release,
+      namespace: local ? null : cfg.namespace,
+      ...report,
+      durationMs,
+    });
 
     if (report.status === 'not-deployed') {
       out.line(`not deployed: ${report.missing?.message} (fix: ${report.missing?.fix})`);

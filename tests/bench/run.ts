@@ -30,7 +30,11 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
 }
 
-async function timeRuns(fn: () => Promise<void> | void, runs: number, before?: () => Promise<void> | void): Promise<number> {
+async function timeRuns(
+  fn: () => Promise<void> | void,
+  runs: number,
+  before?: () => Promise<void> | void,
+): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     await before?.();
@@ -66,4 +70,10 @@ try {
   stopCluster(cluster);
 }
 const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-for (const r of rows) console.log(r.map((cell, i) => cell.padEnd(widths[i] ?? 0)).join('  ').trimEnd());
+for (const r of rows)
+  console.log(
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );

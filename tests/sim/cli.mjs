@@ -5,7 +5,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newState, readState, statePaths, withState } from './lib/state.mjs';
 import { applyDiskFault, reconcile } from './lib/cluster.mjs';
-import { clusterProcesses, mountedVolumesUnder, podUser, postgresBinDir, sleep, unmountVolume } from './lib/pod-runtime.mjs';
+import {
+  clusterProcesses,
+  mountedVolumesUnder,
+  podUser,
+  postgresBinDir,
+  sleep,
+  unmountVolume,
+} from './lib/pod-runtime.mjs';
 import { processAlive } from './lib/state.mjs';
 
 const SIM_ROOT = path.dirname(fileURLToPath(import.meta.url));
@@ -23,21 +30,40 @@ const FAULTS = {
   unreachable: { help: 'API server refuses connections (kubectl and helm fail as they do for a stopped cluster)' },
   'no-default-storageclass': {
     help: 'no StorageClass is marked default: new class-less PVCs stay Pending',
-    apply: (s) => { for (const sc of Object.values(s.storageClasses)) sc.default = false; },
-    clear: (s) => { if (s.storageClasses.standard) s.storageClasses.standard.default = true; },
+    apply: (s) => {
+      for (const sc of Object.values(s.storageClasses)) sc.default = false;
+    },
+    clear: (s) => {
+      if (s.storageClasses.standard) s.storageClasses.standard.default = true;
+    },
   },
-  'provisioner-down': { help: 'the StorageClass exists but its provisioner does not run: PVCs stay Pending (ExternalProvisioning)' },
+  'provisioner-down': {
+    help: 'the StorageClass exists but its provisioner does not run: PVCs stay Pending (ExternalProvisioning)',
+  },
   'image-pull': { help: 'the registry has no manifest for the pod image: ErrImagePull, then ImagePullBackOff' },
   'crash-loop': { help: 'the container exits at start: CrashLoopBackOff, restarts, last log lines' },
   oom: { help: 'the container is OOMKilled (exit 137): CrashLoopBackOff' },
   'not-ready': { help: 'the container runs but PostgreSQL does not answer: Running, not Ready' },
-  'release-failed': { help: 'the release\'s last revision has status failed', apply: (s) => setReleaseStatus(s, 'failed'), clear: (s) => setReleaseStatus(s, 'deployed') },
-  'release-pending-upgrade': { help: 'the release is stuck in pending-upgrade', apply: (s) => setReleaseStatus(s, 'pending-upgrade'), clear: (s) => setReleaseStatus(s, 'deployed') },
+  'release-failed': {
+    help: "the release's last revision has status failed",
+    apply: (s) => setReleaseStatus(s, 'failed'),
+    clear: (s) => setReleaseStatus(s, 'deployed'),
+  },
+  'release-pending-upgrade': {
+    help: 'the release is stuck in pending-upgrade',
+    apply: (s) => setReleaseStatus(s, 'pending-upgrade'),
+    clear: (s) => setReleaseStatus(s, 'deployed'),
+  },
   'exec-cut': { help: 'VALUE=N: kubectl exec stops after N bytes in either direction and exits 0', value: 'bytes' },
-  'max-connections': { help: 'VALUE=N (default 5): PostgreSQL restarts with max_connections=N', value: 'count', default: '5' },
+  'max-connections': {
+    help: 'VALUE=N (default 5): PostgreSQL restarts with max_connections=N',
+    value: 'count',
+    default: '5',
+  },
   'disk-full': {
     help: 'VALUE=percent used (default 97): the data volume shrinks to that fill level',
-    value: 'percent', default: '97',
+    value: 'percent',
+    default: '97',
     apply: (s, dir, v) => applyDiskFault(s, dir, Number(v)),
     clear: (s, dir) => applyDiskFault(s, dir, null),
   },
@@ -56,11 +82,13 @@ function fail(message, code = 2) {
 }
 
 function start(dir, opts) {
-  if (process.getuid() !== 0) fail('the simulated cluster needs root (mount namespaces, tmpfs volumes, PostgreSQL run as the postgres user)');
+  if (process.getuid() !== 0)
+    fail('the simulated cluster needs root (mount namespaces, tmpfs volumes, PostgreSQL run as the postgres user)');
   podUser();
   postgresBinDir();
   const paths = statePaths(dir);
-  if (fs.existsSync(paths.file) && !readState(dir).stopped) fail(`a simulated cluster already runs in ${dir} (run: tests/sim/sim stop ${dir})`);
+  if (fs.existsSync(paths.file) && !readState(dir).stopped)
+    fail(`a simulated cluster already runs in ${dir} (run: tests/sim/sim stop ${dir})`);
   fs.mkdirSync(paths.bin, { recursive: true });
   const helmMajor = opts.helm ?? process.env.SIM_HELM ?? '4';
   if (!['3', '4'].includes(helmMajor)) fail(`--helm must be 3 or 4, not "${helmMajor}"`);
@@ -77,11 +105,17 @@ function start(dir, opts) {
   const port = startDaemon(abs);
   const template = fs.readFileSync(path.join(SIM_ROOT, 'wrapper.sh.tmpl'), 'utf8');
   for (const tool of ['kubectl', 'helm']) {
-    const text = template.replaceAll('@TOOL@', tool).replaceAll('@DIR@', abs).replaceAll('@PORT@', port).replaceAll('@SIMROOT@', SIM_ROOT);
+    const text = template
+      .replaceAll('@TOOL@', tool)
+      .replaceAll('@DIR@', abs)
+      .replaceAll('@PORT@', port)
+      .replaceAll('@SIMROOT@', SIM_ROOT);
     fs.writeFileSync(path.join(paths.bin, tool), text, { mode: 0o755 });
   }
   fs.writeFileSync(path.join(abs, 'kubeconfig'), kubeconfig(state), { mode: 0o600 });
-  process.stdout.write(`export PATH='${paths.bin}':"$PATH"\nexport KUBECONFIG='${abs}/kubeconfig'\nexport SIM_CLUSTER_DIR='${abs}'\n`);
+  process.stdout.write(
+    `export PATH='${paths.bin}':"$PATH"\nexport KUBECONFIG='${abs}/kubeconfig'\nexport SIM_CLUSTER_DIR='${abs}'\n`,
+  );
 }
 
 // The daemon carries SIM_CLUSTER like every pod process, so `stop` ends it with them.
@@ -90,7 +124,9 @@ function startDaemon(abs) {
   fs.rmSync(portFile, { force: true });
   const log = fs.openSync(path.join(abs, 'daemon.log'), 'a');
   const child = spawn(process.execPath, [path.join(SIM_ROOT, 'daemon.mjs'), abs], {
-    detached: true, stdio: ['ignore', log, log], env: { ...process.env, SIM_CLUSTER: abs },
+    detached: true,
+    stdio: ['ignore', log, log],
+    env: { ...process.env, SIM_CLUSTER: abs },
   });
   child.unref();
   fs.closeSync(log);
@@ -103,21 +139,34 @@ function startDaemon(abs) {
 }
 
 function kubeconfig(state) {
-  return JSON.stringify({
-    apiVersion: 'v1', kind: 'Config', 'current-context': state.context,
-    clusters: [{ name: state.context, cluster: { server: state.server } }],
-    contexts: [{ name: state.context, context: { cluster: state.context, user: state.context } }],
-    users: [{ name: state.context, user: {} }],
-  }, null, 2) + '\n';
+  return (
+    JSON.stringify(
+      {
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': state.context,
+        clusters: [{ name: state.context, cluster: { server: state.server } }],
+        contexts: [{ name: state.context, context: { cluster: state.context, user: state.context } }],
+        users: [{ name: state.context, user: {} }],
+      },
+      null,
+      2,
+    ) + '\n'
+  );
 }
 
 function stop(dir) {
   if (!fs.existsSync(statePaths(dir).file)) return;
   // Mark it stopped first so no double restarts a server while we take them down.
-  withState(dir, (s) => { s.stopped = true; });
+  withState(dir, (s) => {
+    s.stopped = true;
+  });
   for (const signal of ['SIGINT', 'SIGKILL']) {
     const pids = clusterProcesses(dir);
-    for (const pid of pids) try { process.kill(pid, signal); } catch {}
+    for (const pid of pids)
+      try {
+        process.kill(pid, signal);
+      } catch {}
     const deadline = Date.now() + 10_000;
     while (pids.some(processAlive) && Date.now() < deadline) sleep(20);
     if (!pids.some(processAlive)) break;
@@ -137,8 +186,10 @@ function fault(dir, name, value) {
   const def = FAULTS[name];
   if (!def) fail(`unknown fault "${name}" (known: ${Object.keys(FAULTS).join(', ')})`);
   const v = value ?? def.default ?? true;
-  if (def.value && (v === true || !/^\d+$/.test(String(v)))) fail(`fault ${name} needs a whole number VALUE (${def.value})`);
-  if (name === 'max-connections' && Number(v) < 5) fail('max-connections must be at least 5 (3 slots stay reserved for superusers)');
+  if (def.value && (v === true || !/^\d+$/.test(String(v))))
+    fail(`fault ${name} needs a whole number VALUE (${def.value})`);
+  if (name === 'max-connections' && Number(v) < 5)
+    fail('max-connections must be at least 5 (3 slots stay reserved for superusers)');
   withState(dir, (s) => {
     s.faults[name] = v;
     def.apply?.(s, dir, v);
@@ -160,16 +211,36 @@ function clear(dir, name) {
 
 function status(dir) {
   const s = readState(dir);
-  const pods = Object.values(s.pods).map((p) => `${p.namespace}/${p.name} pid=${p.container?.pid ?? '-'} restarts=${p.restartCount}`);
-  process.stdout.write(JSON.stringify({
-    stopped: Boolean(s.stopped), context: s.context, helm: s.helmVersion, faults: s.faults,
-    releases: Object.keys(s.releases), pods, processes: clusterProcesses(dir).length,
-  }, null, 2) + '\n');
+  const pods = Object.values(s.pods).map(
+    (p) => `${p.namespace}/${p.name} pid=${p.container?.pid ?? '-'} restarts=${p.restartCount}`,
+  );
+  process.stdout.write(
+    JSON.stringify(
+      {
+        stopped: Boolean(s.stopped),
+        context: s.context,
+        helm: s.helmVersion,
+        faults: s.faults,
+        releases: Object.keys(s.releases),
+        pods,
+        processes: clusterProcesses(dir).length,
+      },
+      null,
+      2,
+    ) + '\n',
+  );
 }
 
 const [verb, dir, ...rest] = process.argv.slice(2);
 if (!verb || verb === '--help' || verb === '-h') {
-  process.stdout.write(USAGE + '\n' + Object.entries(FAULTS).map(([n, f]) => `  ${n.padEnd(24)} ${f.help}`).join('\n') + '\n');
+  process.stdout.write(
+    USAGE +
+      '\n' +
+      Object.entries(FAULTS)
+        .map(([n, f]) => `  ${n.padEnd(24)} ${f.help}`)
+        .join('\n') +
+      '\n',
+  );
   process.exit(verb ? 0 : 2);
 }
 if (!dir) fail(`${verb} needs DIR\n${USAGE}`);
@@ -187,9 +258,18 @@ switch (verb) {
     start(dir, opts);
     break;
   }
-  case 'stop': stop(dir); break;
-  case 'fault': fault(dir, rest[0], rest[1]); break;
-  case 'clear': clear(dir, rest[0]); break;
-  case 'status': status(dir); break;
-  default: fail(`unknown command "${verb}"\n${USAGE}`);
+  case 'stop':
+    stop(dir);
+    break;
+  case 'fault':
+    fault(dir, rest[0], rest[1]);
+    break;
+  case 'clear':
+    clear(dir, rest[0]);
+    break;
+  case 'status':
+    status(dir);
+    break;
+  default:
+    fail(`unknown command "${verb}"\n${USAGE}`);
 }

@@ -3,11 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultBackupPath, listBackups, pruneBackups, writeManifest, type BackupManifest } from '../../scripts/lib/backup/files.ts';
+import {
+  defaultBackupPath,
+  listBackups,
+  pruneBackups,
+  writeManifest,
+  type BackupManifest,
+} from '../../scripts/lib/backup/files.ts';
 import { dumpCommand, FULL_READ_COMMAND } from '../../scripts/lib/backup/dump-stream.ts';
 
 test('backup names carry release, database and a UTC timestamp', () => {
-  assert.equal(defaultBackupPath('backups', 'postgresql', 'learnflow', new Date('2026-11-25T14:30:05.123Z')), 'backups/postgresql-learnflow-20261125T143005Z.dump');
+  assert.equal(
+    defaultBackupPath('backups', 'postgresql', 'learnflow', new Date('2026-11-25T14:30:05.123Z')),
+    'backups/postgresql-learnflow-20261125T143005Z.dump',
+  );
 });
 
 test('listing reads manifests, newest first; files without one are not ours; pruning keeps the newest', () => {
@@ -15,7 +24,18 @@ test('listing reads manifests, newest first; files without one are not ours; pru
   const make = (name: string, createdAt: string): string => {
     const file = join(dir, name);
     writeFileSync(file, 'x');
-    const m: BackupManifest = { file, sizeBytes: 1, sha256: 'h', format: 'pg_dump -Fc', release: 'r', namespace: 'n', database: 'd', serverVersion: '17', schemaVersion: null, createdAt };
+    const m: BackupManifest = {
+      file,
+      sizeBytes: 1,
+      sha256: 'h',
+      format: 'pg_dump -Fc',
+      release: 'r',
+      namespace: 'n',
+      database: 'd',
+      serverVersion: '17',
+      schemaVersion: null,
+      createdAt,
+    };
     writeManifest(m, file);
     return file;
   };
@@ -23,7 +43,10 @@ test('listing reads manifests, newest first; files without one are not ours; pru
   const mid = make('b.dump', '2026-02-01T00:00:00.000Z');
   const newest = make('c.dump', '2026-03-01T00:00:00.000Z');
   writeFileSync(join(dir, 'stranger.dump'), 'not ours');
-  assert.deepEqual(listBackups(dir).map((b) => b.path), [newest, mid, old]);
+  assert.deepEqual(
+    listBackups(dir).map((b) => b.path),
+    [newest, mid, old],
+  );
   assert.deepEqual(pruneBackups(dir, 1), ['b.dump', 'a.dump']);
   assert.equal(existsSync(old) || existsSync(`${old}.json`) || existsSync(mid), false);
   assert.equal(existsSync(join(dir, 'stranger.dump')), true);

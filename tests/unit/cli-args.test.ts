@@ -12,7 +12,8 @@ const spec: OptionSpec[] = [
   { name: 'timeout', flag: 'timeout', type: 'duration', default: '5m', description: 't' },
   { name: 'mode', flag: 'mode', type: 'string', choices: ['fast', 'safe'], description: 'm' },
 ];
-const parse = (argv: string[], allowPositionals = false) => parseCliArgs(spec, argv, { command: 'deploy.ts', allowPositionals });
+const parse = (argv: string[], allowPositionals = false) =>
+  parseCliArgs(spec, argv, { command: 'deploy.ts', allowPositionals });
 
 function usageLine(argv: string[], allowPositionals = false): string {
   try {
@@ -28,8 +29,26 @@ function usageLine(argv: string[], allowPositionals = false): string {
 }
 
 test('typed values keyed by camelCase name; strings stay strings ("1.10" is not 1.1)', () => {
-  const got = parse(['-n', 'db', '--chart-version', '1.10', '--json', '--retries', '3', '--timeout=1m30s', '--mode', 'safe']);
-  assert.deepEqual(got.values, { namespace: 'db', chartVersion: '1.10', json: true, retries: 3, timeout: 90_000, mode: 'safe' });
+  const got = parse([
+    '-n',
+    'db',
+    '--chart-version',
+    '1.10',
+    '--json',
+    '--retries',
+    '3',
+    '--timeout=1m30s',
+    '--mode',
+    'safe',
+  ]);
+  assert.deepEqual(got.values, {
+    namespace: 'db',
+    chartVersion: '1.10',
+    json: true,
+    retries: 3,
+    timeout: 90_000,
+    mode: 'safe',
+  });
   assert.equal(got.help, false);
 });
 
@@ -47,7 +66,10 @@ test('missing or empty value names the flag', () => {
 
 test('bad integer, duration and choice name the flag and the value', () => {
   assert.match(usageLine(['--retries', '1.5']), /^error: --retries: "1.5" is not an integer/);
-  assert.match(usageLine(['--timeout', '5 minutes']), /^error: --timeout: "5 minutes" is not a duration .*\(fix: pass e.g. --timeout=5m\)$/);
+  assert.match(
+    usageLine(['--timeout', '5 minutes']),
+    /^error: --timeout: "5 minutes" is not a duration .*\(fix: pass e.g. --timeout=5m\)$/,
+  );
   assert.match(usageLine(['--mode', 'yolo']), /^error: --mode: "yolo" is not one of fast, safe/);
 });
 

@@ -70,27 +70,58 @@ test('common options: defaults are typed (timeout in ms) and context stays unset
 });
 
 test('booleans from env accept 1/0/true/false/yes/no in any case, anything else names the source', () => {
-  for (const [raw, want] of [['1', true], ['YES', true], ['True', true], ['0', false], ['no', false], ['FALSE', false]] as const) {
+  for (const [raw, want] of [
+    ['1', true],
+    ['YES', true],
+    ['True', true],
+    ['0', false],
+    ['no', false],
+    ['FALSE', false],
+  ] as const) {
     const cfg = loadConfig(COMMON_OPTIONS, { argv: [], env: { OUTPUT_JSON: raw }, cwd: dirWith({}), command: 't.ts' });
     assert.equal(cfg.values.json, want, raw);
   }
-  const line = loadError(() => loadConfig(COMMON_OPTIONS, { argv: [], env: { ASSUME_YES: 'sure' }, cwd: dirWith({}), command: 't.ts' }));
+  const line = loadError(() =>
+    loadConfig(COMMON_OPTIONS, { argv: [], env: { ASSUME_YES: 'sure' }, cwd: dirWith({}), command: 't.ts' }),
+  );
   assert.match(line, /^error: ASSUME_YES in the environment: "sure" is not a boolean/);
 });
 
 test('a malformed value in a dotenv file names the variable and the file', () => {
   const cwd = dirWith({ local: 'PG_TIMEOUT=soon\n', env: 'PG_TIMEOUT=5m\n' });
   const line = loadError(() => loadConfig(COMMON_OPTIONS, { argv: [], env: {}, cwd, command: 't.ts' }));
-  assert.equal(line, 'error: PG_TIMEOUT in .env.local: "soon" is not a duration (use e.g. 90, 30s, 5m, 1h, 1m30s) (fix: correct PG_TIMEOUT in .env.local)');
+  assert.equal(
+    line,
+    'error: PG_TIMEOUT in .env.local: "soon" is not a duration (use e.g. 90, 30s, 5m, 1h, 1m30s) (fix: correct PG_TIMEOUT in .env.local)',
+  );
   const intSpec = [{ name: 'port', flag: 'port', env: 'PORT', type: 'integer', description: 'p' }] as const;
-  assert.match(loadError(() => loadConfig(intSpec, { argv: [], env: {}, cwd: dirWith({ env: 'PORT=54x\n' }), command: 't.ts' })), /PORT in \.env: "54x" is not an integer/);
+  assert.match(
+    loadError(() => loadConfig(intSpec, { argv: [], env: {}, cwd: dirWith({ env: 'PORT=54x\n' }), command: 't.ts' })),
+    /PORT in \.env: "54x" is not an integer/,
+  );
 });
 
 test('choices are validated from every source', () => {
-  const choiceSpec = [{ name: 'target', flag: 'target', env: 'TARGET', type: 'string', choices: ['cluster', 'local'], default: 'cluster', description: 't' }] as const;
+  const choiceSpec = [
+    {
+      name: 'target',
+      flag: 'target',
+      env: 'TARGET',
+      type: 'string',
+      choices: ['cluster', 'local'],
+      default: 'cluster',
+      description: 't',
+    },
+  ] as const;
   const cwd = dirWith({ env: 'TARGET=moon\n' });
-  assert.match(loadError(() => loadConfig(choiceSpec, { argv: [], env: {}, cwd, command: 't.ts' })), /TARGET in \.env: "moon" is not one of cluster, local/);
-  assert.equal(loadConfig(choiceSpec, { argv: ['--target', 'local'], env: {}, cwd, command: 't.ts' }).values.target, 'local');
+  assert.match(
+    loadError(() => loadConfig(choiceSpec, { argv: [], env: {}, cwd, command: 't.ts' })),
+    /TARGET in \.env: "moon" is not one of cluster, local/,
+  );
+  assert.equal(
+    loadConfig(choiceSpec, { argv: ['--target', 'local'], env: {}, cwd, command: 't.ts' }).values.target,
+    'local',
+  );
 });
 
 test('--help skips env and dotenv so a broken file cannot hide the help', () => {
@@ -100,8 +131,15 @@ test('--help skips env and dotenv so a broken file cannot hide the help', () => 
 });
 
 test('secret options are registered for redaction and masked in the debug description', () => {
-  const secretSpec = [{ name: 'password', flag: 'password', env: 'PGPASSWORD', type: 'string', secret: true, description: 'pw' }] as const;
-  const cfg = loadConfig(secretSpec, { argv: [], env: {}, cwd: dirWith({ local: 'PGPASSWORD=Very-Secret-1\n' }), command: 't.ts' });
+  const secretSpec = [
+    { name: 'password', flag: 'password', env: 'PGPASSWORD', type: 'string', secret: true, description: 'pw' },
+  ] as const;
+  const cfg = loadConfig(secretSpec, {
+    argv: [],
+    env: {},
+    cwd: dirWith({ local: 'PGPASSWORD=Very-Secret-1\n' }),
+    command: 't.ts',
+  });
   assert.equal(cfg.values.password, 'Very-Secret-1');
   assert.equal(redact('pw is Very-Secret-1'), 'pw is ****');
   assert.deepEqual(describeConfig(secretSpec, cfg), ['--password = **** (from .env.local)']);

@@ -4,7 +4,10 @@ import assert from 'node:assert/strict';
 import { parseProbeOutput, probeCommand } from '../../scripts/lib/verify/health-probe.ts';
 import { assessProbe, migrationVersions, podProbeHints } from '../../scripts/lib/verify/health-assessment.ts';
 
-const ctx = { hints: podProbeHints({ namespace: 'postgres', pod: 'postgresql-0', secret: 's' }), localMigrations: [] as string[] };
+const ctx = {
+  hints: podProbeHints({ namespace: 'postgres', pod: 'postgresql-0', secret: 's' }),
+  localMigrations: [] as string[],
+};
 const healthy = [
   'volume 1000 100 900',
   'latency 0.5',
@@ -36,30 +39,45 @@ test('healthy numbers give no findings', () => {
 });
 
 test('volume: warning from 85 %, problem from 95 %', () => {
-  assert.equal(assessProbe(parseProbeOutput(healthy.replace('volume 1000 100 900', 'volume 1000 860 140')), ctx).warnings[0]?.code, 'volume-high');
-  assert.equal(assessProbe(parseProbeOutput(healthy.replace('volume 1000 100 900', 'volume 1000 950 50')), ctx).problems[0]?.code, 'volume-full');
+  assert.equal(
+    assessProbe(parseProbeOutput(healthy.replace('volume 1000 100 900', 'volume 1000 860 140')), ctx).warnings[0]?.code,
+    'volume-high',
+  );
+  assert.equal(
+    assessProbe(parseProbeOutput(healthy.replace('volume 1000 100 900', 'volume 1000 950 50')), ctx).problems[0]?.code,
+    'volume-full',
+  );
 });
 
 test('connections: warning from 80 % in use; refused ones are a problem with the superuser count', () => {
   const busy = healthy.replace('"connections" : 2', '"connections" : 80');
   assert.equal(assessProbe(parseProbeOutput(busy), ctx).warnings[0]?.code, 'connections-high');
-  const refused = 'volume 1000 100 900\napp-error psql: error: FATAL:  sorry, too many clients already\nadmin {"connections" : 97, "max_connections" : 100, "reserved" : 3}\nprobe-end';
+  const refused =
+    'volume 1000 100 900\napp-error psql: error: FATAL:  sorry, too many clients already\nadmin {"connections" : 97, "max_connections" : 100, "reserved" : 3}\nprobe-end';
   const p = assessProbe(parseProbeOutput(refused), ctx).problems[0];
   assert.equal(p?.code, 'connections-exhausted');
   assert.match(p?.message ?? '', /97 client connections of max_connections 100 \(3 reserved for superusers\)/);
 });
 
 test('a rejected password is its own problem', () => {
-  const r = parseProbeOutput('app-error psql: error: FATAL:  password authentication failed for user "learnflow"\nprobe-end');
+  const r = parseProbeOutput(
+    'app-error psql: error: FATAL:  password authentication failed for user "learnflow"\nprobe-end',
+  );
   assert.equal(assessProbe(r, ctx).problems[0]?.code, 'password-mismatch');
 });
 
 test('pending migrations: local versions not in schema_migrations, a warning', () => {
-  const a = assessProbe(parseProbeOutput(`${healthy}\nmigrations ["20260101000000"]`), { ...ctx, localMigrations: ['20260101000000', '20260102000000'] });
+  const a = assessProbe(parseProbeOutput(`${healthy}\nmigrations ["20260101000000"]`), {
+    ...ctx,
+    localMigrations: ['20260101000000', '20260102000000'],
+  });
   assert.deepEqual(a.problems, []);
   assert.equal(a.warnings[0]?.code, 'migrations-pending');
   assert.deepEqual(a.details.migrations, { applied: 1, pending: ['20260102000000'] });
-  assert.deepEqual(migrationVersions(['20260102000000_b.sql', 'README.md', '20260101000000_a.sql']), ['20260101000000', '20260102000000']);
+  assert.deepEqual(migrationVersions(['20260102000000_b.sql', 'README.md', '20260101000000_a.sql']), [
+    '20260101000000',
+    '20260102000000',
+  ]);
 });
 
 test('an answer without its end marker (a cut exec stream) is never healthy', () => {

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { candidateDirs, findPostgresBinaries, INSTALL_HINT, LOCAL_PROGRAMS } from '../../scripts/lib/target/local-binaries.ts';
+import {
+  candidateDirs,
+  findPostgresBinaries,
+  INSTALL_HINT,
+  LOCAL_PROGRAMS,
+} from '../../scripts/lib/target/local-binaries.ts';
 import { localEnv } from '../../scripts/lib/target/exec-target.ts';
 import { localPaths } from '../../scripts/lib/target/local-server.ts';
 import { setCommandEnv, withCommandEnv } from '../../scripts/lib/cli/command-hints.ts';
@@ -34,31 +39,58 @@ test('the newest install of 15+ wins; a data directory asks for its own major', 
   const v17 = fakeInstall('17.2');
   assert.equal(findPostgresBinaries(undefined, [v14, v15, v17]).binDir, v17);
   assert.equal(findPostgresBinaries(15, [v14, v15, v17]).major, 15);
-  assert.throws(() => findPostgresBinaries(undefined, [v14]), { message: `PostgreSQL 15 or later is needed (found 14.9 in ${v14})`, fix: INSTALL_HINT });
-  assert.throws(() => findPostgresBinaries(16, [v15, v17]), (err: Error & { fix?: string }) => {
-    assert.match(err.message, /made by PostgreSQL 16, whose server binaries are not installed/);
-    assert.match(err.fix ?? '', /apt-get install postgresql-16/);
-    return true;
+  assert.throws(() => findPostgresBinaries(undefined, [v14]), {
+    message: `PostgreSQL 15 or later is needed (found 14.9 in ${v14})`,
+    fix: INSTALL_HINT,
   });
+  assert.throws(
+    () => findPostgresBinaries(16, [v15, v17]),
+    (err: Error & { fix?: string }) => {
+      assert.match(err.message, /made by PostgreSQL 16, whose server binaries are not installed/);
+      assert.match(err.fix ?? '', /apt-get install postgresql-16/);
+      return true;
+    },
+  );
 });
 
 test('no PostgreSQL at all: one line naming the programs and the package to install', () => {
   const partial = fakeInstall('16.1');
   rmSync(join(partial, 'pg_ctl'));
   const empty = mkdtempSync(join(tmpdir(), 'no-pg-'));
-  assert.throws(() => findPostgresBinaries(undefined, [empty, partial]), (err: Error) => {
-    assert.equal(err.message.split('\n').length, 1);
-    assert.equal((err as Error & { fix?: string }).fix, INSTALL_HINT);
-    assert.match(err.message, /PostgreSQL server binaries \(initdb, pg_ctl, postgres, psql, pg_dump, pg_restore\) not found on PATH or in the usual install locations/);
-    return true;
-  });
+  assert.throws(
+    () => findPostgresBinaries(undefined, [empty, partial]),
+    (err: Error) => {
+      assert.equal(err.message.split('\n').length, 1);
+      assert.equal((err as Error & { fix?: string }).fix, INSTALL_HINT);
+      assert.match(
+        err.message,
+        /PostgreSQL server binaries \(initdb, pg_ctl, postgres, psql, pg_dump, pg_restore\) not found on PATH or in the usual install locations/,
+      );
+      return true;
+    },
+  );
 });
 
 test("local commands get the pod's variables and none of libpq's from the caller", () => {
   const p = localPaths('/srv/app/.data');
-  const env = localEnv(p, { port: 5433, database: 'learnflow', user: 'learnflow', major: 15, binDir: '/usr/lib/postgresql/15/bin', serverUser: 'postgres' }, {
-    PATH: '/usr/bin', HOME: '/root', PGPASSWORD: 'leak', PGHOST: 'elsewhere', PGDATABASE: 'other',
-  });
+  const env = localEnv(
+    p,
+    {
+      port: 5433,
+      database: 'learnflow',
+      user: 'learnflow',
+      major: 15,
+      binDir: '/usr/lib/postgresql/15/bin',
+      serverUser: 'postgres',
+    },
+    {
+      PATH: '/usr/bin',
+      HOME: '/root',
+      PGPASSWORD: 'leak',
+      PGHOST: 'elsewhere',
+      PGDATABASE: 'other',
+    },
+  );
   assert.equal(env['PGPASSWORD'], undefined);
   assert.equal(env['PGDATABASE'], undefined);
   assert.equal(env['PGHOST'], '/srv/app/.data/run');
@@ -78,7 +110,10 @@ test('a socket directory too long for sun_path moves to the temporary directory'
 test('suggested commands carry the target, once, however often they pass through', () => {
   setCommandEnv({ DB_TARGET: 'local', DB_LOCAL_DIR: '/tmp/my dir' });
   const once = withCommandEnv('error: x (fix: npm run -s db:migrate); undo: npm run -s db:backup -- restore f --yes');
-  assert.equal(once, "error: x (fix: DB_TARGET=local DB_LOCAL_DIR='/tmp/my dir' npm run -s db:migrate); undo: DB_TARGET=local DB_LOCAL_DIR='/tmp/my dir' npm run -s db:backup -- restore f --yes");
+  assert.equal(
+    once,
+    "error: x (fix: DB_TARGET=local DB_LOCAL_DIR='/tmp/my dir' npm run -s db:migrate); undo: DB_TARGET=local DB_LOCAL_DIR='/tmp/my dir' npm run -s db:backup -- restore f --yes",
+  );
   assert.equal(withCommandEnv(once), once);
   setCommandEnv({});
   assert.equal(withCommandEnv('fix: npm run -s db:verify'), 'fix: npm run -s db:verify');

@@ -7,25 +7,47 @@ import { join } from 'node:path';
 import { dbmateCandidates, dbmatePackageFor, localDbmateFor } from '../../scripts/lib/migrate/dbmate-binary.ts';
 import { driverScript, parseDbmateError } from '../../scripts/lib/migrate/dbmate-in-pod.ts';
 import { CliError } from '../../scripts/lib/cli/errors.ts';
-import { newVersion, parseMigration, readMigrations, type MigrationFile } from '../../scripts/lib/schema/migration-files.ts';
+import {
+  newVersion,
+  parseMigration,
+  readMigrations,
+  type MigrationFile,
+} from '../../scripts/lib/schema/migration-files.ts';
 import { planMigrations, rollbackTargets } from '../../scripts/lib/schema/migration-plan.ts';
 
 const file = (version: string, body = 'select 1;', name = 'x'): MigrationFile =>
-  parseMigration(`db/migrations/${version}_${name}.sql`, `${version}_${name}.sql`, `-- migrate:up\n${body}\n-- migrate:down\ndrop table x;\n`);
+  parseMigration(
+    `db/migrations/${version}_${name}.sql`,
+    `${version}_${name}.sql`,
+    `-- migrate:up\n${body}\n-- migrate:down\ndrop table x;\n`,
+  );
 
 test('migration files: named <digits>_<name>.sql, an up section required, transaction:false and down noticed', () => {
-  const f = parseMigration('m/20261125000001_users.sql', '20261125000001_users.sql', '-- migrate:up transaction:false\ncreate index concurrently i on t (x);\n-- migrate:down\n-- nothing\n');
-  assert.deepEqual([f.version, f.name, f.transactional, f.hasDown, f.sha256.length], ['20261125000001', 'users', false, false, 64]);
+  const f = parseMigration(
+    'm/20261125000001_users.sql',
+    '20261125000001_users.sql',
+    '-- migrate:up transaction:false\ncreate index concurrently i on t (x);\n-- migrate:down\n-- nothing\n',
+  );
+  assert.deepEqual(
+    [f.version, f.name, f.transactional, f.hasDown, f.sha256.length],
+    ['20261125000001', 'users', false, false, 64],
+  );
   assert.equal(file('1').transactional, true);
   assert.equal(file('1').hasDown, true);
-  assert.throws(() => parseMigration('m/users.sql', 'users.sql', '-- migrate:up\n'), (e) => e instanceof CliError && e.exitCode === 2 && /not named <digits>_<name>\.sql/.test(e.message));
+  assert.throws(
+    () => parseMigration('m/users.sql', 'users.sql', '-- migrate:up\n'),
+    (e) => e instanceof CliError && e.exitCode === 2 && /not named <digits>_<name>\.sql/.test(e.message),
+  );
   assert.throws(() => parseMigration('m/1_a.sql', '1_a.sql', 'create table a ();'), /no "-- migrate:up" section/);
 });
 
 test('reading a directory: numeric order, duplicate versions refused, a missing directory is empty', () => {
   const dir = mkdtempSync(join(tmpdir(), 'mig-'));
   for (const n of ['10_b.sql', '9_a.sql', 'README.md']) writeFileSync(join(dir, n), '-- migrate:up\nselect 1;\n');
-  assert.deepEqual(readMigrations(dir).map((f) => f.version), ['9', '10']);
+  assert.deepEqual(
+    readMigrations(dir).map((f) => f.version),
+    ['9', '10'],
+  );
   writeFileSync(join(dir, '10_c.sql'), '-- migrate:up\n');
   assert.throws(() => readMigrations(dir), /have the same version 10/);
   assert.deepEqual(readMigrations(join(dir, 'nope')), []);
@@ -34,19 +56,44 @@ test('reading a directory: numeric order, duplicate versions refused, a missing 
 
 test('plan: pending, drift, missing files, out of order, unrecorded checksums', () => {
   const [a, b, c, d] = [file('1'), file('2'), file('3'), file('0')];
-  const plan = planMigrations([d!, a!, b!, c!], [
-    { version: '1', sha256: a!.sha256 },
-    { version: '2', sha256: 'f'.repeat(64) },
-    { version: '5', sha256: null },
-  ]);
-  assert.deepEqual(plan.pending.map((f) => f.version), ['0', '3']);
-  assert.deepEqual(plan.drifted.map((x) => x.file.version), ['2']);
+  const plan = planMigrations(
+    [d!, a!, b!, c!],
+    [
+      { version: '1', sha256: a!.sha256 },
+      { version: '2', sha256: 'f'.repeat(64) },
+      { version: '5', sha256: null },
+    ],
+  );
+  assert.deepEqual(
+    plan.pending.map((f) => f.version),
+    ['0', '3'],
+  );
+  assert.deepEqual(
+    plan.drifted.map((x) => x.file.version),
+    ['2'],
+  );
   assert.deepEqual(plan.missing, ['5']);
-  assert.deepEqual(plan.outOfOrder.map((f) => f.version), ['0', '3']);
+  assert.deepEqual(
+    plan.outOfOrder.map((f) => f.version),
+    ['0', '3'],
+  );
   assert.equal(plan.latestApplied, '5');
   const fresh = planMigrations([a!, b!], [{ version: '1', sha256: null }]);
-  assert.deepEqual([fresh.unrecorded.map((f) => f.version), fresh.outOfOrder, fresh.pending.map((f) => f.version)], [['1'], [], ['2']]);
-  assert.deepEqual(rollbackTargets([{ version: '9', sha256: null }, { version: '10', sha256: null }, { version: '2', sha256: null }], 2), ['10', '9']);
+  assert.deepEqual(
+    [fresh.unrecorded.map((f) => f.version), fresh.outOfOrder, fresh.pending.map((f) => f.version)],
+    [['1'], [], ['2']],
+  );
+  assert.deepEqual(
+    rollbackTargets(
+      [
+        { version: '9', sha256: null },
+        { version: '10', sha256: null },
+        { version: '2', sha256: null },
+      ],
+      2,
+    ),
+    ['10', '9'],
+  );
 });
 
 test("dbmate for the pod: its architecture decides, not the host's", () => {
@@ -55,51 +102,97 @@ test("dbmate for the pod: its architecture decides, not the host's", () => {
   assert.equal(dbmatePackageFor('armv7l'), '@dbmate/linux-arm');
   assert.equal(dbmatePackageFor('i686'), '@dbmate/linux-ia32');
   assert.equal(dbmatePackageFor('s390x'), null);
-  assert.deepEqual(dbmateCandidates('@dbmate/linux-arm64', '2.36.0', '/p').map((c) => c.path), [
-    '/p/node_modules/@dbmate/linux-arm64/bin/dbmate',
-    '/p/node_modules/.cache/dbmate/@dbmate+linux-arm64@2.36.0/dbmate',
-  ]);
+  assert.deepEqual(
+    dbmateCandidates('@dbmate/linux-arm64', '2.36.0', '/p').map((c) => c.path),
+    [
+      '/p/node_modules/@dbmate/linux-arm64/bin/dbmate',
+      '/p/node_modules/.cache/dbmate/@dbmate+linux-arm64@2.36.0/dbmate',
+    ],
+  );
 });
 
 test('dbmate for the pod: an unknown architecture or a missing --dbmate-binary is a clear error', async () => {
   await assert.rejects(localDbmateFor('s390x'), /dbmate has no linux build for "s390x"/);
-  await assert.rejects(localDbmateFor('x86_64', { override: '/nonexistent/dbmate' }), (e) => e instanceof CliError && e.exitCode === 2);
+  await assert.rejects(
+    localDbmateFor('x86_64', { override: '/nonexistent/dbmate' }),
+    (e) => e instanceof CliError && e.exitCode === 2,
+  );
 });
 
 test("dbmate's error text taken apart: line, SQLSTATE, message", () => {
-  assert.deepEqual(parseDbmateError('Error: line: 4, column: 1, position: 78: pq: syntax error at or near "selec" at position 4:1 (42601)\n'), {
-    message: 'syntax error at or near "selec"', line: 4, sqlstate: '42601',
-  });
-  assert.deepEqual(parseDbmateError('Applying: x\nError: pq: duplicate key value violates unique constraint "b_pkey" (23505)'), {
-    message: 'duplicate key value violates unique constraint "b_pkey"', line: null, sqlstate: '23505',
-  });
+  assert.deepEqual(
+    parseDbmateError(
+      'Error: line: 4, column: 1, position: 78: pq: syntax error at or near "selec" at position 4:1 (42601)\n',
+    ),
+    {
+      message: 'syntax error at or near "selec"',
+      line: 4,
+      sqlstate: '42601',
+    },
+  );
+  assert.deepEqual(
+    parseDbmateError('Applying: x\nError: pq: duplicate key value violates unique constraint "b_pkey" (23505)'),
+    {
+      message: 'duplicate key value violates unique constraint "b_pkey"',
+      line: null,
+      sqlstate: '23505',
+    },
+  );
 });
 
 test('the driver script writes every file byte for byte, reads the password from the file, keeps it out of the URL', () => {
-  const tricky = parseMigration('db/migrations/1_tricky.sql', '1_tricky.sql', "-- migrate:up\nselect '$HOME `x`' as \"it's\";\nEOF\n-- migrate:down\n\\ no newline at the end");
+  const tricky = parseMigration(
+    'db/migrations/1_tricky.sql',
+    '1_tricky.sql',
+    "-- migrate:up\nselect '$HOME `x`' as \"it's\";\nEOF\n-- migrate:down\n\\ no newline at the end",
+  );
   const plain = file('2');
   const work = mkdtempSync(join(tmpdir(), 'driver-'));
   const fakeDbmate = join(work, 'dbmate');
   // The stand-in dbmate copies the directory it was given and records its arguments and password.
-  writeFileSync(fakeDbmate, '#!/bin/sh\ncp "$3"/* "$OUT"/ && echo "$1 $2 DIR $4 $5" > "$OUT/args" && echo "$PGPASSWORD" > "$OUT/password"\n', { mode: 0o755 });
+  writeFileSync(
+    fakeDbmate,
+    '#!/bin/sh\ncp "$3"/* "$OUT"/ && echo "$1 $2 DIR $4 $5" > "$OUT/args" && echo "$PGPASSWORD" > "$OUT/password"\n',
+    { mode: 0o755 },
+  );
   writeFileSync(join(work, 'pw'), 'pw-from-file');
   const out = join(work, 'out');
   mkdirSync(out);
-  const script = driverScript([tricky, plain], { kind: 'migrate', strict: true }, { socketDir: '/tmp', port: 5432 }, fakeDbmate);
-  assert.match(script, /DATABASE_URL="postgres:\/\/\$\{POSTGRES_USER\}@:5432\/\$\{POSTGRES_DATABASE:-\$POSTGRES_USER\}\?socket=%2Ftmp&sslmode=disable&application_name=pgk8s-[0-9a-f]{8}-migrate"/);
-  const r = spawnSync('sh', ['-s'], { input: script, encoding: 'utf8', env: { PATH: process.env['PATH'], POSTGRES_PASSWORD_FILE: join(work, 'pw'), POSTGRES_USER: 'app', OUT: out } });
+  const script = driverScript(
+    [tricky, plain],
+    { kind: 'migrate', strict: true },
+    { socketDir: '/tmp', port: 5432 },
+    fakeDbmate,
+  );
+  assert.match(
+    script,
+    /DATABASE_URL="postgres:\/\/\$\{POSTGRES_USER\}@:5432\/\$\{POSTGRES_DATABASE:-\$POSTGRES_USER\}\?socket=%2Ftmp&sslmode=disable&application_name=pgk8s-[0-9a-f]{8}-migrate"/,
+  );
+  const r = spawnSync('sh', ['-s'], {
+    input: script,
+    encoding: 'utf8',
+    env: { PATH: process.env['PATH'], POSTGRES_PASSWORD_FILE: join(work, 'pw'), POSTGRES_USER: 'app', OUT: out },
+  });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(readFileSync(join(out, '1_tricky.sql'), 'utf8'), tricky.content);
   assert.equal(readFileSync(join(out, '2_x.sql'), 'utf8'), plain.content);
-  assert.equal(readFileSync(join(out, 'args'), 'utf8').trim(), '--no-dump-schema --migrations-dir DIR migrate --strict');
+  assert.equal(
+    readFileSync(join(out, 'args'), 'utf8').trim(),
+    '--no-dump-schema --migrations-dir DIR migrate --strict',
+  );
   assert.equal(readFileSync(join(out, 'password'), 'utf8').trim(), 'pw-from-file');
   assert.doesNotMatch(script, /pw-from-file/);
-  assert.match(driverScript([tricky], { kind: 'rollback', steps: 3 }, { socketDir: '/tmp', port: 5432 }, "/it's/dbmate"), /while \[ "\$i" -lt 3 \]; do '\/it'\\''s\/dbmate' --no-dump-schema --migrations-dir "\$d" rollback \|\| exit \$\?/);
+  assert.match(
+    driverScript([tricky], { kind: 'rollback', steps: 3 }, { socketDir: '/tmp', port: 5432 }, "/it's/dbmate"),
+    /while \[ "\$i" -lt 3 \]; do '\/it'\\''s\/dbmate' --no-dump-schema --migrations-dir "\$d" rollback \|\| exit \$\?/,
+  );
 });
 
-test("the pinned dbmate version is the one package.json installs for x64 pods", async () => {
+test('the pinned dbmate version is the one package.json installs for x64 pods', async () => {
   const { DBMATE_VERSION } = await import('../../scripts/lib/migrate/dbmate-binary.ts');
   const { readFileSync } = await import('node:fs');
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { optionalDependencies: Record<string, string> };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    optionalDependencies: Record<string, string>;
+  };
   assert.equal(pkg.optionalDependencies['@dbmate/linux-x64'], DBMATE_VERSION);
 });

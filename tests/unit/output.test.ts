@@ -32,7 +32,12 @@ test('a TTY without NO_COLOR gets colour; NO_COLOR, TERM=dumb, non-TTY and json 
   coloured.exercise();
   assert.match(coloured.stdout.text(), ANSI);
   assert.match(coloured.stderr.text(), ANSI);
-  for (const o of [{ tty: true, env: { NO_COLOR: '1' } }, { tty: true, env: { TERM: 'dumb' } }, { tty: false }, { tty: true, json: true }]) {
+  for (const o of [
+    { tty: true, env: { NO_COLOR: '1' } },
+    { tty: true, env: { TERM: 'dumb' } },
+    { tty: false },
+    { tty: true, json: true },
+  ]) {
     const s = setup(o);
     s.exercise();
     assert.doesNotMatch(s.stdout.text() + s.stderr.text(), ANSI, JSON.stringify(o));
@@ -60,7 +65,14 @@ test('json mode: stdout holds exactly one parseable object and nothing else', ()
   s.out.finish(0);
   const lines = s.stdout.text().split('\n').filter(Boolean);
   assert.equal(lines.length, 1);
-  assert.deepEqual(JSON.parse(s.stdout.text()), { ok: true, status: 'healthy', exitCode: 0, summary: 'migrations pending', error: null, checks: [] });
+  assert.deepEqual(JSON.parse(s.stdout.text()), {
+    ok: true,
+    status: 'healthy',
+    exitCode: 0,
+    summary: 'migrations pending',
+    error: null,
+    checks: [],
+  });
   assert.match(s.stderr.text(), /checking pod/);
   assert.throws(() => s.out.result({ ok: false }), /called twice/);
 });
@@ -84,10 +96,16 @@ test('json mode: a failure is one object on stdout with the exit code, message a
   const lines = s.stdout.text().split('\n').filter(Boolean);
   assert.equal(lines.length, 1);
   assert.deepEqual(JSON.parse(lines[0] ?? ''), {
-    ok: false, status: 'failed', exitCode: 3, summary: 'cluster unreachable (context "minikube")',
+    ok: false,
+    status: 'failed',
+    exitCode: 3,
+    summary: 'cluster unreachable (context "minikube")',
     error: { code: 'error', message: 'cluster unreachable (context "minikube")', fix: 'minikube start' },
   });
-  assert.equal(s.stderr.text(), 'checking pod\nerror: cluster unreachable (context "minikube") (fix: minikube start)\n');
+  assert.equal(
+    s.stderr.text(),
+    'checking pod\nerror: cluster unreachable (context "minikube") (fix: minikube start)\n',
+  );
 });
 
 test('spinner without a TTY prints the label once as a line, no \\r frames', () => {

@@ -12,7 +12,10 @@ test('stdout and stderr stay apart and the exit code passes through', async () =
 });
 
 test('input goes to stdin and env is added on top of process.env', async () => {
-  const r = await runProcess('sh', ['-c', 'cat; printf "%s|%s" "$EXTRA" "${PATH:+has-path}"'], { input: 'from-stdin\n', env: { EXTRA: 'x1' } });
+  const r = await runProcess('sh', ['-c', 'cat; printf "%s|%s" "$EXTRA" "${PATH:+has-path}"'], {
+    input: 'from-stdin\n',
+    env: { EXTRA: 'x1' },
+  });
   assert.equal(r.stdout, 'from-stdin\nx1|has-path');
 });
 
@@ -33,23 +36,38 @@ test('a child ignoring SIGTERM is SIGKILLed after the grace period, even if a gr
 });
 
 test('a missing binary is a one-line error naming the tool and its env variable', async () => {
-  await assert.rejects(runProcess('kubectl-does-not-exist-xyz', ['version'], { toolName: 'kubectl', envVar: 'KUBECTL' }), (err: unknown) => {
-    assert.ok(err instanceof CliError);
-    assert.equal(err.exitCode, 3);
-    assert.equal(formatError(err), 'error: kubectl not found on PATH (fix: install kubectl or set KUBECTL=/path/to/kubectl)');
-    return true;
-  });
-  await assert.rejects(runProcess('/nope/helm', [], { toolName: 'helm', envVar: 'HELM' }), /helm not found at \/nope\/helm/);
+  await assert.rejects(
+    runProcess('kubectl-does-not-exist-xyz', ['version'], { toolName: 'kubectl', envVar: 'KUBECTL' }),
+    (err: unknown) => {
+      assert.ok(err instanceof CliError);
+      assert.equal(err.exitCode, 3);
+      assert.equal(
+        formatError(err),
+        'error: kubectl not found on PATH (fix: install kubectl or set KUBECTL=/path/to/kubectl)',
+      );
+      return true;
+    },
+  );
+  await assert.rejects(
+    runProcess('/nope/helm', [], { toolName: 'helm', envVar: 'HELM' }),
+    /helm not found at \/nope\/helm/,
+  );
 });
 
 test('a registered secret in argv stops the spawn', async () => {
   registerSecret('Pg-Secret-99');
-  await assert.rejects(runProcess('echo', ['auth.password=Pg-Secret-99']), (err: unknown) => err instanceof CliError && err.exitCode === 3);
+  await assert.rejects(
+    runProcess('echo', ['auth.password=Pg-Secret-99']),
+    (err: unknown) => err instanceof CliError && err.exitCode === 3,
+  );
 });
 
 test('parseJsonStdout reads stdout only and names the culprit on bad JSON', () => {
   const ok = { stdout: '{"kind":"Pod"}', stderr: 'Warning: deprecated\n', exitCode: 0, timedOut: false };
   assert.deepEqual(parseJsonStdout(ok, 'kubectl get pod'), { kind: 'Pod' });
-  assert.throws(() => parseJsonStdout({ ...ok, stdout: '{"kind":' }, 'kubectl get pod'), /^CliError: kubectl get pod printed malformed JSON/);
+  assert.throws(
+    () => parseJsonStdout({ ...ok, stdout: '{"kind":' }, 'kubectl get pod'),
+    /^CliError: kubectl get pod printed malformed JSON/,
+  );
   assert.throws(() => parseJsonStdout({ ...ok, stdout: '' }, 'helm status'), /helm status printed no output/);
 });

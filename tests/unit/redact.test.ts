@@ -23,14 +23,22 @@ test('overlapping secrets mask fully and percent-encoded spellings are caught', 
 
 test('maskConnectionString hides the password (even with a raw "/") and keeps the rest', () => {
   assert.equal(
-    maskConnectionString('postgres://learnflow:Zx9-abc_DEF@postgresql.postgres.svc.cluster.local:5432/learnflow?sslmode=disable'),
+    maskConnectionString(
+      'postgres://learnflow:Zx9-abc_DEF@postgresql.postgres.svc.cluster.local:5432/learnflow?sslmode=disable',
+    ),
     'postgres://learnflow:****@postgresql.postgres.svc.cluster.local:5432/learnflow?sslmode=disable',
   );
   assert.equal(maskConnectionString('postgres://u:pa/ss@host/db'), 'postgres://u:****@host/db');
 });
 
 test('maskConnectionString leaves URLs without a password (and non-URLs) alone', () => {
-  for (const url of ['postgres://learnflow@host:5432/db', 'postgres://host:5432/db?user=a@b', 'postgres://host/db', 'not a url', '']) {
+  for (const url of [
+    'postgres://learnflow@host:5432/db',
+    'postgres://host:5432/db?user=a@b',
+    'postgres://host/db',
+    'not a url',
+    '',
+  ]) {
     assert.equal(maskConnectionString(url), url);
   }
 });
@@ -40,6 +48,10 @@ test('assertNoSecretsInArgv throws an error-class CliError without echoing the s
   assert.doesNotThrow(() => assertNoSecretsInArgv(['exec', '-i', 'postgresql-0']));
   assert.throws(
     () => assertNoSecretsInArgv(['--set', 'auth.password=topsecret'], 'helm'),
-    (err: unknown) => err instanceof CliError && err.exitCode === 3 && /helm: argument 2/.test(err.message) && !err.message.includes('topsecret'),
+    (err: unknown) =>
+      err instanceof CliError &&
+      err.exitCode === 3 &&
+      /helm: argument 2/.test(err.message) &&
+      !err.message.includes('topsecret'),
   );
 });

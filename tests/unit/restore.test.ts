@@ -14,16 +14,40 @@ function backupWithManifest(content: string, patch: Partial<BackupManifest> = {}
   const file = join(mkdtempSync(join(tmpdir(), 'rs-')), 'b.dump');
   writeFileSync(file, content);
   const sha256 = createHash('sha256').update(content).digest('hex');
-  writeManifest({ file, sizeBytes: content.length, sha256, format: 'pg_dump -Fc', release: 'r', namespace: 'n', database: 'd', serverVersion: '17', schemaVersion: null, createdAt: 'now', ...patch }, file);
+  writeManifest(
+    {
+      file,
+      sizeBytes: content.length,
+      sha256,
+      format: 'pg_dump -Fc',
+      release: 'r',
+      namespace: 'n',
+      database: 'd',
+      serverVersion: '17',
+      schemaVersion: null,
+      createdAt: 'now',
+      ...patch,
+    },
+    file,
+  );
   return file;
 }
 
-const usage = (pattern: RegExp) => (err: unknown): boolean => err instanceof CliError && err.exitCode === 2 && pattern.test(err.message);
+const usage =
+  (pattern: RegExp) =>
+  (err: unknown): boolean =>
+    err instanceof CliError && err.exitCode === 2 && pattern.test(err.message);
 
 test('a backup file is accepted only when size and sha256 match its manifest', async () => {
   assert.equal((await checkBackupFile(backupWithManifest('PGDMP data'))).database, 'd');
-  await assert.rejects(checkBackupFile(backupWithManifest('PGDMP data', { sizeBytes: 99 })), usage(/is 10 bytes but its backup wrote 99: truncated/));
-  await assert.rejects(checkBackupFile(backupWithManifest('PGDMP data', { sha256: 'f'.repeat(64) })), usage(/does not match its manifest .*corrupted/));
+  await assert.rejects(
+    checkBackupFile(backupWithManifest('PGDMP data', { sizeBytes: 99 })),
+    usage(/is 10 bytes but its backup wrote 99: truncated/),
+  );
+  await assert.rejects(
+    checkBackupFile(backupWithManifest('PGDMP data', { sha256: 'f'.repeat(64) })),
+    usage(/does not match its manifest .*corrupted/),
+  );
   await assert.rejects(checkBackupFile('/nonexistent/x.dump'), usage(/not found/));
   const bare = join(mkdtempSync(join(tmpdir(), 'rs-')), 'bare.dump');
   writeFileSync(bare, 'x');
@@ -33,7 +57,10 @@ test('a backup file is accepted only when size and sha256 match its manifest', a
 test('the restore reads its password in the pod, opens its own transaction and commits only after pg_restore read everything', () => {
   const [, , script, , prelude, epilogue] = restoreCommand();
   assert.match(script ?? '', /PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
-  assert.match(script ?? '', /\{ printf "%s\\n" "\$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "\$2"; \} \| psql .*-v ON_ERROR_STOP=1/);
+  assert.match(
+    script ?? '',
+    /\{ printf "%s\\n" "\$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "\$2"; \} \| psql .*-v ON_ERROR_STOP=1/,
+  );
   assert.match(script ?? '', new RegExp(`PGAPPNAME=${sessionName('restore')};`));
   assert.equal(prelude, 'BEGIN;\nDROP OWNED BY CURRENT_USER;');
   assert.equal(epilogue, 'COMMIT;\n\\echo restore-committed');
@@ -42,6 +69,10 @@ test('the restore reads its password in the pod, opens its own transaction and c
 test('destructive actions need --yes without a terminal', async () => {
   await confirmDestructive({ yes: true, what: 'x', withYes: 'cmd --yes' });
   if (!process.stdin.isTTY) {
-    await assert.rejects(confirmDestructive({ yes: false, what: 'drop it', withYes: 'cmd --yes' }), (e) => e instanceof CliError && e.fix === 'cmd --yes' && /this will drop it; there is no terminal/.test(e.message));
+    await assert.rejects(
+      confirmDestructive({ yes: false, what: 'drop it', withYes: 'cmd --yes' }),
+      (e) =>
+        e instanceof CliError && e.fix === 'cmd --yes' && /this will drop it; there is no terminal/.test(e.message),
+    );
   }
 });

@@ -21,7 +21,10 @@ test('a substituted image needs allowInsecureImages; bitnamilegacy only warns fr
   const values = { image: { repository: 'library/postgres' } };
   assert.equal(renderRelease({ release: 'postgresql', chart, values }).error, 'insecure-images');
   values.global = { security: { allowInsecureImages: true } };
-  assert.equal(renderRelease({ release: 'postgresql', chart, values }).image, `docker.io/library/postgres:${chart.imageTag}`);
+  assert.equal(
+    renderRelease({ release: 'postgresql', chart, values }).image,
+    `docker.io/library/postgres:${chart.imageTag}`,
+  );
   const legacy = { image: { repository: 'bitnamilegacy/postgresql' } };
   assert.equal(renderRelease({ release: 'postgresql', chart, values: legacy }).error, undefined);
   const older = lookupChart('oci://registry-1.docker.io/bitnamicharts/postgresql', '16.7.24');
@@ -29,7 +32,11 @@ test('a substituted image needs allowInsecureImages; bitnamilegacy only warns fr
 });
 
 test('existingSecret, custom user and the nano preset as the chart renders them', () => {
-  const r = renderRelease({ release: 'postgresql', chart, values: { auth: { username: 'learnflow', database: 'learnflow', existingSecret: 'creds' } } });
+  const r = renderRelease({
+    release: 'postgresql',
+    chart,
+    values: { auth: { username: 'learnflow', database: 'learnflow', existingSecret: 'creds' } },
+  });
   assert.equal(r.generateSecret, false);
   assert.deepEqual(r.secretFiles.password, { secret: 'creds', key: 'password' });
   assert.equal(r.env.POSTGRES_PASSWORD_FILE, '/opt/bitnami/postgresql/secrets/password');
@@ -44,7 +51,11 @@ test('--set and --set-string follow helm strvals', () => {
   setValue(v, 'a.count=3');
   setValue(v, 'a.s=3', { string: true });
   setValue(v, 'b\\.c=d');
-  assert.deepEqual(v, { primary: { persistence: { size: '2Gi' } }, a: { enabled: true, count: 3, s: '3' }, 'b.c': 'd' });
+  assert.deepEqual(v, {
+    primary: { persistence: { size: '2Gi' } },
+    a: { enabled: true, count: 3, s: '3' },
+    'b.c': 'd',
+  });
 });
 
 test('quantities', () => {

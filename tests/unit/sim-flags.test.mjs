@@ -43,7 +43,10 @@ test('a bool given a non-bool value is rejected as strconv.ParseBool does', () =
 });
 
 test('a real but unmodelled flag is refused as not simulated', () => {
-  assert.throws(() => parseFlags(['-w'], spec), (err) => err instanceof FlagError && err.kind === 'not-simulated');
+  assert.throws(
+    () => parseFlags(['-w'], spec),
+    (err) => err instanceof FlagError && err.kind === 'not-simulated',
+  );
 });
 
 test('Go durations', () => {

@@ -6,7 +6,10 @@ import { renderJsonPath } from '../sim/lib/jsonpath.mjs';
 const pod = {
   metadata: { name: 'postgresql-0', annotations: { 'a.b/c': 'x' } },
   status: {
-    conditions: [{ type: 'PodScheduled', status: 'True' }, { type: 'Ready', status: 'False' }],
+    conditions: [
+      { type: 'PodScheduled', status: 'True' },
+      { type: 'Ready', status: 'False' },
+    ],
     containerStatuses: [{ name: 'postgresql', restartCount: 2, state: { waiting: { reason: 'CrashLoopBackOff' } } }],
   },
 };
@@ -23,7 +26,10 @@ test('filters select by field value', () => {
 
 test('wildcards join with spaces; range repeats its body', () => {
   assert.equal(renderJsonPath('{.status.conditions[*].type}', pod), 'PodScheduled Ready');
-  assert.equal(renderJsonPath('{range .status.conditions[*]}{.type}={.status}{"\\n"}{end}', pod), 'PodScheduled=True\nReady=False\n');
+  assert.equal(
+    renderJsonPath('{range .status.conditions[*]}{.type}={.status}{"\\n"}{end}', pod),
+    'PodScheduled=True\nReady=False\n',
+  );
 });
 
 test('a missing key prints nothing, as kubectl allows missing keys', () => {
@@ -32,5 +38,8 @@ test('a missing key prints nothing, as kubectl allows missing keys', () => {
 });
 
 test('objects print as JSON', () => {
-  assert.equal(renderJsonPath('{.status.containerStatuses[0].state}', pod), '{"waiting":{"reason":"CrashLoopBackOff"}}');
+  assert.equal(
+    renderJsonPath('{.status.containerStatuses[0].state}', pod),
+    '{"waiting":{"reason":"CrashLoopBackOff"}}',
+  );
 });

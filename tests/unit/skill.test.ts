@@ -10,7 +10,8 @@ import { encode } from 'gpt-tokenizer';
 
 const root = new URL('../../', import.meta.url);
 const skill = readFileSync(new URL('SKILL.md', root), 'utf8');
-const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { scripts: Record<string, string> })
+  .scripts;
 
 test('SKILL.md stays under 500 tokens by both tokenizers (the larger counts)', () => {
   const claude = countTokens(skill);
@@ -48,7 +49,10 @@ test('every command SKILL.md shows exists and accepts its flags', () => {
     const script = scripts[`db:${task}`];
     assert.ok(script, `npm run db:${task} is not in package.json`);
     const file = /scripts\/[a-z-]+\.ts/.exec(script)?.[0];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file!, ...args, '--help'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file!, ...args, '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `db:${task} ${args.join(' ')}: ${r.stderr.trim()}`);
   }
 });
@@ -56,7 +60,10 @@ test('every command SKILL.md shows exists and accepts its flags', () => {
 test('the flags every script shares, as SKILL.md promises them', () => {
   for (const task of ['up', 'deploy', 'migrate', 'seed', 'verify', 'backup']) {
     const file = /scripts\/[a-z-]+\.ts/.exec(scripts[`db:${task}`] ?? '')?.[0];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file!, '--json', '--yes', '--show-secrets', '--help'], { cwd: root, encoding: 'utf8' });
+    const r = spawnSync(process.execPath, ['--import', 'tsx', file!, '--json', '--yes', '--show-secrets', '--help'], {
+      cwd: root,
+      encoding: 'utf8',
+    });
     assert.equal(r.status, 0, `db:${task}: ${r.stderr.trim()}`);
   }
 });

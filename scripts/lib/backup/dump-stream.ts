@@ -9,7 +9,8 @@ import { APP_LOGIN, APP_PASSWORD } from '../target/pod-sql.ts';
 import { appNameExport } from '../target/session-tag.ts';
 
 export const dumpCommand = (): string[] => [
-  'sh', '-c',
+  'sh',
+  '-c',
   `${APP_PASSWORD}; ${appNameExport('dump')} exec pg_dump -Fc ${APP_LOGIN}`,
 ];
 /**
@@ -74,6 +75,9 @@ export async function streamDumpToFile(t: ExecTarget, file: string): Promise<Dum
     bytes,
     sha256: hash.digest('hex'),
     dump: { code: dumpCode ?? 1, stderr: dumpErr() },
-    fullRead: { code: checkCode === 0 && checkOut().includes(FULL_READ_MARKER) ? 0 : (checkCode || 1), stderr: checkErr() },
+    fullRead: {
+      code: checkCode === 0 && checkOut().includes(FULL_READ_MARKER) ? 0 : checkCode || 1,
+      stderr: checkErr(),
+    },
   };
 }

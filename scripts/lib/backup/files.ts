@@ -1,6 +1,15 @@
 // Backup files on the local disk: names, the manifest beside each, listing and pruning.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { usageError } from '../cli/errors.ts';
 
@@ -22,7 +31,10 @@ export const manifestPath = (file: string): string => `${file}.json`;
 
 /** backups/postgresql-learnflow-20261125T143000Z.dump */
 export function defaultBackupPath(dir: string, release: string, database: string, at: Date): string {
-  const stamp = at.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = at
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   return join(dir, `${release}-${database}-${stamp}.dump`);
 }
 
@@ -82,15 +94,24 @@ export async function checkBackupFile(file: string): Promise<BackupManifest> {
   if (!existsSync(file)) throw usageError(`backup file ${file} not found`, 'npm run -s db:backup -- list');
   const manifest = readManifest(file);
   if (!manifest?.sha256) {
-    throw usageError(`${file} has no readable manifest (${basename(manifestPath(file))}), so its integrity cannot be checked`, 'restore a backup made by `npm run -s db:backup`, listed by `npm run -s db:backup -- list`');
+    throw usageError(
+      `${file} has no readable manifest (${basename(manifestPath(file))}), so its integrity cannot be checked`,
+      'restore a backup made by `npm run -s db:backup`, listed by `npm run -s db:backup -- list`',
+    );
   }
   const size = statSync(file).size;
   if (size !== manifest.sizeBytes) {
-    throw usageError(`${file} is ${size} bytes but its backup wrote ${manifest.sizeBytes}: truncated or altered, not restored`, 'restore another backup (npm run -s db:backup -- list)');
+    throw usageError(
+      `${file} is ${size} bytes but its backup wrote ${manifest.sizeBytes}: truncated or altered, not restored`,
+      'restore another backup (npm run -s db:backup -- list)',
+    );
   }
   const sha = await sha256OfFile(file);
   if (sha !== manifest.sha256) {
-    throw usageError(`${file} does not match its manifest (sha256 ${sha.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…): corrupted, not restored`, 'restore another backup (npm run -s db:backup -- list)');
+    throw usageError(
+      `${file} does not match its manifest (sha256 ${sha.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…): corrupted, not restored`,
+      'restore another backup (npm run -s db:backup -- list)',
+    );
   }
   return manifest;
 }

@@ -4,8 +4,34 @@ import type { OptionSpec } from '../cli/option-spec.ts';
 
 export const BACKUP_OPTIONS = [
   ...COMMON_OPTIONS,
-  { name: 'dir', flag: 'dir', env: 'PG_BACKUP_DIR', type: 'string', default: 'backups', description: 'where backups live (created private, 0700)' },
-  { name: 'out', flag: 'out', env: 'PG_BACKUP_OUT', type: 'string', description: 'backup file to write (default: <dir>/<release>-<database>-<UTC time>.dump)' },
-  { name: 'skipSafetyBackup', flag: 'skip-safety-backup', env: 'PG_RESTORE_SKIP_SAFETY_BACKUP', type: 'boolean', default: false, description: 'with restore: do not back up the current database first' },
-  { name: 'keep', flag: 'keep', env: 'PG_BACKUP_KEEP', type: 'integer', description: 'with list: delete all but the N newest backups' },
+  {
+    name: 'dir',
+    flag: 'dir',
+    env: 'PG_BACKUP_DIR',
+    type: 'string',
+    default: 'backups',
+    description: 'where backups live (created private, 0700)',
+  },
+  {
+    name: 'out',
+    flag: 'out',
+    env: 'PG_BACKUP_OUT',
+    type: 'string',
+    description: 'backup file to write (default: <dir>/<release>-<database>-<UTC time>.dump)',
+  },
+  {
+    name: 'skipSafetyBackup',
+    flag: 'skip-safety-backup',
+    env: 'PG_RESTORE_SKIP_SAFETY_BACKUP',
+    type: 'boolean',
+    default: false,
+    description: 'with restore: do not back up the current database first',
+  },
+  {
+    name: 'keep',
+    flag: 'keep',
+    env: 'PG_BACKUP_KEEP',
+    type: 'integer',
+    description: 'with list: delete all but the N newest backups',
+  },
 ] as const satisfies readonly OptionSpec[];

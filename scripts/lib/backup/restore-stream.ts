@@ -23,11 +23,14 @@ const EPILOGUE = `COMMIT;\n\\echo ${COMMITTED_MARKER}`;
 
 export function restoreCommand(): string[] {
   return [
-    'sh', '-c',
+    'sh',
+    '-c',
     `${APP_PASSWORD}; ${appNameExport('restore')} ` +
       '{ printf "%s\\n" "$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "$2"; } | ' +
       `psql -X -w -q -At -v ON_ERROR_STOP=1 ${APP_LOGIN}`,
-    'sh', PRELUDE, EPILOGUE,
+    'sh',
+    PRELUDE,
+    EPILOGUE,
   ];
 }
 
@@ -91,7 +94,10 @@ export function startRestore(t: ExecTarget, file: string, watcher: PodSession): 
       pgRestoreFailed: /^pg_restore: error:/m.test(stderr),
       delivered,
       stderr: lines
-        .filter((l) => l.trim() && !/^pg_restore: (creating|processing|executing|dropping|connecting|implied|restoring)/.test(l))
+        .filter(
+          (l) =>
+            l.trim() && !/^pg_restore: (creating|processing|executing|dropping|connecting|implied|restoring)/.test(l),
+        )
         .map((l) => l.replace(/^psql:<stdin>:\d+: /, ''))
         .join('\n'),
       tables: lines.flatMap((l) => /^pg_restore: creating TABLE "(.+)"$/.exec(l)?.[1] ?? []),
@@ -106,7 +112,10 @@ export type RestoreOutcome = 'committed' | 'rolled-back' | 'unknown';
  * After anything but a seen success: end the restore's session in the pod (it outlives kubectl),
  * then decide from the server's answers, never from kubectl's exit code.
  */
-export async function settleRestore(watcher: PodSession, o: { xid: string | null; pgRestoreFailed: boolean; delivered: boolean }): Promise<RestoreOutcome> {
+export async function settleRestore(
+  watcher: PodSession,
+  o: { xid: string | null; pgRestoreFailed: boolean; delivered: boolean },
+): Promise<RestoreOutcome> {
   const ended = await watcher.query(END_SQL);
   const [atEnd] = (ended.rows[0] ?? '').split('|');
   const xid = atEnd && atEnd !== 'none' ? atEnd : o.xid;

@@ -8,7 +8,12 @@ import type { HeldLock } from '../target/maintenance-lock.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
 import { onInterrupt } from '../cli/run-script.ts';
 
-export async function takeBackup(t: ExecTarget, lock: HeldLock, file: string, release: string): Promise<BackupManifest> {
+export async function takeBackup(
+  t: ExecTarget,
+  lock: HeldLock,
+  file: string,
+  release: string,
+): Promise<BackupManifest> {
   if (existsSync(file)) throw usageError(`${file} already exists`, 'pass --out with a new file name');
   const partial = `${file}.partial`;
   const dropPartial = (): void => rmSync(partial, { force: true });
@@ -17,7 +22,10 @@ export async function takeBackup(t: ExecTarget, lock: HeldLock, file: string, re
     ensureBackupDir(file);
     const r = await streamDumpToFile(t, partial);
     if (r.dump.code !== 0) {
-      throw toolError(`pg_dump failed in ${t.where} (exit ${r.dump.code}): ${execErrorLine(r.dump.stderr)}; no file kept`, 'npm run -s db:verify');
+      throw toolError(
+        `pg_dump failed in ${t.where} (exit ${r.dump.code}): ${execErrorLine(r.dump.stderr)}; no file kept`,
+        'npm run -s db:verify',
+      );
     }
     if (r.fullRead.code !== 0) {
       throw toolError(
@@ -27,9 +35,16 @@ export async function takeBackup(t: ExecTarget, lock: HeldLock, file: string, re
     }
     renameSync(partial, file);
     const manifest: BackupManifest = {
-      file, sizeBytes: r.bytes, sha256: r.sha256, format: 'pg_dump -Fc',
-      release: t.kind === 'pod' ? release : null, namespace: t.kind === 'pod' ? t.namespace : null,
-      database: lock.database, serverVersion: lock.serverVersion, schemaVersion: lock.schemaVersion, createdAt: new Date().toISOString(),
+      file,
+      sizeBytes: r.bytes,
+      sha256: r.sha256,
+      format: 'pg_dump -Fc',
+      release: t.kind === 'pod' ? release : null,
+      namespace: t.kind === 'pod' ? t.namespace : null,
+      database: lock.database,
+      serverVersion: lock.serverVersion,
+      schemaVersion: lock.schemaVersion,
+      createdAt: new Date().toISOString(),
     };
     writeManifest(manifest, file);
     return manifest;

@@ -73,7 +73,10 @@ export function parseCliArgs(spec: readonly OptionSpec[], argv: readonly string[
     help: { type: 'boolean', short: 'h' },
   };
   for (const opt of spec) {
-    options[opt.flag] = { type: opt.type === 'boolean' ? 'boolean' : 'string', ...(opt.short ? { short: opt.short } : {}) };
+    options[opt.flag] = {
+      type: opt.type === 'boolean' ? 'boolean' : 'string',
+      ...(opt.short ? { short: opt.short } : {}),
+    };
   }
   let parsed: ReturnType<typeof parseArgs>;
   try {
@@ -88,7 +91,10 @@ export function parseCliArgs(spec: readonly OptionSpec[], argv: readonly string[
     const flag = `--${opt.flag}`;
     // "--namespace=$NS" with NS unset arrives as ""; treating that as a value hides the mistake.
     if (raw === '') throw usageError(`flag ${flag} needs a value`, `pass it as ${flag}=${example(opt)}`);
-    values[opt.name] = typeof raw === 'string' ? coerceOptionValue(opt, raw, flag, `pass e.g. ${flag}=${example(opt)}`) : (raw as boolean);
+    values[opt.name] =
+      typeof raw === 'string'
+        ? coerceOptionValue(opt, raw, flag, `pass e.g. ${flag}=${example(opt)}`)
+        : (raw as boolean);
   }
   return { values, positionals: parsed.positionals, help: parsed.values['help'] === true };
 }

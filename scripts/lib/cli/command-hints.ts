@@ -8,11 +8,16 @@ let prefix = '';
 
 /** Variables every suggested command needs; empty clears. Values are plain words (checked by the caller). */
 export function setCommandEnv(vars: Record<string, string>): void {
-  prefix = Object.entries(vars).map(([k, v]) => `${k}=${shWord(v)} `).join('');
+  prefix = Object.entries(vars)
+    .map(([k, v]) => `${k}=${shWord(v)} `)
+    .join('');
 }
 
 /** Idempotent: text from a child step that already carries a prefix keeps one. */
 export function withCommandEnv(text: string): string {
   if (!prefix) return text;
-  return text.replace(/(?:DB_TARGET=\S+ )?(?:DB_LOCAL_DIR=(?:'[^']*'|\S+) )?npm run -s db:/g, `${prefix}npm run -s db:`);
+  return text.replace(
+    /(?:DB_TARGET=\S+ )?(?:DB_LOCAL_DIR=(?:'[^']*'|\S+) )?npm run -s db:/g,
+    `${prefix}npm run -s db:`,
+  );
 }

@@ -20,8 +20,16 @@ export interface ExitCodeRow {
 export const EXIT_CODE_TABLE: readonly ExitCodeRow[] = [
   { code: ExitCode.ok, name: 'ok', meaning: 'success' },
   { code: ExitCode.notOk, name: 'not-ok', meaning: 'ran, but the result is not OK (unhealthy, migration failed)' },
-  { code: ExitCode.usage, name: 'usage', meaning: 'usage or config error (bad flag or value, missing file); nothing changed' },
-  { code: ExitCode.error, name: 'error', meaning: 'environment or tool failure (cluster unreachable, kubectl/helm failed, timeout)' },
+  {
+    code: ExitCode.usage,
+    name: 'usage',
+    meaning: 'usage or config error (bad flag or value, missing file); nothing changed',
+  },
+  {
+    code: ExitCode.error,
+    name: 'error',
+    meaning: 'environment or tool failure (cluster unreachable, kubectl/helm failed, timeout)',
+  },
   { code: ExitCode.notDeployed, name: 'not-deployed', meaning: 'verify only: nothing is deployed' },
   { code: ExitCode.interrupted, name: 'interrupted', meaning: 'interrupted (SIGINT)' },
 ];

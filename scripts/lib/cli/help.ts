@@ -58,7 +58,8 @@ function describe(opt: OptionSpec): string {
   const notes: string[] = [];
   if (opt.env) notes.push(`env ${opt.env}`);
   if (opt.default !== undefined && opt.default !== false && !opt.secret) {
-    const shown = opt.type === 'duration' && typeof opt.default === 'number' ? formatGoDuration(opt.default) : String(opt.default);
+    const shown =
+      opt.type === 'duration' && typeof opt.default === 'number' ? formatGoDuration(opt.default) : String(opt.default);
     notes.push(`default ${shown}`);
   }
   return notes.length ? `${opt.description} [${notes.join('; ')}]` : opt.description;
@@ -76,6 +77,10 @@ export function renderHelp(help: HelpSpec): string {
   optionRows.push(['-h, --help', 'show this help']);
   out.push('', 'Options:', ...table(optionRows));
   if (help.examples?.length) out.push('', 'Examples:', ...help.examples.map((e) => `  ${e}`));
-  out.push('', 'Exit codes:', ...table(EXIT_CODE_TABLE.map((row) => [`${String(row.code).padStart(3)}  ${row.name}`, row.meaning])));
+  out.push(
+    '',
+    'Exit codes:',
+    ...table(EXIT_CODE_TABLE.map((row) => [`${String(row.code).padStart(3)}  ${row.name}`, row.meaning])),
+  );
   return `${out.join('\n')}\n`;
 }

@@ -90,7 +90,11 @@ export function createOutput(opts: OutputOptions = {}): Output {
       if (json && !written) {
         written = true;
         const failure = errorObject(e);
-        out(JSON.stringify(envelope({ ...failure, summary: failure.error.message, ...pending, ok: false, exitCode: failure.exitCode })));
+        out(
+          JSON.stringify(
+            envelope({ ...failure, summary: failure.error.message, ...pending, ok: false, exitCode: failure.exitCode }),
+          ),
+        );
       }
     },
     finish: (exitCode) => {
@@ -118,10 +122,16 @@ export function envelope(o: Record<string, unknown>): Record<string, unknown> {
   };
 }
 
-function errorObject(e: unknown): { ok: false; exitCode: number; error: { code: string; message: string; fix?: string } } {
+function errorObject(e: unknown): {
+  ok: false;
+  exitCode: number;
+  error: { code: string; message: string; fix?: string };
+} {
   const exitCode = exitCodeOf(e);
   const name = EXIT_CODE_TABLE.find((row) => row.code === exitCode)?.name ?? 'error';
-  const message = formatError(e).replace(/^error: /, '').replace(/ \(fix: .*\)$/, '');
+  const message = formatError(e)
+    .replace(/^error: /, '')
+    .replace(/ \(fix: .*\)$/, '');
   const fix = e instanceof CliError ? e.fix : undefined;
   return { ok: false, exitCode, error: { code: name, message, ...(fix ? { fix: redact(fix) } : {}) } };
 }
@@ -140,7 +150,8 @@ function lineSpinner(err: (t: string) => void, color: ChalkInstance, label: stri
 
 function ttySpinner(stream: OutStream, color: ChalkInstance, label: string): Spinner {
   let frame = 0;
-  const draw = (): void => void stream.write(`\r${color.cyan(FRAMES[frame++ % FRAMES.length] ?? '')} ${redact(label)}\x1b[K`);
+  const draw = (): void =>
+    void stream.write(`\r${color.cyan(FRAMES[frame++ % FRAMES.length] ?? '')} ${redact(label)}\x1b[K`);
   draw();
   // unref: a forgotten spinner must never keep the process alive.
   const timer = setInterval(draw, FRAME_MS);

@@ -46,7 +46,11 @@ export async function runProcess(bin: string, argv: readonly string[], opts: Run
   assertNoSecretsInArgv(argv, toolName);
   traceCommand(bin, argv);
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, [...argv], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'], ...opts.user });
+    const child = spawn(bin, [...argv], {
+      env: { ...process.env, ...opts.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...opts.user,
+    });
     const stdout: Buffer[] = [];
     const stderr: Buffer[] = [];
     let timedOut = false;
@@ -115,7 +119,11 @@ export function parseJsonStdout(result: ProcessResult, what: string): unknown {
     return JSON.parse(result.stdout);
   } catch (err) {
     const sample = result.stdout.trim() === '' ? 'no output' : `malformed JSON: ${(err as Error).message}`;
-    throw toolError(`${what} printed ${sample}`, 'rerun with --debug to see the raw output, and check the tool version', err);
+    throw toolError(
+      `${what} printed ${sample}`,
+      'rerun with --debug to see the raw output, and check the tool version',
+      err,
+    );
   }
 }
 

@@ -23,7 +23,10 @@ async function runCleanups(out: Output): Promise<void> {
   const timer = new Promise((resolve) => setTimeout(resolve, INTERRUPT_GRACE_MS).unref());
   await Promise.race([all, timer]);
   for (const r of await Promise.race([all, Promise.resolve([])])) {
-    if (r.status === 'rejected') out.warn(`cleanup after the interrupt failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`);
+    if (r.status === 'rejected')
+      out.warn(
+        `cleanup after the interrupt failed: ${r.reason instanceof Error ? r.reason.message : String(r.reason)}`,
+      );
   }
 }
 
@@ -65,13 +68,21 @@ export async function runScript<const S extends readonly OptionSpec[]>(
     void runCleanups(out).finally(() => process.exit(ExitCode.interrupted));
   });
   try {
-    const loaded = loadConfig(script.spec, { argv, command: script.command, allowPositionals: script.allowPositionals });
+    const loaded = loadConfig(script.spec, {
+      argv,
+      command: script.command,
+      allowPositionals: script.allowPositionals,
+    });
     if (loaded.help) {
       process.stdout.write(renderHelp(script) + '\n');
       return;
     }
     const values = loaded.values as Record<string, unknown>;
-    out = createOutput({ json: values['json'] === true, debug: values['debug'] === true, showSecrets: values['showSecrets'] === true });
+    out = createOutput({
+      json: values['json'] === true,
+      debug: values['debug'] === true,
+      showSecrets: values['showSecrets'] === true,
+    });
     if ('target' in values) {
       const requested = String(values['target']);
       values['target'] = chooseTarget(requested, { context: values['context'] as string | undefined });

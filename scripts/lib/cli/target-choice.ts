@@ -14,9 +14,13 @@ export function kubeconfigFound(env: NodeJS.ProcessEnv = process.env, home: stri
 }
 
 /** A named context means a cluster is meant even if its config is elsewhere. */
-export function chooseTarget(requested: string, o: { context?: string | undefined; env?: NodeJS.ProcessEnv; home?: string }): Target {
+export function chooseTarget(
+  requested: string,
+  o: { context?: string | undefined; env?: NodeJS.ProcessEnv; home?: string },
+): Target {
   if (requested === 'kubernetes' || requested === 'local') return requested;
   return o.context || kubeconfigFound(o.env, o.home) ? 'kubernetes' : 'local';
 }
 
-export const AUTO_LOCAL_NOTE = 'no cluster configured (no KUBECONFIG, no ~/.kube/config): using the local target (--target kubernetes to insist on a cluster)';
+export const AUTO_LOCAL_NOTE =
+  'no cluster configured (no KUBECONFIG, no ~/.kube/config): using the local target (--target kubernetes to insist on a cluster)';

@@ -2,7 +2,16 @@
 // a stable code, the evidence in words, and the one thing to do about it.
 
 export interface Problem {
-  code: 'pvc-pending' | 'image-pull' | 'oom-killed' | 'crash-loop' | 'secret-mount' | 'pod-missing' | 'pod-not-ready' | 'password-mismatch' | 'query-failed';
+  code:
+    | 'pvc-pending'
+    | 'image-pull'
+    | 'oom-killed'
+    | 'crash-loop'
+    | 'secret-mount'
+    | 'pod-missing'
+    | 'pod-not-ready'
+    | 'password-mismatch'
+    | 'query-failed';
   message: string;
   fix: string;
 }
@@ -66,12 +75,22 @@ export function diagnose(o: DiagnoseInput): Problem | null {
         : 'enable a default StorageClass (minikube: minikube addons enable default-storageclass storage-provisioner), or set STORAGE_CLASS',
     };
   }
-  if (!o.pod) return { code: 'pod-missing', message: `pod ${o.podName} does not exist`, fix: `kubectl get statefulset,events -n ${o.namespace}` };
-  const c = o.pod.status?.containerStatuses?.find((s) => s.name === 'postgresql') ?? o.pod.status?.containerStatuses?.[0];
+  if (!o.pod)
+    return {
+      code: 'pod-missing',
+      message: `pod ${o.podName} does not exist`,
+      fix: `kubectl get statefulset,events -n ${o.namespace}`,
+    };
+  const c =
+    o.pod.status?.containerStatuses?.find((s) => s.name === 'postgresql') ?? o.pod.status?.containerStatuses?.[0];
   const image = c?.image ?? o.pod.spec?.containers?.[0]?.image ?? '(unknown image)';
   const waiting = c?.state?.waiting;
   if (waiting && ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'].includes(waiting.reason ?? '')) {
-    const ev = latestEvent(o.events, o.podName, (e) => e.reason === 'Failed' && (e.message ?? '').startsWith('Failed to pull'));
+    const ev = latestEvent(
+      o.events,
+      o.podName,
+      (e) => e.reason === 'Failed' && (e.message ?? '').startsWith('Failed to pull'),
+    );
     const detail = ev?.message ?? waiting.message ?? waiting.reason;
     return {
       code: 'image-pull',
@@ -90,7 +109,10 @@ export function diagnose(o: DiagnoseInput): Problem | null {
     };
   }
   if (waiting?.reason === 'CrashLoopBackOff' || (terminated && !c?.ready)) {
-    const last = (o.previousLog ?? []).filter((l) => l.trim()).slice(-2).join(' | ');
+    const last = (o.previousLog ?? [])
+      .filter((l) => l.trim())
+      .slice(-2)
+      .join(' | ');
     return {
       code: 'crash-loop',
       message: `postgresql keeps crashing (restarts ${c?.restartCount ?? 0})${last ? `: ${last}` : ''}`,
@@ -99,7 +121,11 @@ export function diagnose(o: DiagnoseInput): Problem | null {
   }
   const mount = latestEvent(o.events, o.podName, (e) => e.reason === 'FailedMount');
   if (mount && !c?.state?.running) {
-    return { code: 'secret-mount', message: `pod ${o.podName} cannot mount its volumes: ${mount.message}`, fix: 'recreate the credentials Secret the release names in auth.existingSecret' };
+    return {
+      code: 'secret-mount',
+      message: `pod ${o.podName} cannot mount its volumes: ${mount.message}`,
+      fix: 'recreate the credentials Secret the release names in auth.existingSecret',
+    };
   }
   if (!c?.ready) {
     const probe = latestEvent(o.events, o.podName, (e) => e.reason === 'Unhealthy');

@@ -16,7 +16,11 @@ export const helmVersionArgs = (): string[] => ['version', '--short'];
 export function parseHelmVersion(stdout: string): HelmVersion {
   const raw = stdout.trim();
   const match = /v?(\d+)\.(\d+)\.(\d+)/.exec(raw);
-  if (!match) throw toolError(`cannot read the helm version from ${JSON.stringify(raw.slice(0, 80))}`, 'install Helm 3 or 4, or point HELM at it');
+  if (!match)
+    throw toolError(
+      `cannot read the helm version from ${JSON.stringify(raw.slice(0, 80))}`,
+      'install Helm 3 or 4, or point HELM at it',
+    );
   const [major, minor, patch] = match.slice(1).map(Number) as [number, number, number];
   if (major < 3) throw toolError(`helm ${raw} is too old`, 'install Helm 3 or 4, or point HELM at it');
   return { major, minor, patch, raw };
@@ -46,9 +50,14 @@ export interface UpgradeInstallOptions {
 
 export function upgradeInstallArgs(o: UpgradeInstallOptions): string[] {
   return [
-    'upgrade', '--install', o.release, o.chart,
-    '--version', o.version,
-    '--namespace', o.namespace,
+    'upgrade',
+    '--install',
+    o.release,
+    o.chart,
+    '--version',
+    o.version,
+    '--namespace',
+    o.namespace,
     ...(o.createNamespace ? ['--create-namespace'] : []),
     ...o.valuesFiles.flatMap((file) => ['-f', file]),
     ...Object.entries(o.set ?? {}).flatMap(([key, value]) => ['--set-string', `${key}=${value}`]),
@@ -56,15 +65,42 @@ export function upgradeInstallArgs(o: UpgradeInstallOptions): string[] {
   ];
 }
 
-export const statusArgs = (release: string, namespace: string): string[] => ['status', release, '--namespace', namespace, '-o', 'json'];
+export const statusArgs = (release: string, namespace: string): string[] => [
+  'status',
+  release,
+  '--namespace',
+  namespace,
+  '-o',
+  'json',
+];
 /**
  * Helm 3's default list hides pending-* releases, exactly the ones we must spot, so it needs
  * --all; Helm 4 lists every status by default and has no --all flag.
  */
-export const listArgs = (namespace: string, helmMajor: number): string[] =>
-  ['list', '--namespace', namespace, ...(helmMajor >= 4 ? [] : ['--all']), '-o', 'json'];
-export const getValuesArgs = (release: string, namespace: string): string[] => ['get', 'values', release, '--namespace', namespace, '-o', 'json'];
-export const uninstallArgs = (release: string, namespace: string): string[] => ['uninstall', release, '--namespace', namespace, '--wait'];
+export const listArgs = (namespace: string, helmMajor: number): string[] => [
+  'list',
+  '--namespace',
+  namespace,
+  ...(helmMajor >= 4 ? [] : ['--all']),
+  '-o',
+  'json',
+];
+export const getValuesArgs = (release: string, namespace: string): string[] => [
+  'get',
+  'values',
+  release,
+  '--namespace',
+  namespace,
+  '-o',
+  'json',
+];
+export const uninstallArgs = (release: string, namespace: string): string[] => [
+  'uninstall',
+  release,
+  '--namespace',
+  namespace,
+  '--wait',
+];
 
 export type HelmFailure = 'unreachable' | 'release-not-found' | 'operation-in-progress' | 'other';
 
@@ -85,18 +121,33 @@ export function helmFailureError(
   const lines = result.stderr.trim().split('\n').filter(Boolean);
   const line = (lines.find((l) => l.startsWith('Error: ')) ?? lines[0])?.replace(/^Error: /, '') ?? '(no error output)';
   if (result.timedOut) {
-    return toolError(describeTimeout(`helm ${o.what}`, o.timeoutMs ?? 0), `raise --timeout, or inspect "helm status ${o.release} -n ${o.namespace}"`);
+    return toolError(
+      describeTimeout(`helm ${o.what}`, o.timeoutMs ?? 0),
+      `raise --timeout, or inspect "helm status ${o.release} -n ${o.namespace}"`,
+    );
   }
   switch (classifyHelmFailure(result.stderr)) {
     case 'unreachable':
-      return toolError(`cluster unreachable (${o.context ? `context "${o.context}"` : 'current context'}): ${line}`, 'start the cluster, e.g. "minikube start", or pick one with --context');
+      return toolError(
+        `cluster unreachable (${o.context ? `context "${o.context}"` : 'current context'}): ${line}`,
+        'start the cluster, e.g. "minikube start", or pick one with --context',
+      );
     case 'operation-in-progress':
       // Never edit Helm's release secrets: a rollback is the supported way out of pending-*.
-      return toolError(`release ${o.release} is stuck in a pending state: ${line}`, `helm rollback ${o.release} -n ${o.namespace}`);
+      return toolError(
+        `release ${o.release} is stuck in a pending state: ${line}`,
+        `helm rollback ${o.release} -n ${o.namespace}`,
+      );
     case 'release-not-found':
-      return toolError(`release ${o.release} not found in namespace ${o.namespace}`, 'deploy it first, or pass the right --release/--namespace');
+      return toolError(
+        `release ${o.release} not found in namespace ${o.namespace}`,
+        'deploy it first, or pass the right --release/--namespace',
+      );
     default:
-      return toolError(`helm ${o.what} failed (exit ${result.exitCode}): ${line}`, 'rerun with --debug to see the full helm output');
+      return toolError(
+        `helm ${o.what} failed (exit ${result.exitCode}): ${line}`,
+        'rerun with --debug to see the full helm output',
+      );
   }
 }
 
@@ -110,13 +161,26 @@ export function createHelm(o: { bin: string; context?: string; timeoutMs?: numbe
   // Appended, not prepended: helm's global flags are safest after the subcommand.
   const contextArgs = o.context ? ['--kube-context', o.context] : [];
   const run: Helm['run'] = (args, opts = {}) =>
-    runProcess(o.bin, [...args, ...contextArgs], { timeoutMs: opts.timeoutMs ?? o.timeoutMs, input: opts.input, toolName: 'helm', envVar: 'HELM' });
+    runProcess(o.bin, [...args, ...contextArgs], {
+      timeoutMs: opts.timeoutMs ?? o.timeoutMs,
+      input: opts.input,
+      toolName: 'helm',
+      envVar: 'HELM',
+    });
   let cached: Promise<HelmVersion> | undefined;
   return {
     run,
     version() {
-      cached ??= runProcess(o.bin, helmVersionArgs(), { timeoutMs: o.timeoutMs, toolName: 'helm', envVar: 'HELM' }).then((r) => {
-        if (r.exitCode !== 0) throw toolError(`helm version failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0] ?? ''}`, 'check the helm install, or point HELM at a working binary');
+      cached ??= runProcess(o.bin, helmVersionArgs(), {
+        timeoutMs: o.timeoutMs,
+        toolName: 'helm',
+        envVar: 'HELM',
+      }).then((r) => {
+        if (r.exitCode !== 0)
+          throw toolError(
+            `helm version failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0] ?? ''}`,
+            'check the helm install, or point HELM at a working binary',
+          );
         return parseHelmVersion(r.stdout);
       });
       // A failed probe should be retried by the next caller rather than cached forever.

@@ -1,7 +1,13 @@
 // kubectl argv as data (pure builders), one runner around them, and what its failures mean.
 import { formatGoDuration } from '../cli/duration.ts';
 import { toolError, type CliError } from '../cli/errors.ts';
-import { describeTimeout, parseJsonStdout, runProcess, type ProcessResult, type RunOptions } from '../cli/process-runner.ts';
+import {
+  describeTimeout,
+  parseJsonStdout,
+  runProcess,
+  type ProcessResult,
+  type RunOptions,
+} from '../cli/process-runner.ts';
 
 export function kubectlBaseArgs(o: { context?: string; namespace?: string; requestTimeoutMs?: number }): string[] {
   return [
@@ -11,13 +17,32 @@ export function kubectlBaseArgs(o: { context?: string; namespace?: string; reque
   ];
 }
 
-export function getArgs(kind: string, name: string | undefined, o: { namespace?: string; output: 'json' | `jsonpath=${string}` }): string[] {
+export function getArgs(
+  kind: string,
+  name: string | undefined,
+  o: { namespace?: string; output: 'json' | `jsonpath=${string}` },
+): string[] {
   return ['get', kind, ...(name ? [name] : []), ...(o.namespace ? ['-n', o.namespace] : []), '-o', o.output];
 }
 
 /** Never -t: a TTY mangles binary streams (pg_dump -Fc) and an agent has none. */
-export function execArgs(o: { namespace: string; pod: string; container?: string; stdin: boolean; command: readonly string[] }): string[] {
-  return ['exec', ...(o.stdin ? ['-i'] : []), '-n', o.namespace, o.pod, ...(o.container ? ['-c', o.container] : []), '--', ...o.command];
+export function execArgs(o: {
+  namespace: string;
+  pod: string;
+  container?: string;
+  stdin: boolean;
+  command: readonly string[];
+}): string[] {
+  return [
+    'exec',
+    ...(o.stdin ? ['-i'] : []),
+    '-n',
+    o.namespace,
+    o.pod,
+    ...(o.container ? ['-c', o.container] : []),
+    '--',
+    ...o.command,
+  ];
 }
 
 /** create (not apply) so a Secret is not copied into the last-applied annotation. */
@@ -29,9 +54,18 @@ export function deleteArgs(kind: string, name: string, o: { namespace: string; i
   return ['delete', kind, name, '-n', o.namespace, ...(o.ignoreNotFound ? ['--ignore-not-found'] : [])];
 }
 
-export function logsArgs(o: { namespace: string; pod: string; container?: string; tail?: number; previous?: boolean }): string[] {
+export function logsArgs(o: {
+  namespace: string;
+  pod: string;
+  container?: string;
+  tail?: number;
+  previous?: boolean;
+}): string[] {
   return [
-    'logs', o.pod, '-n', o.namespace,
+    'logs',
+    o.pod,
+    '-n',
+    o.namespace,
     ...(o.container ? ['-c', o.container] : []),
     ...(o.tail !== undefined ? ['--tail', String(o.tail)] : []),
     ...(o.previous ? ['--previous'] : []),
@@ -62,24 +96,42 @@ export function classifyKubectlFailure(stderr: string): KubectlFailure {
 const KLOG_PREFIX = /^[IWEF]\d{4} \d{2}:\d{2}:\d{2}\.\d+\s+\d+ [^\]]+\] /;
 
 export function firstUsefulLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.find((l) => !KLOG_PREFIX.test(l)) ?? lines[0]?.replace(KLOG_PREFIX, '') ?? '(no error output)';
 }
 
 /** The one-line error for a failed kubectl call; `what` names the operation, e.g. 'get pod postgresql-0'. */
-export function kubectlFailureError(result: ProcessResult, o: { context?: string; what: string; timeoutMs?: number }): CliError {
+export function kubectlFailureError(
+  result: ProcessResult,
+  o: { context?: string; what: string; timeoutMs?: number },
+): CliError {
   const where = o.context ? `context "${o.context}"` : 'current context';
   if (result.timedOut) {
-    return toolError(`${describeTimeout(`kubectl ${o.what}`, o.timeoutMs ?? 0)} (${where})`, 'raise --timeout, or check the cluster with "kubectl get nodes"');
+    return toolError(
+      `${describeTimeout(`kubectl ${o.what}`, o.timeoutMs ?? 0)} (${where})`,
+      'raise --timeout, or check the cluster with "kubectl get nodes"',
+    );
   }
   const line = firstUsefulLine(result.stderr);
   switch (classifyKubectlFailure(result.stderr)) {
     case 'unreachable':
-      return toolError(`cluster unreachable (${where}): ${line}`, 'start the cluster, e.g. "minikube start", or pick one with --context');
+      return toolError(
+        `cluster unreachable (${where}): ${line}`,
+        'start the cluster, e.g. "minikube start", or pick one with --context',
+      );
     case 'forbidden':
-      return toolError(`kubectl ${o.what} forbidden (${where}): ${line}`, 'use a context whose user may do this, via --context');
+      return toolError(
+        `kubectl ${o.what} forbidden (${where}): ${line}`,
+        'use a context whose user may do this, via --context',
+      );
     default:
-      return toolError(`kubectl ${o.what} failed (exit ${result.exitCode}): ${line}`, 'rerun with --debug to see the full kubectl output');
+      return toolError(
+        `kubectl ${o.what} failed (exit ${result.exitCode}): ${line}`,
+        'rerun with --debug to see the full kubectl output',
+      );
   }
 }
 

@@ -10,15 +10,27 @@ const SQL_NAME = /^[a-z_][a-z0-9_]*$/;
 /** Kubernetes and PostgreSQL naming rules, checked before any call. */
 export function checkNames(o: { namespace: string; release: string; database: string; user: string }): void {
   if (!DNS_LABEL.test(o.namespace) || o.namespace.length > 63) {
-    throw usageError(`namespace "${o.namespace}" is not a valid name (lower-case letters, digits, "-", at most 63)`, 'pass e.g. --namespace postgres');
+    throw usageError(
+      `namespace "${o.namespace}" is not a valid name (lower-case letters, digits, "-", at most 63)`,
+      'pass e.g. --namespace postgres',
+    );
   }
   // Helm refuses release names over 53 characters: the chart appends suffixes to them.
   if (!DNS_LABEL.test(o.release) || o.release.length > 53) {
-    throw usageError(`release "${o.release}" is not a valid name (lower-case letters, digits, "-", at most 53)`, 'pass e.g. --release postgresql');
+    throw usageError(
+      `release "${o.release}" is not a valid name (lower-case letters, digits, "-", at most 53)`,
+      'pass e.g. --release postgresql',
+    );
   }
-  for (const [what, value, flag] of [['database', o.database, '--database'], ['user', o.user, '--user']] as const) {
+  for (const [what, value, flag] of [
+    ['database', o.database, '--database'],
+    ['user', o.user, '--user'],
+  ] as const) {
     if (!SQL_NAME.test(value) || value.length > 63 || value === 'postgres') {
-      throw usageError(`${what} "${value}" is not usable (lower-case letters, digits, "_", not "postgres")`, `pass e.g. ${flag} learnflow`);
+      throw usageError(
+        `${what} "${value}" is not usable (lower-case letters, digits, "_", not "postgres")`,
+        `pass e.g. ${flag} learnflow`,
+      );
     }
   }
 }
@@ -41,7 +53,12 @@ interface StorageClassList {
   items: Array<{ metadata: { name: string; annotations?: Record<string, string> } }>;
 }
 
-export async function checkCluster(o: { kubectl: Kubectl; helm: Helm; context?: string | undefined; storageClass?: string | undefined }): Promise<ClusterFacts> {
+export async function checkCluster(o: {
+  kubectl: Kubectl;
+  helm: Helm;
+  context?: string | undefined;
+  storageClass?: string | undefined;
+}): Promise<ClusterFacts> {
   const context = o.context ?? (await currentContext(o.kubectl));
   const version = await o.kubectl.run(['version', '-o', 'json', '--request-timeout=5s']);
   if (version.exitCode !== 0) throw kubectlFailureError(version, { context, what: 'version' });
@@ -56,7 +73,9 @@ export async function checkCluster(o: { kubectl: Kubectl; helm: Helm; context?: 
     if (!names.includes(o.storageClass)) {
       throw usageError(
         `StorageClass "${o.storageClass}" does not exist in context "${context}" (there: ${names.join(', ') || 'none'})`,
-        names.length ? `set STORAGE_CLASS to one of: ${names.join(', ')}` : 'minikube addons enable default-storageclass storage-provisioner',
+        names.length
+          ? `set STORAGE_CLASS to one of: ${names.join(', ')}`
+          : 'minikube addons enable default-storageclass storage-provisioner',
       );
     }
     storageClass = o.storageClass;
@@ -83,7 +102,10 @@ export async function checkCluster(o: { kubectl: Kubectl; helm: Helm; context?: 
 async function currentContext(kubectl: Kubectl): Promise<string> {
   const r = await kubectl.run(currentContextArgs());
   if (r.exitCode !== 0) {
-    throw toolError('kubectl has no current context', 'point kubectl at a cluster (e.g. "minikube start"), or pass --context');
+    throw toolError(
+      'kubectl has no current context',
+      'point kubectl at a cluster (e.g. "minikube start"), or pass --context',
+    );
   }
   return r.stdout.trim();
 }

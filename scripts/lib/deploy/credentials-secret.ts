@@ -49,12 +49,16 @@ export async function ensureCredentialsSecret(
 export async function ensureNamespace(kubectl: Kubectl, o: { namespace: string; context: string }): Promise<boolean> {
   if (await kubectl.getJson('namespace', o.namespace)) return false;
   const r = await kubectl.run(['create', 'namespace', o.namespace]);
-  if (r.exitCode !== 0 && !r.stderr.includes('(AlreadyExists)')) throw kubectlFailureError(r, { context: o.context, what: `create namespace ${o.namespace}` });
+  if (r.exitCode !== 0 && !r.stderr.includes('(AlreadyExists)'))
+    throw kubectlFailureError(r, { context: o.context, what: `create namespace ${o.namespace}` });
   return true;
 }
 
 /** The app user's password, for --show-secrets only. */
-export async function readUserPassword(kubectl: Kubectl, o: { name: string; namespace: string }): Promise<string | undefined> {
+export async function readUserPassword(
+  kubectl: Kubectl,
+  o: { name: string; namespace: string },
+): Promise<string | undefined> {
   const secret = (await kubectl.getJson('secret', o.name, o.namespace)) as SecretJson | null;
   const b64 = secret?.data?.[SECRET_KEYS.user];
   return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');

@@ -25,7 +25,10 @@ export type DeployDecision =
   | { kind: 'in-progress'; status: string };
 
 export function releaseChanges(installed: InstalledRelease, desired: DesiredRelease): string[] {
-  const chart = installed.chartVersion === desired.chartVersion ? [] : [`chart: ${installed.chartVersion} → ${desired.chartVersion}`];
+  const chart =
+    installed.chartVersion === desired.chartVersion
+      ? []
+      : [`chart: ${installed.chartVersion} → ${desired.chartVersion}`];
   return [...chart, ...diffValues(installed.values, desired.values).map(describeChange)];
 }
 
@@ -36,7 +39,8 @@ export function decideDeploy(
 ): DeployDecision {
   if (!installed || installed.status === 'uninstalled') return { kind: 'install' };
   // Another helm operation owns the release; touching it now would corrupt its history.
-  if (installed.status.startsWith('pending-') || installed.status === 'uninstalling') return { kind: 'in-progress', status: installed.status };
+  if (installed.status.startsWith('pending-') || installed.status === 'uninstalling')
+    return { kind: 'in-progress', status: installed.status };
   const from = postgresMajor(installed.appVersion);
   const to = postgresMajor(desired.appVersion);
   if (from !== null && to !== null && from !== to && !opts.allowMajorUpgrade) return { kind: 'major-change', from, to };

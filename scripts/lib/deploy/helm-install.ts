@@ -21,8 +21,13 @@ export interface InstallRequest {
 
 export function installArgs(o: InstallRequest, runtimeFile: string): string[] {
   return upgradeInstallArgs({
-    release: o.release, chart: CHART.ref, version: CHART.version, namespace: o.namespace,
-    valuesFiles: [...o.files, runtimeFile], helmMajor: o.helmMajor, timeoutMs: o.timeoutMs,
+    release: o.release,
+    chart: CHART.ref,
+    version: CHART.version,
+    namespace: o.namespace,
+    valuesFiles: [...o.files, runtimeFile],
+    helmMajor: o.helmMajor,
+    timeoutMs: o.timeoutMs,
   });
 }
 
@@ -34,7 +39,9 @@ export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallReques
   writeFileSync(runtimeFile, JSON.stringify(o.runtime), { mode: 0o600 });
   try {
     let done = false;
-    const running = helm.run(installArgs(o, runtimeFile), { timeoutMs: o.timeoutMs + 60_000 }).finally(() => (done = true));
+    const running = helm
+      .run(installArgs(o, runtimeFile), { timeoutMs: o.timeoutMs + 60_000 })
+      .finally(() => (done = true));
     let seen: Problem | null = null;
     await Promise.race([running, sleep(2000)]);
     while (!done) {
@@ -44,7 +51,13 @@ export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallReques
     const result = await running;
     if (result.exitCode === 0) return null;
     const kind = classifyHelmFailure(result.stderr);
-    if (kind !== 'other' || result.timedOut) throw helmFailureError(result, { what: 'upgrade --install', release: o.release, namespace: o.namespace, timeoutMs: o.timeoutMs });
+    if (kind !== 'other' || result.timedOut)
+      throw helmFailureError(result, {
+        what: 'upgrade --install',
+        release: o.release,
+        namespace: o.namespace,
+        timeoutMs: o.timeoutMs,
+      });
     // After a rollback the pod may be gone: what was seen while helm waited is the better evidence.
     const now = await collectDiagnosis(kubectl, o).catch(() => null);
     const problem = now && now.code !== 'pod-missing' ? now : (seen ?? now);

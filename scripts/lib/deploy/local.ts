@@ -9,8 +9,21 @@ import { notOkError, toolError, usageError } from '../cli/errors.ts';
 import { localTarget } from '../target/exec-target.ts';
 import { findPostgresBinaries, type PostgresBinaries } from '../target/local-binaries.ts';
 import {
-  binDirStillThere, dataMajor, freePort, localPaths, shownPath, readLocalState, runServerProgram, serverStatus, serverUser,
-  startServer, stopServer, writeLocalState, type LocalPaths, type LocalState, type ServerUser,
+  binDirStillThere,
+  dataMajor,
+  freePort,
+  localPaths,
+  shownPath,
+  readLocalState,
+  runServerProgram,
+  serverStatus,
+  serverUser,
+  startServer,
+  stopServer,
+  writeLocalState,
+  type LocalPaths,
+  type LocalState,
+  type ServerUser,
 } from '../target/local-server.ts';
 import { appQueryCommand } from '../target/pod-sql.ts';
 import { maskConnectionString, registerSecret } from '../cli/redact.ts';
@@ -47,7 +60,11 @@ create database :"db" owner :"user";
 \\endif
 `;
 
-async function runOnTarget(t: LocalTarget, command: string[], input?: string): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+async function runOnTarget(
+  t: LocalTarget,
+  command: string[],
+  input?: string,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
   const child = spawnOnTarget(t, command, input !== undefined);
   const output = collectOutput(child);
   child.stdin?.end(input);
@@ -55,17 +72,29 @@ async function runOnTarget(t: LocalTarget, command: string[], input?: string): P
 }
 
 async function ensureRoleAndDatabase(t: LocalTarget): Promise<void> {
-  const r = await runOnTarget(t, [
-    'sh', '-c',
-    'export PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")"; exec psql -X -w -U postgres -d postgres -v ON_ERROR_STOP=1 -q -v user="$POSTGRES_USER" -v db="$POSTGRES_DATABASE" -f -',
-  ], ROLE_SQL);
-  if (r.exitCode !== 0) throw toolError(`creating the app user and database failed: ${execErrorLine(r.stderr)}`, `read ${shownPath(localPaths(t.dir).logFile)}`);
+  const r = await runOnTarget(
+    t,
+    [
+      'sh',
+      '-c',
+      'export PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")"; exec psql -X -w -U postgres -d postgres -v ON_ERROR_STOP=1 -q -v user="$POSTGRES_USER" -v db="$POSTGRES_DATABASE" -f -',
+    ],
+    ROLE_SQL,
+  );
+  if (r.exitCode !== 0)
+    throw toolError(
+      `creating the app user and database failed: ${execErrorLine(r.stderr)}`,
+      `read ${shownPath(localPaths(t.dir).logFile)}`,
+    );
 }
 
 async function selectOneAsApp(t: LocalTarget): Promise<void> {
   const r = await runOnTarget(t, appQueryCommand('select 1'));
   if (r.exitCode !== 0 || r.stdout.trim() !== '1') {
-    throw notOkError(`${t.where} runs, but SELECT 1 as the app user failed: ${execErrorLine(r.stderr)}`, 'npm run -s db:verify');
+    throw notOkError(
+      `${t.where} runs, but SELECT 1 as the app user failed: ${execErrorLine(r.stderr)}`,
+      'npm run -s db:verify',
+    );
   }
 }
 
@@ -84,7 +113,10 @@ function writeSecrets(p: LocalPaths): { admin: string; app: string } {
   mkdirSync(p.secretsDir, { recursive: true, mode: 0o700 });
   const admin = generatePassword();
   const app = generatePassword();
-  for (const [file, value] of [[p.adminPasswordFile, admin], [p.appPasswordFile, app]] as const) {
+  for (const [file, value] of [
+    [p.adminPasswordFile, admin],
+    [p.appPasswordFile, app],
+  ] as const) {
     rmSync(file, { force: true });
     writeFileSync(file, value, { mode: 0o600, flag: 'wx' });
   }
@@ -92,18 +124,42 @@ function writeSecrets(p: LocalPaths): { admin: string; app: string } {
 }
 
 /** initdb with the generated superuser password, handed over in a file only the server user can read. */
-async function initDataDir(p: LocalPaths, bins: PostgresBinaries, user: ServerUser, adminPassword: string): Promise<void> {
+async function initDataDir(
+  p: LocalPaths,
+  bins: PostgresBinaries,
+  user: ServerUser,
+  adminPassword: string,
+): Promise<void> {
   const pwfile = resolve(p.logDir, '.initdb-pwfile');
   writeFileSync(pwfile, adminPassword, { mode: 0o600 });
   try {
     if (user.switchTo) chownSync(pwfile, user.switchTo.uid, user.switchTo.gid);
-    const r = await runServerProgram(bins.binDir, 'initdb', [
-      '-D', p.dataDir, '-U', 'postgres', `--pwfile=${pwfile}`, '-E', 'UTF8', '--locale=C',
-      '--auth-local=scram-sha-256', '--auth-host=scram-sha-256',
-    ], user);
+    const r = await runServerProgram(
+      bins.binDir,
+      'initdb',
+      [
+        '-D',
+        p.dataDir,
+        '-U',
+        'postgres',
+        `--pwfile=${pwfile}`,
+        '-E',
+        'UTF8',
+        '--locale=C',
+        '--auth-local=scram-sha-256',
+        '--auth-host=scram-sha-256',
+      ],
+      user,
+    );
     if (r.exitCode !== 0) {
-      const why = r.stderr.trim().split('\n').find((l) => l.startsWith('initdb: error')) ?? execErrorLine(r.stderr);
-      const fix = /Permission denied/.test(why) ? `the server runs as ${user.name}: give it access to every directory above ${shownPath(p.dir)}, or pass --local-dir elsewhere` : `read the error above; then npm run -s db:deploy`;
+      const why =
+        r.stderr
+          .trim()
+          .split('\n')
+          .find((l) => l.startsWith('initdb: error')) ?? execErrorLine(r.stderr);
+      const fix = /Permission denied/.test(why)
+        ? `the server runs as ${user.name}: give it access to every directory above ${shownPath(p.dir)}, or pass --local-dir elsewhere`
+        : `read the error above; then npm run -s db:deploy`;
       throw toolError(`initdb failed: ${why}`, fix);
     }
   } finally {
@@ -116,7 +172,11 @@ function assertReachable(p: LocalPaths, user: ServerUser): void {
   if (!user.switchTo) return;
   let existing = p.dir;
   while (!existsSync(existing)) existing = dirname(existing);
-  if (spawnSync('test', ['-x', existing], { ...user.switchTo, stdio: 'ignore' }).status !== 0) throw usageError(`the local server runs as ${user.name}, which cannot enter ${p.dir} (a directory above it is private)`, `pass --local-dir (DB_LOCAL_DIR) a directory ${user.name} can reach, e.g. /var/tmp/learnflow-db`);
+  if (spawnSync('test', ['-x', existing], { ...user.switchTo, stdio: 'ignore' }).status !== 0)
+    throw usageError(
+      `the local server runs as ${user.name}, which cannot enter ${p.dir} (a directory above it is private)`,
+      `pass --local-dir (DB_LOCAL_DIR) a directory ${user.name} can reach, e.g. /var/tmp/learnflow-db`,
+    );
 }
 
 function connection(p: LocalPaths, s: LocalState, showSecrets: boolean): Record<string, unknown> {
@@ -147,10 +207,16 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   const existing = serverStatus(p);
   let state = readLocalState(p);
   if (existing.state !== 'absent' && !state) {
-    throw toolError(`${shownPath(p.dataDir)} holds a data directory but ${shownPath(p.stateFile)} is missing`, 'npm run -s db:deploy -- --uninstall --delete-data --yes, then deploy again (the data is lost)');
+    throw toolError(
+      `${shownPath(p.dataDir)} holds a data directory but ${shownPath(p.stateFile)} is missing`,
+      'npm run -s db:deploy -- --uninstall --delete-data --yes, then deploy again (the data is lost)',
+    );
   }
   if (existing.state === 'absent' && existsSync(p.dataDir) && readdirSync(p.dataDir).length) {
-    throw toolError(`${shownPath(p.dataDir)} is not empty but holds no PostgreSQL data directory`, `move it away, then npm run -s db:deploy`);
+    throw toolError(
+      `${shownPath(p.dataDir)} is not empty but holds no PostgreSQL data directory`,
+      `move it away, then npm run -s db:deploy`,
+    );
   }
   if (state && (state.database !== cfg.database || state.user !== cfg.user)) {
     throw usageError(
@@ -158,17 +224,35 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
       `deploy with --database ${state.database} --user ${state.user}, or start over: --uninstall --delete-data --yes`,
     );
   }
-  const bins = state && binDirStillThere(state.binDir) ? { binDir: state.binDir, major: state.major, version: '' } : findPostgresBinaries(dataMajor(p));
+  const bins =
+    state && binDirStillThere(state.binDir)
+      ? { binDir: state.binDir, major: state.major, version: '' }
+      : findPostgresBinaries(dataMajor(p));
   phase('preflight');
 
   if (cfg.dryRun) {
-    const plan = existing.state === 'absent' ? `initialise ${shownPath(p.dataDir)} (PostgreSQL ${bins.major}, ${bins.binDir}) and start it` : existing.state === 'stopped' ? `start the server of ${shownPath(p.dataDir)}` : 'nothing: it runs';
+    const plan =
+      existing.state === 'absent'
+        ? `initialise ${shownPath(p.dataDir)} (PostgreSQL ${bins.major}, ${bins.binDir}) and start it`
+        : existing.state === 'stopped'
+          ? `start the server of ${shownPath(p.dataDir)}`
+          : 'nothing: it runs';
     return {
-      status: 'dry-run', lines: [`plan: ${plan}`], verdict: 'dry run: nothing changed',
+      status: 'dry-run',
+      lines: [`plan: ${plan}`],
+      verdict: 'dry run: nothing changed',
       result: {
-        ok: true, status: 'dry-run', ...emptyClusterKeys(),
-        tools: { postgres: bins.version || null, binDir: bins.binDir, serverUser: user.name, dataDir: shownPath(p.dataDir) },
-        connection: null, plan: { action: plan },
+        ok: true,
+        status: 'dry-run',
+        ...emptyClusterKeys(),
+        tools: {
+          postgres: bins.version || null,
+          binDir: bins.binDir,
+          serverUser: user.name,
+          dataDir: shownPath(p.dataDir),
+        },
+        connection: null,
+        plan: { action: plan },
       },
     };
   }
@@ -188,7 +272,14 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   if (existing.state !== 'running') {
     makeServerDirs(p, user); // the socket directory may live in a temporary directory that was cleaned
     const port = await freePort(state?.port);
-    state = { port, database: cfg.database, user: cfg.user, major: bins.major, binDir: bins.binDir, serverUser: user.name };
+    state = {
+      port,
+      database: cfg.database,
+      user: cfg.user,
+      major: bins.major,
+      binDir: bins.binDir,
+      serverUser: user.name,
+    };
     writeLocalState(p, state);
     await startServer(p, state, user);
     phase('start');
@@ -205,21 +296,39 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   const durationMs = Math.round(performance.now() - started);
   const version = await serverVersion(t);
   // The keys of a cluster deploy's answer for the same status: "deployed" also says what it took.
-  const tools = { postgres: version, binDir: state!.binDir, serverUser: state!.serverUser, dataDir: shownPath(p.dataDir) };
-  const result = status === 'up-to-date'
-    ? { ok: true, status, ...emptyClusterKeys(), tools, connection: conn, changes: [] }
-    : { ok: true, status, ...emptyClusterKeys(), tools, connection: conn, secretCreated, changes: [], timings, durationMs };
+  const tools = {
+    postgres: version,
+    binDir: state!.binDir,
+    serverUser: state!.serverUser,
+    dataDir: shownPath(p.dataDir),
+  };
+  const result =
+    status === 'up-to-date'
+      ? { ok: true, status, ...emptyClusterKeys(), tools, connection: conn, changes: [] }
+      : {
+          ok: true,
+          status,
+          ...emptyClusterKeys(),
+          tools,
+          connection: conn,
+          secretCreated,
+          changes: [],
+          timings,
+          durationMs,
+        };
   const where = `${shownPath(p.dir)} (port ${state!.port}, PostgreSQL ${version})`;
-  const lines = status === 'up-to-date'
-    ? [`DATABASE_URL=${conn['url']}`]
-    : [
-        `${status} the local server in ${where} (${(durationMs / 1000).toFixed(1)}s)`,
-        `DATABASE_URL=${conn['url']}`,
-        `credentials: ${shownPath(p.secretsDir)}/ (${SECRET_KEYS.user}, ${SECRET_KEYS.admin}; mode 0600)${secretCreated ? ', generated now' : ''}`,
-      ];
-  const verdict = status === 'up-to-date'
-    ? `already deployed, up to date and usable: the local server in ${where}; nothing to do`
-    : `ready: SELECT 1 as ${state!.user} succeeded`;
+  const lines =
+    status === 'up-to-date'
+      ? [`DATABASE_URL=${conn['url']}`]
+      : [
+          `${status} the local server in ${where} (${(durationMs / 1000).toFixed(1)}s)`,
+          `DATABASE_URL=${conn['url']}`,
+          `credentials: ${shownPath(p.secretsDir)}/ (${SECRET_KEYS.user}, ${SECRET_KEYS.admin}; mode 0600)${secretCreated ? ', generated now' : ''}`,
+        ];
+  const verdict =
+    status === 'up-to-date'
+      ? `already deployed, up to date and usable: the local server in ${where}; nothing to do`
+      : `ready: SELECT 1 as ${state!.user} succeeded`;
   return { status, lines, verdict, result };
 }
 
@@ -245,16 +354,28 @@ export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUnins
   const p = localPaths(resolve(cfg.localDir));
   const owned = [p.dataDir, p.secretsDir, p.logDir, p.socketDir, p.stateFile].filter((f) => existsSync(f));
   if (cfg.deleteData && !cfg.yes) {
-    throw usageError(`--delete-data would destroy ${shownPath(p.dataDir)} and its passwords in ${shownPath(p.secretsDir)}`, 'add --yes to confirm, or drop --delete-data to keep the data');
+    throw usageError(
+      `--delete-data would destroy ${shownPath(p.dataDir)} and its passwords in ${shownPath(p.secretsDir)}`,
+      'add --yes to confirm, or drop --delete-data to keep the data',
+    );
   }
   const state = readLocalState(p);
   const running = serverStatus(p).state === 'running';
   if (running) {
-    if (!state) throw toolError(`the server of ${shownPath(p.dataDir)} runs but ${shownPath(p.stateFile)} is missing`, `stop it by hand: pg_ctl stop -D ${p.dataDir}`);
+    if (!state)
+      throw toolError(
+        `the server of ${shownPath(p.dataDir)} runs but ${shownPath(p.stateFile)} is missing`,
+        `stop it by hand: pg_ctl stop -D ${p.dataDir}`,
+      );
     await stopServer(p, state, serverUser());
   }
   if (!cfg.deleteData) {
-    return { status: running ? 'uninstalled' : 'nothing-to-do', deleted: [], kept: [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(shownPath), stopped: running };
+    return {
+      status: running ? 'uninstalled' : 'nothing-to-do',
+      deleted: [],
+      kept: [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(shownPath),
+      stopped: running,
+    };
   }
   for (const f of owned) rmSync(f, { recursive: true, force: true });
   try {
@@ -262,5 +383,10 @@ export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUnins
   } catch {
     // already gone
   }
-  return { status: running || owned.length ? 'uninstalled' : 'nothing-to-do', deleted: owned.map(shownPath), kept: [], stopped: running };
+  return {
+    status: running || owned.length ? 'uninstalled' : 'nothing-to-do',
+    deleted: owned.map(shownPath),
+    kept: [],
+    stopped: running,
+  };
 }

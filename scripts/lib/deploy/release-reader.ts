@@ -20,7 +20,8 @@ export async function readInstalledRelease(
   const entry = (parseJsonStdout(list, 'helm list') as ListEntry[]).find((r) => r.name === o.release);
   if (!entry) return null;
   const got = await helm.run(getValuesArgs(o.release, o.namespace));
-  if (got.exitCode !== 0) throw helmFailureError(got, { what: 'get values', release: o.release, namespace: o.namespace });
+  if (got.exitCode !== 0)
+    throw helmFailureError(got, { what: 'get values', release: o.release, namespace: o.namespace });
   const values = (parseJsonStdout(got, 'helm get values') as Record<string, unknown> | null) ?? {};
   return {
     status: entry.status,

@@ -12,11 +12,22 @@ export interface UndeployResult {
 export async function undeploy(
   helm: Helm,
   kubectl: Kubectl,
-  o: { release: string; namespace: string; secret: string; context: string; deleteData: boolean; yes: boolean; releasePresent: boolean },
+  o: {
+    release: string;
+    namespace: string;
+    secret: string;
+    context: string;
+    deleteData: boolean;
+    yes: boolean;
+    releasePresent: boolean;
+  },
 ): Promise<UndeployResult> {
   const pvc = `data-${o.release}-0`;
   if (o.deleteData && !o.yes) {
-    throw usageError(`--delete-data would destroy volume ${o.namespace}/${pvc} and Secret ${o.secret}`, 'add --yes to confirm, or drop --delete-data to keep the data');
+    throw usageError(
+      `--delete-data would destroy volume ${o.namespace}/${pvc} and Secret ${o.secret}`,
+      'add --yes to confirm, or drop --delete-data to keep the data',
+    );
   }
   let release: UndeployResult['release'] = 'absent';
   if (o.releasePresent) {
@@ -24,7 +35,10 @@ export async function undeploy(
     if (r.exitCode !== 0) throw helmFailureError(r, { what: 'uninstall', release: o.release, namespace: o.namespace });
     release = 'uninstalled';
   }
-  const targets: Array<[string, string]> = [['pvc', pvc], ['secret', o.secret]];
+  const targets: Array<[string, string]> = [
+    ['pvc', pvc],
+    ['secret', o.secret],
+  ];
   if (!o.deleteData) return { release, deleted: [], kept: targets.map(([k, n]) => `${k}/${n}`) };
   const deleted: string[] = [];
   for (const [kind, name] of targets) {

@@ -12,14 +12,23 @@ export function valuesFiles(overlay: string | undefined): string[] {
   if (overlay) {
     const file = `${VALUES_DIR}${overlay}.yaml`;
     if (!/^[a-z0-9-]+$/.test(overlay) || !existsSync(file)) {
-      throw usageError(`values overlay "${overlay}" not found (no helm-values/${overlay}.yaml)`, 'pass --overlay minikube, or add the file');
+      throw usageError(
+        `values overlay "${overlay}" not found (no helm-values/${overlay}.yaml)`,
+        'pass --overlay minikube, or add the file',
+      );
     }
     files.push(file);
   }
   return files;
 }
 
-export function runtimeValues(o: { secret: string; user: string; database: string; storageSize: string; storageClass: string }): Record<string, unknown> {
+export function runtimeValues(o: {
+  secret: string;
+  user: string;
+  database: string;
+  storageSize: string;
+  storageClass: string;
+}): Record<string, unknown> {
   if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/.test(o.storageSize)) {
     throw usageError(`storage size "${o.storageSize}" is not a Kubernetes quantity`, 'pass e.g. --storage-size 8Gi');
   }

@@ -3,7 +3,19 @@
 // npm skips it on other hosts); any other build is fetched once with `npm pack` into
 // node_modules/.cache, or named with --dbmate-binary.
 import { createHash } from 'node:crypto';
-import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +29,16 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** `uname -m` → the npm package with that binary: Linux for a pod, this machine's OS for the local target. */
 export function dbmatePackageFor(unameM: string, os: string = 'linux'): string | null {
-  const arch: Record<string, string> = { x86_64: 'x64', amd64: 'x64', aarch64: 'arm64', arm64: 'arm64', armv7l: 'arm', armv6l: 'arm', i686: 'ia32', i386: 'ia32' };
+  const arch: Record<string, string> = {
+    x86_64: 'x64',
+    amd64: 'x64',
+    aarch64: 'arm64',
+    arm64: 'arm64',
+    armv7l: 'arm',
+    armv6l: 'arm',
+    i686: 'ia32',
+    i386: 'ia32',
+  };
   const a = arch[unameM.trim()];
   return a && ['linux', 'darwin', 'win32'].includes(os) ? `@dbmate/${os}-${a}` : null;
 }
@@ -71,27 +92,48 @@ export function hostUnameM(arch: string = process.arch): string {
 }
 
 /** Candidate paths in the order they are tried (pure: the unit tests check the order). */
-export function dbmateCandidates(pkg: string, version: string, root = ROOT): Array<{ path: string; source: LocalBinary['source'] }> {
+export function dbmateCandidates(
+  pkg: string,
+  version: string,
+  root = ROOT,
+): Array<{ path: string; source: LocalBinary['source'] }> {
   return [
     { path: join(root, 'node_modules', pkg, 'bin/dbmate'), source: 'node_modules' },
-    { path: join(root, 'node_modules/.cache/dbmate', `${pkg.replace('/', '+')}@${version}`, 'dbmate'), source: 'cache' },
+    {
+      path: join(root, 'node_modules/.cache/dbmate', `${pkg.replace('/', '+')}@${version}`, 'dbmate'),
+      source: 'cache',
+    },
   ];
 }
 
-export async function localDbmateFor(unameM: string, o: { override?: string | undefined; root?: string; os?: string } = {}): Promise<LocalBinary> {
+export async function localDbmateFor(
+  unameM: string,
+  o: { override?: string | undefined; root?: string; os?: string } = {},
+): Promise<LocalBinary> {
   const root = o.root ?? ROOT;
   const hashes = join(root, 'node_modules/.cache/dbmate/sha256.json');
   if (o.override) {
-    if (!existsSync(o.override)) throw usageError(`--dbmate-binary ${o.override} does not exist`, 'point --dbmate-binary (DBMATE_POD_BINARY) at a Linux dbmate binary for the pod');
+    if (!existsSync(o.override))
+      throw usageError(
+        `--dbmate-binary ${o.override} does not exist`,
+        'point --dbmate-binary (DBMATE_POD_BINARY) at a Linux dbmate binary for the pod',
+      );
     return { path: o.override, sha256: await sha256(o.override, hashes), source: 'flag' };
   }
   const pkg = dbmatePackageFor(unameM, o.os);
-  if (!pkg) throw toolError(`dbmate has no ${o.os ?? 'linux'} build for "${unameM.trim()}"`, 'pass --dbmate-binary PATH to a dbmate built for it');
+  if (!pkg)
+    throw toolError(
+      `dbmate has no ${o.os ?? 'linux'} build for "${unameM.trim()}"`,
+      'pass --dbmate-binary PATH to a dbmate built for it',
+    );
   const version = DBMATE_VERSION;
   const candidates = dbmateCandidates(pkg, version, root);
   for (const c of candidates) {
     // node_modules may hold another version of a foreign package; the host's own is what npm ci put there.
-    if (existsSync(c.path) && (c.source !== 'node_modules' || packageVersion(join(root, 'node_modules', pkg)) === version)) {
+    if (
+      existsSync(c.path) &&
+      (c.source !== 'node_modules' || packageVersion(join(root, 'node_modules', pkg)) === version)
+    ) {
       return { path: c.path, sha256: await sha256(c.path, hashes), source: c.source };
     }
   }
@@ -113,10 +155,16 @@ async function download(pkg: string, version: string, target: string): Promise<v
   const fix = `npm pack ${pkg}@${version} and pass --dbmate-binary PATH/package/bin/dbmate (or use a cluster whose nodes match this machine)`;
   const work = mkdtempSync(join(tmpdir(), 'dbmate-'));
   try {
-    const pack = await runProcess('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], { timeoutMs: 120_000, toolName: 'npm' });
+    const pack = await runProcess('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], {
+      timeoutMs: 120_000,
+      toolName: 'npm',
+    });
     const tarball = pack.stdout.trim().split('\n').at(-1) ?? '';
-    if (pack.exitCode !== 0 || !tarball) throw toolError(`could not fetch ${pkg}@${version} for the pod: ${pack.stderr.trim().split('\n')[0] ?? ''}`, fix);
-    const untar = await runProcess('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/dbmate'], { toolName: 'tar' });
+    if (pack.exitCode !== 0 || !tarball)
+      throw toolError(`could not fetch ${pkg}@${version} for the pod: ${pack.stderr.trim().split('\n')[0] ?? ''}`, fix);
+    const untar = await runProcess('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/dbmate'], {
+      toolName: 'tar',
+    });
     if (untar.exitCode !== 0) throw toolError(`could not unpack ${tarball}: ${untar.stderr.trim()}`, fix);
     mkdirSync(join(target, '..'), { recursive: true });
     copyFileSync(join(work, 'package/bin/dbmate'), target);

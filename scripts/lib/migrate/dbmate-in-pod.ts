@@ -37,7 +37,11 @@ export async function readPodFacts(session: PodSession): Promise<PodFacts> {
   const shell = await session.query(
     `\\! echo "arch $(uname -m)"; id=$(${FILE_ID} 2>/dev/null) && [ "$(cut -d' ' -f2- ${STAMP} 2>/dev/null)" = "$id" ] && echo "dbmate $(cut -d' ' -f1 ${STAMP})"; true`,
   );
-  const field = (tag: string): string => shell.rows.find((r) => r.startsWith(`${tag} `))?.slice(tag.length + 1).trim() ?? '';
+  const field = (tag: string): string =>
+    shell.rows
+      .find((r) => r.startsWith(`${tag} `))
+      ?.slice(tag.length + 1)
+      .trim() ?? '';
   return { arch: field('arch'), dbmateSha256: field('dbmate') || null };
 }
 
@@ -60,7 +64,10 @@ export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: L
   const { exitCode, stdout, stderr } = await output;
   // kubectl can exit 0 on a cut stream: only the checksum computed in the pod proves the copy.
   if (exitCode !== 0 || stdout.slice(0, 64) !== local.sha256) {
-    throw toolError(`copying dbmate into ${t.where} failed (${exitCode !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`, 'run the migration again');
+    throw toolError(
+      `copying dbmate into ${t.where} failed (${exitCode !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`,
+      'run the migration again',
+    );
   }
   return true;
 }
@@ -71,7 +78,12 @@ export type DbmateAction = { kind: 'migrate'; strict: boolean } | { kind: 'rollb
  * The sh script sent on stdin: each file written by the printf builtin from one single-quoted word
  * (no expansion, the bytes as they are, no process per file), then dbmate.
  */
-export function driverScript(files: readonly MigrationFile[], action: DbmateAction, server: ServerSocket, dbmatePath = DBMATE_IN_POD): string {
+export function driverScript(
+  files: readonly MigrationFile[],
+  action: DbmateAction,
+  server: ServerSocket,
+  dbmatePath = DBMATE_IN_POD,
+): string {
   const url = `postgres://\${POSTGRES_USER}@:${server.port}/\${POSTGRES_DATABASE:-$POSTGRES_USER}?socket=${encodeURIComponent(server.socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
   const dbmate = `${shQuote(dbmatePath)} --no-dump-schema --migrations-dir "$d"`;
   return [

@@ -21,11 +21,24 @@ const NAME = /^(\d+)_([A-Za-z0-9][A-Za-z0-9_-]*)\.sql$/;
 
 export function parseMigration(path: string, fileName: string, content: string): MigrationFile {
   const m = NAME.exec(fileName);
-  if (!m) throw usageError(`migration file ${path} is not named <digits>_<name>.sql`, 'npm run -s db:migrate -- new <name> creates a correctly named file');
+  if (!m)
+    throw usageError(
+      `migration file ${path} is not named <digits>_<name>.sql`,
+      'npm run -s db:migrate -- new <name> creates a correctly named file',
+    );
   const up = /^--\s*migrate:up\b(.*)$/m.exec(content);
-  if (!up) throw usageError(`${path} has no "-- migrate:up" section`, `start ${path} with a line "-- migrate:up" (and add "-- migrate:down" for rollback)`);
+  if (!up)
+    throw usageError(
+      `${path} has no "-- migrate:up" section`,
+      `start ${path} with a line "-- migrate:up" (and add "-- migrate:down" for rollback)`,
+    );
   const down = /^--\s*migrate:down\b.*$/m.exec(content);
-  const downBody = down ? content.slice(down.index + down[0].length).replace(/--[^\n]*/g, '').trim() : '';
+  const downBody = down
+    ? content
+        .slice(down.index + down[0].length)
+        .replace(/--[^\n]*/g, '')
+        .trim()
+    : '';
   return {
     version: m[1]!,
     name: m[2]!,
@@ -47,7 +60,11 @@ export function readMigrations(dir: string): MigrationFile[] {
   const seen = new Map<string, string>();
   for (const f of files) {
     const other = seen.get(f.version);
-    if (other) throw usageError(`${other} and ${f.path} have the same version ${f.version}`, `rename one of them: npm run -s db:migrate -- new ${f.name}`);
+    if (other)
+      throw usageError(
+        `${other} and ${f.path} have the same version ${f.version}`,
+        `rename one of them: npm run -s db:migrate -- new ${f.name}`,
+      );
     seen.set(f.version, f.path);
   }
   return files.sort((a, b) => compareVersions(a.version, b.version));

@@ -24,7 +24,11 @@ export interface MigrationPlan {
 export function planMigrations(local: readonly MigrationFile[], applied: readonly AppliedMigration[]): MigrationPlan {
   const byVersion = new Map(applied.map((a) => [a.version, a]));
   const localVersions = new Set(local.map((f) => f.version));
-  const latestApplied = applied.map((a) => a.version).sort(compareVersions).at(-1) ?? null;
+  const latestApplied =
+    applied
+      .map((a) => a.version)
+      .sort(compareVersions)
+      .at(-1) ?? null;
   const pending = local.filter((f) => !byVersion.has(f.version));
   return {
     pending,
@@ -32,7 +36,10 @@ export function planMigrations(local: readonly MigrationFile[], applied: readonl
       const a = byVersion.get(file.version);
       return a?.sha256 && a.sha256 !== file.sha256 ? [{ file, appliedSha256: a.sha256 }] : [];
     }),
-    missing: applied.map((a) => a.version).filter((v) => !localVersions.has(v)).sort(compareVersions),
+    missing: applied
+      .map((a) => a.version)
+      .filter((v) => !localVersions.has(v))
+      .sort(compareVersions),
     outOfOrder: latestApplied ? pending.filter((f) => compareVersions(f.version, latestApplied) < 0) : [],
     unrecorded: local.filter((f) => byVersion.has(f.version) && !byVersion.get(f.version)?.sha256),
     latestApplied,
@@ -41,5 +48,9 @@ export function planMigrations(local: readonly MigrationFile[], applied: readonl
 
 /** The newest `steps` applied versions, newest first: what rollback --steps undoes. */
 export function rollbackTargets(applied: readonly AppliedMigration[], steps: number): string[] {
-  return applied.map((a) => a.version).sort(compareVersions).reverse().slice(0, steps);
+  return applied
+    .map((a) => a.version)
+    .sort(compareVersions)
+    .reverse()
+    .slice(0, steps);
 }

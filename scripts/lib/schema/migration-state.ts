@@ -10,7 +10,9 @@ export const CHECKSUM_TABLE = 'schema_migrations_checksums';
 const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 export async function readApplied(session: PodSession): Promise<AppliedMigration[]> {
-  const exists = await session.query(`select to_regclass('public.schema_migrations') is not null, to_regclass('public.${CHECKSUM_TABLE}') is not null`);
+  const exists = await session.query(
+    `select to_regclass('public.schema_migrations') is not null, to_regclass('public.${CHECKSUM_TABLE}') is not null`,
+  );
   const [hasMigrations, hasChecksums] = (exists.rows[0] ?? '').split('|');
   if (hasMigrations !== 't') return [];
   const r = await session.query(
@@ -18,7 +20,8 @@ export async function readApplied(session: PodSession): Promise<AppliedMigration
       ? `select m.version, coalesce(c.sha256, '') from schema_migrations m left join ${CHECKSUM_TABLE} c using (version) order by m.version`
       : `select version, '' from schema_migrations order by version`,
   );
-  if (r.error) throw toolError(`could not read the applied migrations: ${r.error.split('\n')[0]}`, 'npm run -s db:verify');
+  if (r.error)
+    throw toolError(`could not read the applied migrations: ${r.error.split('\n')[0]}`, 'npm run -s db:verify');
   return r.rows.map((row) => {
     const [version = '', sha = ''] = row.split('|');
     return { version, sha256: sha || null };
@@ -28,13 +31,19 @@ export async function readApplied(session: PodSession): Promise<AppliedMigration
 /** Records (or re-records, for `accept`) the checksums of applied files. */
 export async function recordChecksums(session: PodSession, files: readonly MigrationFile[]): Promise<void> {
   if (!files.length) return;
-  const values = files.map((f) => `(${sqlText(f.version)}, ${sqlText(f.path.split('/').at(-1) ?? f.path)}, ${sqlText(f.sha256)})`).join(', ');
+  const values = files
+    .map((f) => `(${sqlText(f.version)}, ${sqlText(f.path.split('/').at(-1) ?? f.path)}, ${sqlText(f.sha256)})`)
+    .join(', ');
   const r = await session.query(
     `create table if not exists ${CHECKSUM_TABLE} (version varchar(128) primary key, filename text not null, sha256 char(64) not null, recorded_at timestamptz not null default now());
      insert into ${CHECKSUM_TABLE} (version, filename, sha256) values ${values}
        on conflict (version) do update set filename = excluded.filename, sha256 = excluded.sha256, recorded_at = now();`,
   );
-  if (r.error) throw toolError(`migrations applied, but recording their checksums failed: ${r.error.split('\n')[0]}`, 'npm run -s db:migrate -- status');
+  if (r.error)
+    throw toolError(
+      `migrations applied, but recording their checksums failed: ${r.error.split('\n')[0]}`,
+      'npm run -s db:migrate -- status',
+    );
 }
 
 export async function forgetChecksums(session: PodSession, versions: readonly string[]): Promise<void> {

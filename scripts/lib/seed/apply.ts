@@ -27,7 +27,13 @@ function rejected(f: SeedFile, row: number | null, text: string): Error {
   );
 }
 
-export async function applySeedFile(session: PodSession, f: SeedFile, n: number, columns: Columns, o: { update: boolean; generated: Map<number, Record<string, string>> }): Promise<TableReport> {
+export async function applySeedFile(
+  session: PodSession,
+  f: SeedFile,
+  n: number,
+  columns: Columns,
+  o: { update: boolean; generated: Map<number, Record<string, string>> },
+): Promise<TableReport> {
   const cols = seedColumns(f, columns);
   const must = async (sql: string | CopyIn): Promise<string[]> => {
     const r = typeof sql === 'string' ? await session.query(sql) : await session.copyIn(sql.command, sql.data);
@@ -52,7 +58,10 @@ export async function applySeedFile(session: PodSession, f: SeedFile, n: number,
     if (miss) {
       const [row = '0', name = ''] = miss.split('|');
       const target = f.references[ref.field]!;
-      throw usageError(`${rowLabel(f, Number(row))}: ${ref.field} "${name}" matches no ${target.table}.${target.key}; nothing was changed`, `fix ${f.path} row ${row}, or seed that ${target.table} row first`);
+      throw usageError(
+        `${rowLabel(f, Number(row))}: ${ref.field} "${name}" matches no ${target.table}.${target.key}; nothing was changed`,
+        `fix ${f.path} row ${row}, or seed that ${target.table} row first`,
+      );
     }
   }
   await must('savepoint seed_upsert;');

@@ -73,14 +73,17 @@ export function parseSeedFile(path: string, text: string, YAML?: Yaml): SeedFile
     const counter = new YAML.LineCounter();
     const withLines = YAML.parseDocument(text, { lineCounter: counter });
     const rowsNode = withLines.get('rows', true);
-    if (YAML.isSeq(rowsNode)) for (const item of rowsNode.items) lines.push(YAML.isNode(item) && item.range ? counter.linePos(item.range[0]).line : null);
+    if (YAML.isSeq(rowsNode))
+      for (const item of rowsNode.items)
+        lines.push(YAML.isNode(item) && item.range ? counter.linePos(item.range[0]).line : null);
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail(path, 'expected a mapping with table, key and rows');
   const d = doc as Record<string, unknown>;
   const table = d['table'];
   if (typeof table !== 'string' || !IDENT.test(table)) fail(path, '"table" must name a table (lower-case identifier)');
   const key = typeof d['key'] === 'string' ? [d['key']] : d['key'];
-  if (!Array.isArray(key) || !key.length || !key.every((k) => typeof k === 'string' && IDENT.test(k))) fail(path, '"key" must be a column or a list of columns');
+  if (!Array.isArray(key) || !key.length || !key.every((k) => typeof k === 'string' && IDENT.test(k)))
+    fail(path, '"key" must be a column or a list of columns');
   const references: Record<string, SeedReference> = {};
   for (const [field, ref] of Object.entries((d['references'] ?? {}) as Record<string, unknown>)) {
     const r = ref as Partial<SeedReference> | null;
@@ -105,8 +108,10 @@ export function parseSeedFile(path: string, text: string, YAML?: Yaml): SeedFile
   const rows = new Array<SeedRow>(list.length);
   for (let i = 0; i < list.length; i++) {
     const values = list[i] as Record<string, unknown>;
-    if (!values || typeof values !== 'object' || Array.isArray(values)) fail(path, `${where(i)} is not a mapping of column: value`);
-    for (const k of keys) if (values[k] === undefined || values[k] === null) fail(path, `${where(i)} has no value for its key "${k}"`);
+    if (!values || typeof values !== 'object' || Array.isArray(values))
+      fail(path, `${where(i)} is not a mapping of column: value`);
+    for (const k of keys)
+      if (values[k] === undefined || values[k] === null) fail(path, `${where(i)} has no value for its key "${k}"`);
     let n = 0;
     for (const field of Object.keys(values)) {
       n++;
@@ -115,17 +120,29 @@ export function parseSeedFile(path: string, text: string, YAML?: Yaml): SeedFile
       fields.add(field);
     }
     if (n < fewest) fewest = n;
-    for (const column of generated) if (column in values) fail(path, `${where(i)} sets ${column}, which is generated: remove it from the file`);
+    for (const column of generated)
+      if (column in values) fail(path, `${where(i)} sets ${column}, which is generated: remove it from the file`);
     rows[i] = { index: i + 1, line: lines[i] ?? null, values };
   }
-  return { path, table, key: keys, references, generate, rows, fields: [...fields], uniform: !rows.length || fewest === fields.size };
+  return {
+    path,
+    table,
+    key: keys,
+    references,
+    generate,
+    rows,
+    fields: [...fields],
+    uniform: !rows.length || fewest === fields.size,
+  };
 }
 
 /** *.yaml, *.yml and *.json in name order: name them so that referenced rows come first. */
 export async function readSeedFiles(dir: string): Promise<SeedFile[]> {
   let names: string[];
   try {
-    names = readdirSync(dir).filter((n) => /\.(ya?ml|json)$/.test(n)).sort();
+    names = readdirSync(dir)
+      .filter((n) => /\.(ya?ml|json)$/.test(n))
+      .sort();
   } catch {
     throw usageError(`seed directory ${dir} not found`, 'pass --dir with the directory holding the seed files');
   }
@@ -136,7 +153,11 @@ export async function readSeedFiles(dir: string): Promise<SeedFile[]> {
   files.forEach((f, i) => {
     for (const ref of Object.values(f.references)) {
       const later = files.findIndex((g, j) => j > i && g.table === ref.table && ref.table !== f.table);
-      if (later >= 0) throw usageError(`${f.path} references ${ref.table}, which ${files[later]!.path} seeds after it`, `rename the files so ${files[later]!.path} sorts first`);
+      if (later >= 0)
+        throw usageError(
+          `${f.path} references ${ref.table}, which ${files[later]!.path} seeds after it`,
+          `rename the files so ${files[later]!.path} sorts first`,
+        );
     }
   });
   return files;

@@ -17,23 +17,39 @@ const refField = (field: string): string => ident(`ref_${field}`);
 /** Checks every row against the table; returns the columns the file fills, in a fixed order. */
 export function seedColumns(f: SeedFile, columns: Columns): string[] {
   const table = columns.get(f.table);
-  if (!table) throw usageError(`${f.path}: table "${f.table}" does not exist; nothing was changed`, 'npm run -s db:migrate');
+  if (!table)
+    throw usageError(`${f.path}: table "${f.table}" does not exist; nothing was changed`, 'npm run -s db:migrate');
   const fields = new Set<string>();
   for (const field of f.fields) {
     if (f.references[field]) continue;
     if (!table.has(field)) {
       const row = f.rows.find((r) => field in r.values)!;
-      throw usageError(`${rowLabel(f, row)}: unknown column "${field}" in table ${f.table}; nothing was changed`, `fix ${f.path}: the columns are ${[...table.keys()].join(', ')}`);
+      throw usageError(
+        `${rowLabel(f, row)}: unknown column "${field}" in table ${f.table}; nothing was changed`,
+        `fix ${f.path}: the columns are ${[...table.keys()].join(', ')}`,
+      );
     }
     fields.add(field);
   }
   for (const [field, ref] of Object.entries(f.references)) {
-    if (!table.has(ref.column)) throw usageError(`${f.path}: reference "${field}" fills unknown column "${ref.column}" of ${f.table}; nothing was changed`, `fix ${f.path}`);
-    if (!columns.get(ref.table)?.has(ref.key)) throw usageError(`${f.path}: reference "${field}" names ${ref.table}.${ref.key}, which does not exist; nothing was changed`, `fix ${f.path}`);
+    if (!table.has(ref.column))
+      throw usageError(
+        `${f.path}: reference "${field}" fills unknown column "${ref.column}" of ${f.table}; nothing was changed`,
+        `fix ${f.path}`,
+      );
+    if (!columns.get(ref.table)?.has(ref.key))
+      throw usageError(
+        `${f.path}: reference "${field}" names ${ref.table}.${ref.key}, which does not exist; nothing was changed`,
+        `fix ${f.path}`,
+      );
     fields.add(ref.column);
   }
   for (const column of Object.keys(f.generate)) {
-    if (!table.has(column)) throw usageError(`${f.path}: generated column "${column}" is not in ${f.table}; nothing was changed`, `fix ${f.path}`);
+    if (!table.has(column))
+      throw usageError(
+        `${f.path}: generated column "${column}" is not in ${f.table}; nothing was changed`,
+        `fix ${f.path}`,
+      );
     fields.add(column);
   }
   return [...fields];
@@ -44,7 +60,9 @@ export function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   const text = typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? (v ? 't' : 'f') : String(v);
   // Most values need no escaping; testing first keeps 100,000-row files fast.
-  return /[\\\t\n\r]/.test(text) ? text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : text;
+  return /[\\\t\n\r]/.test(text)
+    ? text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r')
+    : text;
 }
 
 /** A COPY … FROM STDIN and its data, made only as it is sent. */
@@ -82,7 +100,13 @@ export interface SeedStatements {
   upsertOneRow: string;
 }
 
-export function seedStatements(f: SeedFile, n: number, cols: string[], columns: Columns, o: { update: boolean; generated: Map<number, Record<string, string>> }): SeedStatements {
+export function seedStatements(
+  f: SeedFile,
+  n: number,
+  cols: string[],
+  columns: Columns,
+  o: { update: boolean; generated: Map<number, Record<string, string>> },
+): SeedStatements {
   const temp = `_seed_${n}`;
   const table = columns.get(f.table)!;
   const target = `public.${ident(f.table)}`;
@@ -148,7 +172,10 @@ export function directCopy(f: SeedFile, cols: string[]): CopyIn | null {
     for (let i = 0; i < cols.length; i++) line += (i ? '\t' : '') + copyValue(row.values[cols[i]!]);
     return line;
   };
-  return { command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`, data: copyData(f, lineOf) };
+  return {
+    command: `copy public.${ident(f.table)} (${cols.map(ident).join(', ')}) from stdin;`,
+    data: copyData(f, lineOf),
+  };
 }
 
 /**
@@ -175,7 +202,10 @@ export function keyChecker(f: SeedFile): (rows: SeedRow[]) => void {
       }
       // Only now is the first of the two looked for.
       const first = f.rows.find((r) => keyOf(r) === keyOf(row))!;
-      throw usageError(`${f.path}: rows ${first.index} and ${row.index} have the same key (${f.key.join(', ')}); nothing was changed`, `fix ${f.path}: keep one of them`);
+      throw usageError(
+        `${f.path}: rows ${first.index} and ${row.index} have the same key (${f.key.join(', ')}); nothing was changed`,
+        `fix ${f.path}: keep one of them`,
+      );
     }
   };
 }

@@ -6,7 +6,14 @@ import { createClusterTools } from '../cluster/tools.ts';
 import type { PodJson } from '../cluster/diagnose.ts';
 import { toolError } from '../cli/errors.ts';
 import { kubectlBaseArgs } from '../cluster/kubectl.ts';
-import { localPaths, readLocalState, serverStatus, shownPath, type LocalPaths, type LocalState } from './local-server.ts';
+import {
+  localPaths,
+  readLocalState,
+  serverStatus,
+  shownPath,
+  type LocalPaths,
+  type LocalState,
+} from './local-server.ts';
 import { podName } from './pod-health.ts';
 import type { ExecTarget, LocalTarget } from './spawn.ts';
 
@@ -44,28 +51,51 @@ export function execTarget(cfg: TargetConfig, job: string): ExecTarget {
   if (cfg.target === 'local') {
     const p = localPaths(resolve(cfg.localDir));
     const s = readLocalState(p);
-    if (!s) throw toolError(`no local server in ${shownPath(p.dir)} (is PostgreSQL deployed?); the ${job} did not start`, LOCAL_DEPLOY);
+    if (!s)
+      throw toolError(
+        `no local server in ${shownPath(p.dir)} (is PostgreSQL deployed?); the ${job} did not start`,
+        LOCAL_DEPLOY,
+      );
     return localTarget(p, s);
   }
   const pod = podName(cfg.release);
-  return { kind: 'pod', bin: cfg.kubectl, baseArgs: kubectlBaseArgs({ context: cfg.context }), namespace: cfg.namespace, pod, where: `${cfg.namespace}/${pod}` };
+  return {
+    kind: 'pod',
+    bin: cfg.kubectl,
+    baseArgs: kubectlBaseArgs({ context: cfg.context }),
+    namespace: cfg.namespace,
+    pod,
+    where: `${cfg.namespace}/${pod}`,
+  };
 }
 
 /** How to get more room for the data, where it lives. */
 export function storageFix(t: ExecTarget): string {
-  return t.kind === 'pod' ? `kubectl edit pvc data-${t.pod} -n ${t.namespace}` : `free space on the disk that holds ${shownPath(t.dir)}`;
+  return t.kind === 'pod'
+    ? `kubectl edit pvc data-${t.pod} -n ${t.namespace}`
+    : `free space on the disk that holds ${shownPath(t.dir)}`;
 }
 
 /** Throws "not found" / "not Ready" (a stopped local server) with the command that helps. */
 export async function assertTargetReady(cfg: TargetConfig, t: ExecTarget, job: string): Promise<void> {
   if (t.kind === 'local') {
     const status = serverStatus(localPaths(t.dir));
-    if (status.state === 'absent') throw toolError(`${t.where} has no data directory (is PostgreSQL deployed?); the ${job} did not start`, LOCAL_DEPLOY);
-    if (status.state === 'stopped') throw toolError(`${t.where} is not running; the ${job} did not start`, LOCAL_DEPLOY);
+    if (status.state === 'absent')
+      throw toolError(
+        `${t.where} has no data directory (is PostgreSQL deployed?); the ${job} did not start`,
+        LOCAL_DEPLOY,
+      );
+    if (status.state === 'stopped')
+      throw toolError(`${t.where} is not running; the ${job} did not start`, LOCAL_DEPLOY);
     return;
   }
   const { kubectl } = createClusterTools(cfg);
   const json = (await kubectl.getJson('pod', t.pod, t.namespace)) as PodJson | null;
-  if (!json) throw toolError(`pod ${t.where} not found (is PostgreSQL deployed?); the ${job} did not start`, 'npm run -s db:deploy');
-  if (!json.status?.containerStatuses?.some((c) => c.ready)) throw toolError(`pod ${t.where} is not Ready; the ${job} did not start`, 'npm run -s db:verify');
+  if (!json)
+    throw toolError(
+      `pod ${t.where} not found (is PostgreSQL deployed?); the ${job} did not start`,
+      'npm run -s db:deploy',
+    );
+  if (!json.status?.containerStatuses?.some((c) => c.ready))
+    throw toolError(`pod ${t.where} is not Ready; the ${job} did not start`, 'npm run -s db:verify');
 }

@@ -78,8 +78,13 @@ export function findPostgresBinaries(want?: number, dirs = searchDirs()): Postgr
   if (fit[0]) return fit[0];
   const seen = found.length ? ` (found ${found.map((b) => `${b.version} in ${b.binDir}`).join(', ')})` : '';
   if (want) {
-    throw toolError(`the local data directory was made by PostgreSQL ${want}, whose server binaries are not installed${seen}`, `install PostgreSQL ${want} (apt-get install postgresql-${want}), or back up and deploy a new local server`);
+    throw toolError(
+      `the local data directory was made by PostgreSQL ${want}, whose server binaries are not installed${seen}`,
+      `install PostgreSQL ${want} (apt-get install postgresql-${want}), or back up and deploy a new local server`,
+    );
   }
-  const missing = found.length ? `PostgreSQL ${MIN_MAJOR} or later is needed${seen}` : `PostgreSQL server binaries (${LOCAL_PROGRAMS.join(', ')}) not found on PATH or in the usual install locations`;
+  const missing = found.length
+    ? `PostgreSQL ${MIN_MAJOR} or later is needed${seen}`
+    : `PostgreSQL server binaries (${LOCAL_PROGRAMS.join(', ')}) not found on PATH or in the usual install locations`;
   throw toolError(missing, INSTALL_HINT);
 }

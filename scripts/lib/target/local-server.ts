@@ -33,7 +33,10 @@ const SOCKET_PATH_MAX = 100;
 export function localPaths(dir: string): LocalPaths {
   const inDir = join(dir, 'run');
   // ".s.PGSQL.65535" is 14 characters plus the slash.
-  const socketDir = inDir.length + 15 <= SOCKET_PATH_MAX ? inDir : join(tmpdir(), `pgk8s-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
+  const socketDir =
+    inDir.length + 15 <= SOCKET_PATH_MAX
+      ? inDir
+      : join(tmpdir(), `pgk8s-${createHash('sha256').update(dir).digest('hex').slice(0, 12)}`);
   const secretsDir = join(dir, 'secrets');
   return {
     dir,
@@ -64,7 +67,10 @@ export function readLocalState(p: LocalPaths): LocalState | null {
     return JSON.parse(readFileSync(p.stateFile, 'utf8')) as LocalState;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw toolError(`cannot read ${p.stateFile}: ${(err as Error).message}`, 'run npm run -s db:deploy again, or remove the file to start over');
+    throw toolError(
+      `cannot read ${p.stateFile}: ${(err as Error).message}`,
+      'run npm run -s db:deploy again, or remove the file to start over',
+    );
   }
 }
 
@@ -86,12 +92,18 @@ export function serverUser(): ServerUser {
   const uid = id('-u');
   const gid = id('-g');
   if (!uid || !gid) {
-    throw toolError('PostgreSQL refuses to run as root, and there is no "postgres" user to run the local server', 'create one (useradd --system --user-group postgres) or run as a normal user');
+    throw toolError(
+      'PostgreSQL refuses to run as root, and there is no "postgres" user to run the local server',
+      'create one (useradd --system --user-group postgres) or run as a normal user',
+    );
   }
   return { name: 'postgres', switchTo: { uid, gid } };
 }
 
-export type ServerStatus = { state: 'absent' } | { state: 'stopped' } | { state: 'running'; pid: number; port: number; ready: boolean };
+export type ServerStatus =
+  | { state: 'absent' }
+  | { state: 'stopped' }
+  | { state: 'running'; pid: number; port: number; ready: boolean };
 
 /** From the data directory alone: no process is started to ask. */
 export function serverStatus(p: LocalPaths): ServerStatus {
@@ -137,30 +149,64 @@ function portFree(port: number): Promise<boolean> {
 export async function freePort(preferred?: number): Promise<number> {
   if (preferred && (await portFree(preferred))) return preferred;
   for (let port = 5432; port < 5632; port++) if (port !== preferred && (await portFree(port))) return port;
-  throw toolError('no free TCP port between 5432 and 5631 on 127.0.0.1 for the local server', 'stop a PostgreSQL you do not need, then deploy again');
+  throw toolError(
+    'no free TCP port between 5432 and 5631 on 127.0.0.1 for the local server',
+    'stop a PostgreSQL you do not need, then deploy again',
+  );
 }
 
 /** The server programs as the server user, with libpq's variables from our environment left out. */
-export async function runServerProgram(binDir: string, program: string, args: string[], user: ServerUser, timeoutMs = 120_000): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const env = Object.fromEntries(Object.keys(process.env).filter((k) => k.startsWith('PG')).map((k) => [k, undefined]));
-  return runProcess(join(binDir, program), args, { env: { ...env, LC_ALL: 'C' }, toolName: program, timeoutMs, user: user.switchTo });
+export async function runServerProgram(
+  binDir: string,
+  program: string,
+  args: string[],
+  user: ServerUser,
+  timeoutMs = 120_000,
+): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(
+    Object.keys(process.env)
+      .filter((k) => k.startsWith('PG'))
+      .map((k) => [k, undefined]),
+  );
+  return runProcess(join(binDir, program), args, {
+    env: { ...env, LC_ALL: 'C' },
+    toolName: program,
+    timeoutMs,
+    user: user.switchTo,
+  });
 }
 
 /** pg_ctl start, waiting until the server accepts connections. */
 export async function startServer(p: LocalPaths, s: LocalState, user: ServerUser): Promise<void> {
   // pg_ctl hands -o to a shell: paths are quoted for it.
   const options = `-p ${s.port} -h 127.0.0.1 -k ${shQuote(p.socketDir)}`;
-  const r = await runServerProgram(s.binDir, 'pg_ctl', ['start', '-D', p.dataDir, '-l', p.logFile, '-w', '-t', '60', '-s', '-o', options], user);
+  const r = await runServerProgram(
+    s.binDir,
+    'pg_ctl',
+    ['start', '-D', p.dataDir, '-l', p.logFile, '-w', '-t', '60', '-s', '-o', options],
+    user,
+  );
   if (r.exitCode !== 0) {
     const log = lastLogLines(p, 3);
-    throw toolError(`the local server did not start (pg_ctl exit ${r.exitCode}): ${(r.stderr.trim() || log).split('\n').at(-1)}`, `read ${shownPath(p.logFile)}`);
+    throw toolError(
+      `the local server did not start (pg_ctl exit ${r.exitCode}): ${(r.stderr.trim() || log).split('\n').at(-1)}`,
+      `read ${shownPath(p.logFile)}`,
+    );
   }
 }
 
 export async function stopServer(p: LocalPaths, s: LocalState, user: ServerUser): Promise<void> {
-  const r = await runServerProgram(s.binDir, 'pg_ctl', ['stop', '-D', p.dataDir, '-m', 'fast', '-w', '-t', '60', '-s'], user);
+  const r = await runServerProgram(
+    s.binDir,
+    'pg_ctl',
+    ['stop', '-D', p.dataDir, '-m', 'fast', '-w', '-t', '60', '-s'],
+    user,
+  );
   if (r.exitCode !== 0 && serverStatus(p).state === 'running') {
-    throw toolError(`the local server did not stop (pg_ctl exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`, `read ${shownPath(p.logFile)}`);
+    throw toolError(
+      `the local server did not stop (pg_ctl exit ${r.exitCode}): ${r.stderr.trim().split('\n').at(-1) ?? ''}`,
+      `read ${shownPath(p.logFile)}`,
+    );
   }
 }
 

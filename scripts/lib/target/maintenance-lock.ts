@@ -40,7 +40,10 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
   if (locked.rows[0] !== 't') {
     await session.close();
     const waited = o.waitMs ? ` (waited ${Math.round(o.waitMs / 1000)}s)` : '';
-    throw toolError(`another job (a migration, backup or restore) holds the maintenance lock on ${o.where}${waited}; ${o.what} did not start`, 'wait for it to finish, then run this again');
+    throw toolError(
+      `another job (a migration, backup or restore) holds the maintenance lock on ${o.where}${waited}; ${o.what} did not start`,
+      'wait for it to finish, then run this again',
+    );
   }
   const facts = await reading;
   const [serverVersion = 'unknown', database = 'unknown', hasMigrations] = (facts.rows[0] ?? '').split('|');
@@ -51,7 +54,10 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
   }
   let released = false;
   return {
-    serverVersion, database, schemaVersion, session,
+    serverVersion,
+    database,
+    schemaVersion,
+    session,
     async release() {
       if (released) return;
       released = true;

@@ -19,7 +19,9 @@ export async function collectDiagnosis(kubectl: Kubectl, o: PodRef): Promise<Pro
   const crashed = pod?.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff');
   let previousLog: string[] | undefined;
   if (crashed) {
-    const logs = await kubectl.run(logsArgs({ namespace: o.namespace, pod: podName(o.release), container: 'postgresql', tail: 5, previous: true }));
+    const logs = await kubectl.run(
+      logsArgs({ namespace: o.namespace, pod: podName(o.release), container: 'postgresql', tail: 5, previous: true }),
+    );
     previousLog = logs.exitCode === 0 ? logs.stdout.split('\n') : undefined;
   }
   return diagnose({ namespace: o.namespace, pod, podName: podName(o.release), pvc, events, previousLog });
@@ -27,7 +29,15 @@ export async function collectDiagnosis(kubectl: Kubectl, o: PodRef): Promise<Pro
 
 /** One authenticated `SELECT 1` as the app user; the readiness probe does not authenticate. */
 export async function queryAsApp(kubectl: Kubectl, o: PodRef): Promise<{ ok: boolean; stderr: string }> {
-  const r = await kubectl.run(execArgs({ namespace: o.namespace, pod: podName(o.release), container: 'postgresql', stdin: false, command: appQueryCommand('select 1') }));
+  const r = await kubectl.run(
+    execArgs({
+      namespace: o.namespace,
+      pod: podName(o.release),
+      container: 'postgresql',
+      stdin: false,
+      command: appQueryCommand('select 1'),
+    }),
+  );
   return { ok: r.exitCode === 0 && r.stdout.trim() === '1', stderr: r.stderr };
 }
 
@@ -40,16 +50,29 @@ export function passwordMismatch(o: PodRef, secret: string): Problem {
 }
 
 /** Polls until the query succeeds or the time is up; a rejected password ends it at once. */
-export async function waitUntilUsable(kubectl: Kubectl, o: PodRef & { secret: string; timeoutMs: number }): Promise<Problem | null> {
+export async function waitUntilUsable(
+  kubectl: Kubectl,
+  o: PodRef & { secret: string; timeoutMs: number },
+): Promise<Problem | null> {
   const deadline = Date.now() + o.timeoutMs;
   let last = '';
   for (;;) {
     const q = await queryAsApp(kubectl, o);
     if (q.ok) return null;
     if (isPasswordRejected(q.stderr)) return passwordMismatch(o, o.secret);
-    last = q.stderr.trim().split('\n').find((l) => !l.startsWith('command terminated')) ?? last;
+    last =
+      q.stderr
+        .trim()
+        .split('\n')
+        .find((l) => !l.startsWith('command terminated')) ?? last;
     if (Date.now() >= deadline) {
-      return (await collectDiagnosis(kubectl, o)) ?? { code: 'query-failed', message: `SELECT 1 as the app user failed for ${Math.round(o.timeoutMs / 1000)}s: ${last}`, fix: `kubectl logs -n ${o.namespace} ${podName(o.release)}` };
+      return (
+        (await collectDiagnosis(kubectl, o)) ?? {
+          code: 'query-failed',
+          message: `SELECT 1 as the app user failed for ${Math.round(o.timeoutMs / 1000)}s: ${last}`,
+          fix: `kubectl logs -n ${o.namespace} ${podName(o.release)}`,
+        }
+      );
     }
     await sleep(1000);
   }

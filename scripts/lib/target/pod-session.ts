@@ -44,7 +44,8 @@ export async function openPodSession(t: ExecTarget, job: string): Promise<PodSes
 /** Starts the session without waiting for it: requests queued now go out as soon as psql reads. */
 export function startPodSession(t: ExecTarget, job: string): StartedSession {
   const command = [
-    'sh', '-c',
+    'sh',
+    '-c',
     `${APP_PASSWORD} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ${APP_LOGIN}`,
   ];
   const child = spawnOnTarget(t, command, true);
@@ -84,7 +85,10 @@ export function startPodSession(t: ExecTarget, job: string): StartedSession {
       const out = stdout.indexOf(`${marker}\n`);
       const err = stderr.indexOf(`${marker}\n`);
       if (out >= 0 && err >= 0) {
-        const rows = stdout.slice(0, out).split('\n').filter((l) => l !== '');
+        const rows = stdout
+          .slice(0, out)
+          .split('\n')
+          .filter((l) => l !== '');
         const said = stderr.slice(0, err).trim();
         // Notices and warnings are not failures; a session with client_min_messages=warning sees few.
         const error = /^(ERROR|FATAL|PANIC):|^psql:|\\[a-z!]+: /m.test(said) ? said : '';
@@ -97,7 +101,11 @@ export function startPodSession(t: ExecTarget, job: string): StartedSession {
       waiter = null;
     }
   };
-  const ended = (): Error => toolError(`the database session in ${t.where} ended (exit ${child.exitCode}): ${execErrorLine(stderr)}`, 'npm run -s db:verify');
+  const ended = (): Error =>
+    toolError(
+      `the database session in ${t.where} ended (exit ${child.exitCode}): ${execErrorLine(stderr)}`,
+      'npm run -s db:verify',
+    );
   const endRequest = (): string => {
     const marker = `-- end of request ${++seq} --`;
     child.stdin?.write(`\n\\echo '${marker}'\n\\warn '${marker}'\n`);
@@ -154,7 +162,10 @@ export function startPodSession(t: ExecTarget, job: string): StartedSession {
     const hello = await session.query('set client_min_messages = warning; select 1');
     if (hello.error || hello.rows[0] !== '1') {
       await session.close();
-      throw toolError(`could not open a database session in ${t.where}: ${execErrorLine(hello.error)}`, 'npm run -s db:verify');
+      throw toolError(
+        `could not open a database session in ${t.where}: ${execErrorLine(hello.error)}`,
+        'npm run -s db:verify',
+      );
     }
   })();
   ready.catch(() => {}); // the caller awaits it, maybe after queueing its first requests

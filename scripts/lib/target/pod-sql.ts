@@ -9,9 +9,11 @@ export const APP_LOGIN = '-U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES
 /** sh -c script + its one argument (the SQL), for kubectl exec. */
 export function appQueryCommand(sql: string): string[] {
   return [
-    'sh', '-c',
+    'sh',
+    '-c',
     `${APP_PASSWORD} PGCONNECT_TIMEOUT=5; exec psql -X -w ${APP_LOGIN} -v ON_ERROR_STOP=1 -Atqc "$1"`,
-    'sh', sql,
+    'sh',
+    sql,
   ];
 }
 

@@ -42,7 +42,10 @@ export function spawnOnTarget(t: ExecTarget, command: string[], stdin: boolean):
     traceCommand(command[0]!, command.slice(1));
     return spawn(command[0]!, command.slice(1), { env: t.env, stdio, detached: true });
   }
-  const argv = [...t.baseArgs, ...execArgs({ namespace: t.namespace, pod: t.pod, container: 'postgresql', stdin, command })];
+  const argv = [
+    ...t.baseArgs,
+    ...execArgs({ namespace: t.namespace, pod: t.pod, container: 'postgresql', stdin, command }),
+  ];
   assertNoSecretsInArgv(argv, 'kubectl');
   traceCommand(t.bin, argv);
   return spawn(t.bin, argv, { stdio, detached: true });
@@ -78,5 +81,10 @@ export function collectOutput(child: ChildProcess, limit = 1_000_000): Promise<E
 
 /** The first line of an exec's stderr that says something: kubectl's own exit-code line does not. */
 export function execErrorLine(stderr: string): string {
-  return stderr.trim().split('\n').find((l) => l.trim() && !l.startsWith('command terminated')) ?? '(no error output)';
+  return (
+    stderr
+      .trim()
+      .split('\n')
+      .find((l) => l.trim() && !l.startsWith('command terminated')) ?? '(no error output)'
+  );
 }

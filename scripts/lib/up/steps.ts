@@ -17,13 +17,17 @@ const SCRIPTS = fileURLToPath(new URL('../../', import.meta.url));
 /** The step's script with the same node flags (tsx) as this process, stdout and stderr captured. */
 export function runStep(step: UpStep, args: readonly string[]): Promise<StepRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, `${SCRIPTS}${step}.ts`, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...process.execArgv, `${SCRIPTS}${step}.ts`, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     child.on('error', reject);
-    child.on('close', (code, signal) => resolve({ step, exitCode: code ?? (signal === 'SIGINT' ? 130 : 1), stdout, stderr }));
+    child.on('close', (code, signal) =>
+      resolve({ step, exitCode: code ?? (signal === 'SIGINT' ? 130 : 1), stdout, stderr }),
+    );
   });
 }
 
@@ -42,6 +46,8 @@ export function stepVerdict(run: StepRun): string {
 
 /** The step's one-line error (error: … (fix: …)), or its verdict when it failed without one. */
 export function stepError(run: StepRun): string {
-  const line = plain(run.stderr).split('\n').find((l) => l.startsWith('error: '));
+  const line = plain(run.stderr)
+    .split('\n')
+    .find((l) => l.startsWith('error: '));
   return line ?? `error: ${run.step} failed (exit ${run.exitCode}): ${stepVerdict(run)}`;
 }

@@ -52,7 +52,8 @@ export function assessProbe(
   if (!probe.complete) {
     problems.push({
       code: 'probe-incomplete',
-      message: 'the answer from inside the pod was cut short (the exec stream dropped), so nothing it measured can be trusted',
+      message:
+        'the answer from inside the pod was cut short (the exec stream dropped), so nothing it measured can be trusted',
       fix: 'run verify again; if it repeats, check the connection to the API server and the kubelet',
     });
     return { problems, warnings, details };
@@ -74,7 +75,9 @@ export function assessProbe(
     const err = probe.appError;
     if (/too many clients|remaining connection slots are reserved/.test(err)) {
       const a = probe.admin;
-      details.connections = a ? { used: a.connections, max: a.max_connections, percent: pct(a.connections, a.max_connections) } : undefined;
+      details.connections = a
+        ? { used: a.connections, max: a.max_connections, percent: pct(a.connections, a.max_connections) }
+        : undefined;
       problems.push({
         code: 'connections-exhausted',
         message: `new connections are refused (SQLSTATE 53300)${a ? `: ${a.connections} client connections of max_connections ${a.max_connections} (${a.reserved} reserved for superusers)` : ''}`,
@@ -89,9 +92,17 @@ export function assessProbe(
     } else if (/No space left on device|could not extend file/.test(err)) {
       problems.push({ code: 'volume-full', message: `writes fail: ${err}`, fix: growVolume });
     } else if (/No such file or directory|Connection refused|could not connect/.test(err)) {
-      problems.push({ code: 'server-not-accepting', message: `PostgreSQL does not accept connections: ${err}`, fix: logs });
+      problems.push({
+        code: 'server-not-accepting',
+        message: `PostgreSQL does not accept connections: ${err}`,
+        fix: logs,
+      });
     } else {
-      problems.push({ code: 'query-failed', message: `an authenticated query as the app user failed: ${err}`, fix: logs });
+      problems.push({
+        code: 'query-failed',
+        message: `an authenticated query as the app user failed: ${err}`,
+        fix: logs,
+      });
     }
     return { problems, warnings, details };
   }
@@ -115,12 +126,19 @@ export function assessProbe(
   const pending = o.localMigrations.filter((v) => !applied.includes(v));
   details.migrations = { applied: applied.length, pending };
   if (pending.length) {
-    warnings.push({ code: 'migrations-pending', message: `${pending.length} migration(s) not applied: ${pending.join(', ')}`, fix: 'npm run -s db:migrate' });
+    warnings.push({
+      code: 'migrations-pending',
+      message: `${pending.length} migration(s) not applied: ${pending.join(', ')}`,
+      fix: 'npm run -s db:migrate',
+    });
   }
   return { problems, warnings, details };
 }
 
 /** Versions of dbmate migration files (YYYYMMDDHHMMSS_name.sql), sorted. */
 export function migrationVersions(fileNames: readonly string[]): string[] {
-  return fileNames.map((n) => /^(\d+)_.*\.sql$/.exec(n)?.[1]).filter((v): v is string => v !== undefined).sort();
+  return fileNames
+    .map((n) => /^(\d+)_.*\.sql$/.exec(n)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort();
 }

@@ -1,7 +1,13 @@
 // One verify pass: deployed at all, then the pod, then one exec into it. On a healthy database that
 // is three calls: helm status, kubectl get pod, kubectl exec.
 import { readdirSync } from 'node:fs';
-import { assessProbe, migrationVersions, podProbeHints, type Finding, type HealthDetails } from './health-assessment.ts';
+import {
+  assessProbe,
+  migrationVersions,
+  podProbeHints,
+  type Finding,
+  type HealthDetails,
+} from './health-assessment.ts';
 import { parseProbeOutput, probeCommand } from './health-probe.ts';
 import { classifyHelmFailure, helmFailureError, statusArgs, type Helm } from '../cluster/helm.ts';
 import { execArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
@@ -17,7 +23,11 @@ export interface HealthReport {
   problems: Finding[];
   warnings: Finding[];
   /** releaseStatus and pod on a cluster, server for the local target. */
-  details: HealthDetails & { releaseStatus?: string; pod?: string; server?: { pid: number; port: number; dataDir: string } };
+  details: HealthDetails & {
+    releaseStatus?: string;
+    pod?: string;
+    server?: { pid: number; port: number; dataDir: string };
+  };
 }
 
 export interface HealthTarget {
@@ -41,7 +51,8 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
   const deployFix = 'npm run -s db:deploy';
   const status = await helm.run(statusArgs(t.release, t.namespace));
   if (status.exitCode !== 0) {
-    if (classifyHelmFailure(status.stderr) !== 'release-not-found') throw helmFailureError(status, { what: 'status', release: t.release, namespace: t.namespace });
+    if (classifyHelmFailure(status.stderr) !== 'release-not-found')
+      throw helmFailureError(status, { what: 'status', release: t.release, namespace: t.namespace });
     const ns = await kubectl.getJson('namespace', t.namespace);
     const missing = ns
       ? { part: 'release' as const, message: `no release ${t.release} in namespace ${t.namespace}`, fix: deployFix }
@@ -53,7 +64,11 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
   if (!pod) {
     return {
       status: 'not-deployed',
-      missing: { part: 'pod', message: `release ${t.release} (${releaseStatus}) has no pod ${podName(t.release)}`, fix: `kubectl scale statefulset ${t.release} -n ${t.namespace} --replicas=1` },
+      missing: {
+        part: 'pod',
+        message: `release ${t.release} (${releaseStatus}) has no pod ${podName(t.release)}`,
+        fix: `kubectl scale statefulset ${t.release} -n ${t.namespace} --replicas=1`,
+      },
       ...empty,
     };
   }
@@ -62,7 +77,9 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
     problems.push({
       code: `release-${releaseStatus}`,
       message: `helm release ${t.release} is ${releaseStatus}`,
-      fix: releaseStatus.startsWith('pending-') ? `helm rollback ${t.release} -n ${t.namespace}` : `${deployFix} (a failed release is redeployed)`,
+      fix: releaseStatus.startsWith('pending-')
+        ? `helm rollback ${t.release} -n ${t.namespace}`
+        : `${deployFix} (a failed release is redeployed)`,
     });
   }
   const ready = pod.status?.containerStatuses?.some((c) => c.ready) ?? false;
@@ -71,10 +88,22 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
     if (problem) problems.push(problem);
     return { status: 'unhealthy', problems, warnings: [], details: { releaseStatus, pod: pod.status?.phase } };
   }
-  const exec = await kubectl.run(execArgs({ namespace: t.namespace, pod: podName(t.release), container: 'postgresql', stdin: false, command: probeCommand() }));
-  if (exec.exitCode !== 0 && !exec.stdout.includes('app-error')) throw kubectlFailureError(exec, { context: t.context, what: `exec into ${podName(t.release)}` });
+  const exec = await kubectl.run(
+    execArgs({
+      namespace: t.namespace,
+      pod: podName(t.release),
+      container: 'postgresql',
+      stdin: false,
+      command: probeCommand(),
+    }),
+  );
+  if (exec.exitCode !== 0 && !exec.stdout.includes('app-error'))
+    throw kubectlFailureError(exec, { context: t.context, what: `exec into ${podName(t.release)}` });
   const hints = podProbeHints({ namespace: t.namespace, pod: podName(t.release), secret: t.secret });
-  const assessed = assessProbe(parseProbeOutput(exec.stdout), { hints, localMigrations: localMigrations(t.migrationsDir) });
+  const assessed = assessProbe(parseProbeOutput(exec.stdout), {
+    hints,
+    localMigrations: localMigrations(t.migrationsDir),
+  });
   problems.push(...assessed.problems);
   return {
     status: problems.length ? 'unhealthy' : 'healthy',

@@ -69,7 +69,8 @@ export function parseProbeOutput(stdout: string): ProbeResult {
     const body = rest.join(' ');
     if (tag === 'volume') {
       const [size, used, avail] = rest.map(Number);
-      if (size && used !== undefined && avail !== undefined) result.volume = { sizeBytes: size, usedBytes: used, availBytes: avail };
+      if (size && used !== undefined && avail !== undefined)
+        result.volume = { sizeBytes: size, usedBytes: used, availBytes: avail };
     } else if (tag === 'latency') result.latencyMs = Number(body);
     else if (tag === 'facts') result.facts = JSON.parse(body) as ProbeFacts;
     else if (tag === 'migrations') result.migrations = JSON.parse(body) as string[];

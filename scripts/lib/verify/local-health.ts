@@ -6,7 +6,15 @@ import { localTarget } from '../target/exec-target.ts';
 import { assessProbe, type Finding, type ProbeHints } from './health-assessment.ts';
 import { localMigrations, type HealthReport } from './health-check.ts';
 import { parseProbeOutput, probeCommand } from './health-probe.ts';
-import { lastLogLines, localPaths, readLocalState, serverStatus, shownPath, type LocalPaths, type LocalState } from '../target/local-server.ts';
+import {
+  lastLogLines,
+  localPaths,
+  readLocalState,
+  serverStatus,
+  shownPath,
+  type LocalPaths,
+  type LocalState,
+} from '../target/local-server.ts';
 import { collectOutput, spawnOnTarget } from '../target/spawn.ts';
 
 function localProbeHints(p: LocalPaths, s: LocalState): ProbeHints {
@@ -37,22 +45,41 @@ export async function checkLocalHealth(o: { localDir: string; migrationsDir: str
   const status = serverStatus(p);
   const none = { problems: [], warnings: [], details: {} };
   if (!s || status.state === 'absent') {
-    return { status: 'not-deployed', missing: { part: 'server', message: `no local server in ${shownPath(p.dir)}`, fix: 'npm run -s db:deploy' }, ...none };
+    return {
+      status: 'not-deployed',
+      missing: { part: 'server', message: `no local server in ${shownPath(p.dir)}`, fix: 'npm run -s db:deploy' },
+      ...none,
+    };
   }
   const problem = (f: Finding): HealthReport => ({ status: 'unhealthy', problems: [f], warnings: [], details: {} });
   if (status.state === 'stopped') {
     const last = lastLogLines(p, 1);
-    return problem({ code: 'server-stopped', message: `the local server of ${shownPath(p.dataDir)} is not running (last log line: ${last})`, fix: 'npm run -s db:deploy' });
+    return problem({
+      code: 'server-stopped',
+      message: `the local server of ${shownPath(p.dataDir)} is not running (last log line: ${last})`,
+      fix: 'npm run -s db:deploy',
+    });
   }
   if (!status.ready) {
-    return problem({ code: 'server-starting', message: `the local server (pid ${status.pid}) is starting or shutting down`, fix: 'npm run -s db:verify -- --wait 30s' });
+    return problem({
+      code: 'server-starting',
+      message: `the local server (pid ${status.pid}) is starting or shutting down`,
+      fix: 'npm run -s db:verify -- --wait 30s',
+    });
   }
   if (!(await tcpOpen(s.port))) {
-    return problem({ code: 'port-closed', message: `nothing accepts connections on 127.0.0.1:${s.port}, the port in ${shownPath(p.stateFile)} (the server says ${status.port})`, fix: 'npm run -s db:deploy -- --uninstall, then npm run -s db:deploy' });
+    return problem({
+      code: 'port-closed',
+      message: `nothing accepts connections on 127.0.0.1:${s.port}, the port in ${shownPath(p.stateFile)} (the server says ${status.port})`,
+      fix: 'npm run -s db:deploy -- --uninstall, then npm run -s db:deploy',
+    });
   }
   const child = spawnOnTarget(localTarget(p, s), probeCommand(), false);
   const { stdout } = await collectOutput(child);
-  const assessed = assessProbe(parseProbeOutput(stdout), { hints: localProbeHints(p, s), localMigrations: localMigrations(o.migrationsDir) });
+  const assessed = assessProbe(parseProbeOutput(stdout), {
+    hints: localProbeHints(p, s),
+    localMigrations: localMigrations(o.migrationsDir),
+  });
   return {
     status: assessed.problems.length ? 'unhealthy' : 'healthy',
     problems: assessed.problems,

@@ -4,7 +4,27 @@ import type { OptionSpec } from '../cli/option-spec.ts';
 
 export const VERIFY_OPTIONS = [
   ...COMMON_OPTIONS,
-  { name: 'wait', flag: 'wait', env: 'PG_VERIFY_WAIT', type: 'duration', default: '0', description: 'poll until healthy or this much time has passed, e.g. 2m (0: one pass)' },
-  { name: 'migrationsDir', flag: 'migrations-dir', env: 'PG_MIGRATIONS_DIR', type: 'string', default: 'db/migrations', description: 'local migrations, to count the pending ones' },
-  { name: 'secretName', flag: 'secret-name', env: 'PG_SECRET_NAME', type: 'string', description: 'credentials Secret (default: <release>-credentials)' },
+  {
+    name: 'wait',
+    flag: 'wait',
+    env: 'PG_VERIFY_WAIT',
+    type: 'duration',
+    default: '0',
+    description: 'poll until healthy or this much time has passed, e.g. 2m (0: one pass)',
+  },
+  {
+    name: 'migrationsDir',
+    flag: 'migrations-dir',
+    env: 'PG_MIGRATIONS_DIR',
+    type: 'string',
+    default: 'db/migrations',
+    description: 'local migrations, to count the pending ones',
+  },
+  {
+    name: 'secretName',
+    flag: 'secret-name',
+    env: 'PG_SECRET_NAME',
+    type: 'string',
+    description: 'credentials Secret (default: <release>-credentials)',
+  },
 ] as const satisfies readonly OptionSpec[];

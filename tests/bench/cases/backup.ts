@@ -20,22 +20,52 @@ const backup: BenchCase = {
   runs: 3,
   setup: (c) => {
     run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/deploy.ts')]);
-    run(c, 'kubectl', ['exec', '-i', '-n', 'postgres', 'postgresql-0', '--', 'sh', '-c',
-      'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -U learnflow -d learnflow -q'],
-    "drop table if exists bench; create table bench as select g as id, md5(g::text) as a, g * 7 as b from generate_series(1, 1000000) g;");
+    run(
+      c,
+      'kubectl',
+      [
+        'exec',
+        '-i',
+        '-n',
+        'postgres',
+        'postgresql-0',
+        '--',
+        'sh',
+        '-c',
+        'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -U learnflow -d learnflow -q',
+      ],
+      'drop table if exists bench; create table bench as select g as id, md5(g::text) as a, g * 7 as b from generate_series(1, 1000000) g;',
+    );
   },
   beforeEach: () => {
     rmSync(join(work, 'ours.dump'), { force: true });
     rmSync(join(work, 'ours.dump.json'), { force: true });
   },
   ours: (c) => {
-    const stderr = run(c, '/usr/bin/time', ['-f', 'peak-kb %M', 'node', '--import', 'tsx', join(c.root, 'scripts/backup.ts'), '--out', join(work, 'ours.dump')]);
+    const stderr = run(c, '/usr/bin/time', [
+      '-f',
+      'peak-kb %M',
+      'node',
+      '--import',
+      'tsx',
+      join(c.root, 'scripts/backup.ts'),
+      '--out',
+      join(work, 'ours.dump'),
+    ]);
     peakKb = Math.max(peakKb, Number(/peak-kb (\d+)/.exec(stderr)?.[1] ?? 0));
   },
   raw: (c) => {
-    const out = spawnSync('sh', ['-c', `kubectl exec -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" pg_dump -Fc -U learnflow -d learnflow' > ${join(work, 'raw.dump')}`], { env: c.env });
+    const out = spawnSync(
+      'sh',
+      [
+        '-c',
+        `kubectl exec -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" pg_dump -Fc -U learnflow -d learnflow' > ${join(work, 'raw.dump')}`,
+      ],
+      { env: c.env },
+    );
     if (out.status !== 0) throw new Error('raw pg_dump failed');
   },
-  target: (ours, raw) => `≤ 1.15x: ${ours / raw <= 1.15 ? 'met' : 'MISSED'}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ${peakKb / 1024 <= 150 ? 'met' : 'MISSED'}`,
+  target: (ours, raw) =>
+    `≤ 1.15x: ${ours / raw <= 1.15 ? 'met' : 'MISSED'}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ${peakKb / 1024 <= 150 ? 'met' : 'MISSED'}`,
 };
 export default backup;

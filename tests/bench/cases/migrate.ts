@@ -17,8 +17,24 @@ function run(c: Cluster, cmd: string, args: string[], input?: string): void {
   if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${out.status}: ${out.stderr}`);
 }
 const resetDatabase = (c: Cluster): void =>
-  run(c, 'kubectl', ['exec', '-i', '-n', 'postgres', 'postgresql-0', '--', 'sh', '-c', 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -q -U learnflow -d learnflow'], 'drop owned by current_user;');
-const migrate = (c: Cluster, dir: string): void => run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/migrate.ts'), '--migrations-dir', dir]);
+  run(
+    c,
+    'kubectl',
+    [
+      'exec',
+      '-i',
+      '-n',
+      'postgres',
+      'postgresql-0',
+      '--',
+      'sh',
+      '-c',
+      'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -q -U learnflow -d learnflow',
+    ],
+    'drop owned by current_user;',
+  );
+const migrate = (c: Cluster, dir: string): void =>
+  run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/migrate.ts'), '--migrations-dir', dir]);
 function countedCalls(c: Cluster, fn: () => void): number {
   writeFileSync(join(c.dir, 'calls.jsonl'), '');
   fn();
@@ -60,12 +76,18 @@ const bench: BenchCase = {
       const i = k + 1;
       return `cat > "$d/${20260101000000 + i}_t${i}.sql" <<'EOF'\n-- migrate:up\ncreate table t${i} (id int primary key);\n-- migrate:down\ndrop table t${i};\nEOF`;
     });
-    const script = ['d=$(mktemp -d)', ...files, 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"',
-      '/tmp/dbmate --no-dump-schema -d "$d" -u "postgres://learnflow@/learnflow?socket=/tmp&sslmode=disable" migrate >/dev/null'].join('\n');
+    const script = [
+      'd=$(mktemp -d)',
+      ...files,
+      'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"',
+      '/tmp/dbmate --no-dump-schema -d "$d" -u "postgres://learnflow@/learnflow?socket=/tmp&sslmode=disable" migrate >/dev/null',
+    ].join('\n');
     run(c, 'kubectl', ['exec', '-i', '-n', 'postgres', 'postgresql-0', '--', 'sh', '-s'], script);
   },
   target: (ours, raw) => {
-    const counts = Object.entries(calls).map(([k, v]) => `${k}: ${v}`).join(', ');
+    const counts = Object.entries(calls)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', ');
     const callsOk = calls['1 file'] === calls['50 files'] && (calls['50 files'] ?? 99) <= 5;
     const budget = 1.5 * raw + startupMs;
     return `calls ${counts} (same, ≤ 5: ${callsOk ? 'met' : 'MISSED'}); ≤ 1.5x raw + start-up ${startupMs.toFixed(0)} ms = ${budget.toFixed(0)} ms: ${ours <= budget ? 'met' : 'MISSED'}`;

@@ -10,7 +10,12 @@ const ROWS = 100_000;
 const work = mkdtempSync(join(tmpdir(), 'bench-seed-'));
 const seeds = join(work, 'seeds');
 const hash = 'h'.repeat(60);
-const rows = Array.from({ length: ROWS }, (_, i) => ({ email: `student${i}@bench.dev`, display_name: `Student ${i}`, role: 'student', password_hash: hash }));
+const rows = Array.from({ length: ROWS }, (_, i) => ({
+  email: `student${i}@bench.dev`,
+  display_name: `Student ${i}`,
+  role: 'student',
+  password_hash: hash,
+}));
 const tsv = rows.map((r) => [r.email, r.display_name, r.role, r.password_hash].join('\t')).join('\n') + '\n';
 
 function run(c: Cluster, cmd: string, args: string[], input?: string): void {
@@ -18,7 +23,22 @@ function run(c: Cluster, cmd: string, args: string[], input?: string): void {
   if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${out.status}: ${out.stderr}`);
 }
 const psql = (c: Cluster, sqlOrCopy: string, input?: string): void =>
-  run(c, 'kubectl', ['exec', '-i', '-n', 'postgres', 'postgresql-0', '--', 'sh', '-c', `PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -q -v ON_ERROR_STOP=1 -U learnflow -d learnflow -c '${sqlOrCopy}'`], input);
+  run(
+    c,
+    'kubectl',
+    [
+      'exec',
+      '-i',
+      '-n',
+      'postgres',
+      'postgresql-0',
+      '--',
+      'sh',
+      '-c',
+      `PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -q -v ON_ERROR_STOP=1 -U learnflow -d learnflow -c '${sqlOrCopy}'`,
+    ],
+    input,
+  );
 const emptyUsers = (c: Cluster): void => psql(c, 'truncate users cascade');
 const seed = (c: Cluster): void => run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/seed.ts'), '--dir', seeds]);
 

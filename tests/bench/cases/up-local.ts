@@ -24,7 +24,19 @@ const upLocal: BenchCase = {
   name: 'up-local',
   runs: 3,
   beforeEach: (c) => {
-    run(c, ['node', '--import', 'tsx', 'scripts/deploy.ts', '--target', 'local', '--local-dir', localDir, '--uninstall', '--delete-data', '--yes']);
+    run(c, [
+      'node',
+      '--import',
+      'tsx',
+      'scripts/deploy.ts',
+      '--target',
+      'local',
+      '--local-dir',
+      localDir,
+      '--uninstall',
+      '--delete-data',
+      '--yes',
+    ]);
     rmSync(join(work, 'pgdata'), { recursive: true, force: true });
   },
   ours: (c) => run(c, ['node', '--import', 'tsx', 'scripts/up.ts', '--target', 'local', '--local-dir', localDir]),
@@ -32,8 +44,31 @@ const upLocal: BenchCase = {
     const bin = findPostgresBinaries().binDir;
     const data = join(work, 'pgdata');
     run(c, ['install', '-d', '-m', '700', ...(asServerUser.length ? ['-o', 'postgres'] : []), data]);
-    run(c, [...asServerUser, join(bin, 'initdb'), '-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C']);
-    run(c, [...asServerUser, join(bin, 'pg_ctl'), 'start', '-D', data, '-w', '-s', '-l', '/dev/null', '-o', `-p 5499 -k ${data} -h ''`]);
+    run(c, [
+      ...asServerUser,
+      join(bin, 'initdb'),
+      '-D',
+      data,
+      '-U',
+      'postgres',
+      '--auth=trust',
+      '-E',
+      'UTF8',
+      '--locale=C',
+    ]);
+    run(c, [
+      ...asServerUser,
+      join(bin, 'pg_ctl'),
+      'start',
+      '-D',
+      data,
+      '-w',
+      '-s',
+      '-l',
+      '/dev/null',
+      '-o',
+      `-p 5499 -k ${data} -h ''`,
+    ]);
     run(c, [...asServerUser, join(bin, 'pg_ctl'), 'stop', '-D', data, '-w', '-s', '-m', 'fast']);
   },
   target: (ours) => `< 30 s: ${ours < 30_000 ? 'met' : 'MISSED'} (raw: initdb + start + stop)`,

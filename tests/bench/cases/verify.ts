@@ -13,8 +13,17 @@ const verify: BenchCase = {
   runs: 15,
   setup: (c) => run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/deploy.ts')]),
   ours: (c) => run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/verify.ts')]),
-  raw: (c) => run(c, 'kubectl', ['exec', '-n', 'postgres', 'postgresql-0', '--', 'sh', '-c',
-    'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -U learnflow -d learnflow -c "select 1"']),
+  raw: (c) =>
+    run(c, 'kubectl', [
+      'exec',
+      '-n',
+      'postgres',
+      'postgresql-0',
+      '--',
+      'sh',
+      '-c',
+      'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -U learnflow -d learnflow -c "select 1"',
+    ]),
   target: () => 'informational (3 calls: helm status, get pod, one exec)',
 };
 export default verify;

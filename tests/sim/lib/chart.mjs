@@ -21,10 +21,22 @@ export function lookupChart(ref, version) {
 }
 
 const RESOURCE_PRESETS = {
-  nano: { requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '50Mi' }, limits: { cpu: '150m', memory: '192Mi', 'ephemeral-storage': '2Gi' } },
-  micro: { requests: { cpu: '250m', memory: '256Mi', 'ephemeral-storage': '50Mi' }, limits: { cpu: '375m', memory: '384Mi', 'ephemeral-storage': '2Gi' } },
-  small: { requests: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '50Mi' }, limits: { cpu: '750m', memory: '768Mi', 'ephemeral-storage': '2Gi' } },
-  medium: { requests: { cpu: '500m', memory: '1024Mi', 'ephemeral-storage': '50Mi' }, limits: { cpu: '750m', memory: '1536Mi', 'ephemeral-storage': '2Gi' } },
+  nano: {
+    requests: { cpu: '100m', memory: '128Mi', 'ephemeral-storage': '50Mi' },
+    limits: { cpu: '150m', memory: '192Mi', 'ephemeral-storage': '2Gi' },
+  },
+  micro: {
+    requests: { cpu: '250m', memory: '256Mi', 'ephemeral-storage': '50Mi' },
+    limits: { cpu: '375m', memory: '384Mi', 'ephemeral-storage': '2Gi' },
+  },
+  small: {
+    requests: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '50Mi' },
+    limits: { cpu: '750m', memory: '768Mi', 'ephemeral-storage': '2Gi' },
+  },
+  medium: {
+    requests: { cpu: '500m', memory: '1024Mi', 'ephemeral-storage': '50Mi' },
+    limits: { cpu: '750m', memory: '1536Mi', 'ephemeral-storage': '2Gi' },
+  },
 };
 
 export function chartDefaults(chart) {
@@ -35,12 +47,23 @@ export function chartDefaults(chart) {
     architecture: 'standalone',
     image: { registry: 'docker.io', repository: 'bitnami/postgresql', tag: chart.imageTag, digest: '' },
     auth: {
-      enablePostgresUser: true, postgresPassword: '', username: '', password: '', database: '',
-      existingSecret: '', usePasswordFiles: true,
-      secretKeys: { adminPasswordKey: 'postgres-password', userPasswordKey: 'password', replicationPasswordKey: 'replication-password' },
+      enablePostgresUser: true,
+      postgresPassword: '',
+      username: '',
+      password: '',
+      database: '',
+      existingSecret: '',
+      usePasswordFiles: true,
+      secretKeys: {
+        adminPasswordKey: 'postgres-password',
+        userPasswordKey: 'password',
+        replicationPasswordKey: 'replication-password',
+      },
     },
     primary: {
-      resourcesPreset: 'nano', resources: {}, extendedConfiguration: '',
+      resourcesPreset: 'nano',
+      resources: {},
+      extendedConfiguration: '',
       persistence: { enabled: true, size: '8Gi', storageClass: '', accessModes: ['ReadWriteOnce'] },
     },
   };
@@ -61,7 +84,10 @@ function isObject(v) {
 export function setValue(values, expr, { string = false } = {}) {
   const eq = expr.indexOf('=');
   if (eq === -1) throw new Error(`failed parsing --set data: key "${expr}" has no value`);
-  const keys = expr.slice(0, eq).split(/(?<!\\)\./).map((k) => k.replace(/\\\./g, '.'));
+  const keys = expr
+    .slice(0, eq)
+    .split(/(?<!\\)\./)
+    .map((k) => k.replace(/\\\./g, '.'));
   const raw = expr.slice(eq + 1);
   let value = raw;
   if (string) value = raw;
@@ -75,13 +101,18 @@ export function setValue(values, expr, { string = false } = {}) {
 
 export function renderRelease({ release, chart, values }) {
   const v = mergeValues(chartDefaults(chart), values);
-  const fullname = v.fullnameOverride || (release.includes(v.nameOverride || 'postgresql') ? release : `${release}-${v.nameOverride || 'postgresql'}`);
+  const fullname =
+    v.fullnameOverride ||
+    (release.includes(v.nameOverride || 'postgresql') ? release : `${release}-${v.nameOverride || 'postgresql'}`);
   const image = imageReference(v.image, v.global.imageRegistry);
   // bitnami/common's insecureImages check: a replaced image fails the render unless allowed; since
   // common 2.31.4 a bitnamilegacy replacement only warns (the 2025 catalog change's escape hatch).
   const registry = v.global.imageRegistry || v.image.registry;
   const standardImage = registry === 'docker.io' && v.image.repository === 'bitnami/postgresql';
-  const legacyOk = registry === 'docker.io' && v.image.repository === 'bitnamilegacy/postgresql' && atLeast(chart.commonVersion, '2.31.4');
+  const legacyOk =
+    registry === 'docker.io' &&
+    v.image.repository === 'bitnamilegacy/postgresql' &&
+    atLeast(chart.commonVersion, '2.31.4');
   if (!standardImage && !legacyOk && !v.global.security.allowInsecureImages) {
     return { error: 'insecure-images', image };
   }
@@ -95,7 +126,9 @@ export function renderRelease({ release, chart, values }) {
     POSTGRESQL_PORT_NUMBER: '5432',
     POSTGRESQL_VOLUME_DIR: '/bitnami/postgresql',
     PGDATA: '/bitnami/postgresql/data',
-    ...(username ? { POSTGRES_USER: username, POSTGRES_PASSWORD_FILE: '/opt/bitnami/postgresql/secrets/password' } : {}),
+    ...(username
+      ? { POSTGRES_USER: username, POSTGRES_PASSWORD_FILE: '/opt/bitnami/postgresql/secrets/password' }
+      : {}),
     POSTGRES_POSTGRES_PASSWORD_FILE: '/opt/bitnami/postgresql/secrets/postgres-password',
     ...(auth.database ? { POSTGRES_DATABASE: auth.database } : {}),
     POSTGRESQL_ENABLE_LDAP: 'no',
@@ -110,7 +143,7 @@ export function renderRelease({ release, chart, values }) {
     HOME: '/',
   };
   const explicit = v.primary.resources && Object.keys(v.primary.resources).length > 0;
-  const resources = explicit ? v.primary.resources : RESOURCE_PRESETS[v.primary.resourcesPreset] ?? {};
+  const resources = explicit ? v.primary.resources : (RESOURCE_PRESETS[v.primary.resourcesPreset] ?? {});
   return {
     fullname,
     image,
@@ -131,7 +164,9 @@ export function renderRelease({ release, chart, values }) {
 }
 
 function atLeast(version, floor) {
-  const a = String(version ?? '0').split('.').map(Number);
+  const a = String(version ?? '0')
+    .split('.')
+    .map(Number);
   const b = floor.split('.').map(Number);
   for (let i = 0; i < b.length; i++) if ((a[i] ?? 0) !== b[i]) return (a[i] ?? 0) > b[i];
   return true;

@@ -5,8 +5,19 @@ import path from 'node:path';
 import { key, nowIso, uid, processAlive } from './state.mjs';
 import { imagePullError, manifestUnknown, quantityBytes } from './chart.mjs';
 import {
-  containerReady, mountVolume, podDir, preparePodRoot, resizeVolume, rotateContainerLog,
-  startContainer, stopContainer, unmountVolume, volumeUsage, writePodFiles, killPodProcesses, waitGone,
+  containerReady,
+  mountVolume,
+  podDir,
+  preparePodRoot,
+  resizeVolume,
+  rotateContainerLog,
+  startContainer,
+  stopContainer,
+  unmountVolume,
+  volumeUsage,
+  writePodFiles,
+  killPodProcesses,
+  waitGone,
 } from './pod-runtime.mjs';
 
 export const NODE_NAME = 'minikube';
@@ -23,8 +34,17 @@ export function addEvent(state, { namespace, kind, name, objUid, type = 'Normal'
   }
   state.events.push({
     id: `${name}.${uid().replace(/-/g, '').slice(0, 16)}`,
-    namespace, kind, name, objUid, type, reason, message, component,
-    count: 1, firstTimestamp: now, lastTimestamp: now,
+    namespace,
+    kind,
+    name,
+    objUid,
+    type,
+    reason,
+    message,
+    component,
+    count: 1,
+    firstTimestamp: now,
+    lastTimestamp: now,
   });
 }
 
@@ -36,8 +56,15 @@ export function ensurePvc(state, dir, namespace, name, { size, storageClass, lab
   const k = key(namespace, name);
   if (!state.pvcs[k]) {
     state.pvcs[k] = {
-      namespace, name, uid: uid(), created: nowIso(), size, requestedClass: storageClass || null,
-      storageClass: storageClass || defaultStorageClass(state), phase: 'Pending', labels,
+      namespace,
+      name,
+      uid: uid(),
+      created: nowIso(),
+      size,
+      requestedClass: storageClass || null,
+      storageClass: storageClass || defaultStorageClass(state),
+      phase: 'Pending',
+      labels,
     };
   }
   bindPvc(state, dir, state.pvcs[k]);
@@ -49,30 +76,56 @@ export function bindPvc(state, dir, pvc) {
   // Since Kubernetes 1.28 a class-less claim gets the default class once one exists.
   if (!pvc.storageClass && !pvc.requestedClass) pvc.storageClass = defaultStorageClass(state);
   if (!pvc.storageClass) {
-    addEvent(state, { namespace: pvc.namespace, kind: 'PersistentVolumeClaim', name: pvc.name, objUid: pvc.uid,
-      type: 'Normal', reason: 'FailedBinding', component: 'persistentvolume-controller',
-      message: 'no persistent volumes available for this claim and no storage class is set' });
+    addEvent(state, {
+      namespace: pvc.namespace,
+      kind: 'PersistentVolumeClaim',
+      name: pvc.name,
+      objUid: pvc.uid,
+      type: 'Normal',
+      reason: 'FailedBinding',
+      component: 'persistentvolume-controller',
+      message: 'no persistent volumes available for this claim and no storage class is set',
+    });
     return;
   }
   if (!state.storageClasses[pvc.storageClass]) {
-    addEvent(state, { namespace: pvc.namespace, kind: 'PersistentVolumeClaim', name: pvc.name, objUid: pvc.uid,
-      type: 'Warning', reason: 'ProvisioningFailed', component: 'persistentvolume-controller',
-      message: `storageclass.storage.k8s.io "${pvc.storageClass}" not found` });
+    addEvent(state, {
+      namespace: pvc.namespace,
+      kind: 'PersistentVolumeClaim',
+      name: pvc.name,
+      objUid: pvc.uid,
+      type: 'Warning',
+      reason: 'ProvisioningFailed',
+      component: 'persistentvolume-controller',
+      message: `storageclass.storage.k8s.io "${pvc.storageClass}" not found`,
+    });
     return;
   }
   if (state.faults['provisioner-down']) {
     const provisioner = state.storageClasses[pvc.storageClass].provisioner;
-    addEvent(state, { namespace: pvc.namespace, kind: 'PersistentVolumeClaim', name: pvc.name, objUid: pvc.uid,
-      reason: 'ExternalProvisioning', component: 'persistentvolume-controller',
-      message: `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.` });
+    addEvent(state, {
+      namespace: pvc.namespace,
+      kind: 'PersistentVolumeClaim',
+      name: pvc.name,
+      objUid: pvc.uid,
+      reason: 'ExternalProvisioning',
+      component: 'persistentvolume-controller',
+      message: `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+    });
     return;
   }
   mountVolume(dir, pvc.namespace, pvc.name, quantityBytes(pvc.size));
   pvc.phase = 'Bound';
   pvc.volumeName = `pvc-${pvc.uid}`;
-  addEvent(state, { namespace: pvc.namespace, kind: 'PersistentVolumeClaim', name: pvc.name, objUid: pvc.uid,
-    reason: 'ProvisioningSucceeded', component: state.storageClasses[pvc.storageClass].provisioner,
-    message: `Successfully provisioned volume ${pvc.volumeName}` });
+  addEvent(state, {
+    namespace: pvc.namespace,
+    kind: 'PersistentVolumeClaim',
+    name: pvc.name,
+    objUid: pvc.uid,
+    reason: 'ProvisioningSucceeded',
+    component: state.storageClasses[pvc.storageClass].provisioner,
+    message: `Successfully provisioned volume ${pvc.volumeName}`,
+  });
 }
 
 export function deletePvc(state, dir, namespace, name) {
@@ -89,15 +142,34 @@ export function deletePvc(state, dir, namespace, name) {
 export function createStatefulPod(state, dir, sts) {
   const name = `${sts.name}-0`;
   const pod = {
-    namespace: sts.namespace, name, uid: uid(), created: nowIso(), owner: sts.name, release: sts.release,
-    image: sts.template.image, env: sts.template.env, resources: sts.template.resources,
-    secretFiles: sts.template.secretFiles, serverSettings: sts.template.serverSettings,
-    templateHash: sts.templateHash, volume: `data-${name}`,
-    restartCount: 0, container: null, lastState: null, pullAttempts: 0,
+    namespace: sts.namespace,
+    name,
+    uid: uid(),
+    created: nowIso(),
+    owner: sts.name,
+    release: sts.release,
+    image: sts.template.image,
+    env: sts.template.env,
+    resources: sts.template.resources,
+    secretFiles: sts.template.secretFiles,
+    serverSettings: sts.template.serverSettings,
+    templateHash: sts.templateHash,
+    volume: `data-${name}`,
+    restartCount: 0,
+    container: null,
+    lastState: null,
+    pullAttempts: 0,
   };
   state.pods[key(pod.namespace, name)] = pod;
-  addEvent(state, { namespace: pod.namespace, kind: 'Pod', name, objUid: pod.uid, reason: 'Scheduled',
-    component: 'default-scheduler', message: `Successfully assigned ${pod.namespace}/${name} to ${NODE_NAME}` });
+  addEvent(state, {
+    namespace: pod.namespace,
+    kind: 'Pod',
+    name,
+    objUid: pod.uid,
+    reason: 'Scheduled',
+    component: 'default-scheduler',
+    message: `Successfully assigned ${pod.namespace}/${name} to ${NODE_NAME}`,
+  });
   fs.mkdirSync(podDir(dir, pod), { recursive: true });
   preparePodRoot(dir, pod);
   return pod;
@@ -128,8 +200,16 @@ function blocker(state, pod) {
   const running = pod.container && !pod.container.suspended && processAlive(pod.container.pid);
   for (const { secret, key: k } of running ? [] : Object.values(pod.secretFiles)) {
     const s = state.secrets[key(pod.namespace, secret)];
-    if (!s) return { kind: 'mount', message: `MountVolume.SetUp failed for volume "postgresql-password" : secret "${secret}" not found` };
-    if (!(k in s.data)) return { kind: 'mount', message: `MountVolume.SetUp failed for volume "postgresql-password" : references non-existent secret key: ${k}` };
+    if (!s)
+      return {
+        kind: 'mount',
+        message: `MountVolume.SetUp failed for volume "postgresql-password" : secret "${secret}" not found`,
+      };
+    if (!(k in s.data))
+      return {
+        kind: 'mount',
+        message: `MountVolume.SetUp failed for volume "postgresql-password" : references non-existent secret key: ${k}`,
+      };
   }
   const pull = state.faults['image-pull'] ? manifestUnknown(pod.image) : imagePullError(pod.image);
   if (pull) return { kind: 'image', message: pull };
@@ -147,9 +227,23 @@ function reconcilePod(state, dir, pod) {
   const block = blocker(state, pod);
   pod.block = block;
   const ev = (type, reason, message, component = 'kubelet') =>
-    addEvent(state, { namespace: pod.namespace, kind: 'Pod', name: pod.name, objUid: pod.uid, type, reason, message, component });
+    addEvent(state, {
+      namespace: pod.namespace,
+      kind: 'Pod',
+      name: pod.name,
+      objUid: pod.uid,
+      type,
+      reason,
+      message,
+      component,
+    });
   if (block?.kind === 'unschedulable') {
-    ev('Warning', 'FailedScheduling', '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.', 'default-scheduler');
+    ev(
+      'Warning',
+      'FailedScheduling',
+      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+      'default-scheduler',
+    );
     return;
   }
   if (block?.kind === 'mount') return ev('Warning', 'FailedMount', block.message);
@@ -167,7 +261,11 @@ function reconcilePod(state, dir, pod) {
     const at = nowIso();
     pod.lastState = { reason: block.reason, exitCode: block.exitCode, startedAt: at, finishedAt: at };
     if (block.reason === 'Error') writeCrashLog(dir, pod);
-    ev('Warning', 'BackOff', `Back-off restarting failed container postgresql in pod ${pod.name}_${pod.namespace}(${pod.uid})`);
+    ev(
+      'Warning',
+      'BackOff',
+      `Back-off restarting failed container postgresql in pod ${pod.name}_${pod.namespace}(${pod.uid})`,
+    );
     return;
   }
   if (state.faults['not-ready']) {
@@ -195,7 +293,9 @@ function reconcilePod(state, dir, pod) {
 function serverArgs(state, pod) {
   const settings = { ...pod.serverSettings };
   if (state.faults['max-connections']) settings.max_connections = state.faults['max-connections'];
-  return Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`).join(' ');
+  return Object.entries(settings)
+    .map(([k, v]) => `-c ${k}=${v}`)
+    .join(' ');
 }
 
 function launch(state, dir, pod, args) {
@@ -208,7 +308,16 @@ function launch(state, dir, pod, args) {
   writePodFiles(dir, pod, files);
   const pid = startContainer(dir, pod);
   pod.container = { pid, startedAt: nowIso(), id: uid().replace(/-/g, ''), args };
-  const ev = (reason, message) => addEvent(state, { namespace: pod.namespace, kind: 'Pod', name: pod.name, objUid: pod.uid, reason, message, component: 'kubelet' });
+  const ev = (reason, message) =>
+    addEvent(state, {
+      namespace: pod.namespace,
+      kind: 'Pod',
+      name: pod.name,
+      objUid: pod.uid,
+      reason,
+      message,
+      component: 'kubelet',
+    });
   ev('Pulled', `Container image "${pod.image}" already present on machine`);
   ev('Created', 'Created container: postgresql');
   ev('Started', 'Started container postgresql');
@@ -228,25 +337,57 @@ function writeCrashLog(dir, pod) {
 
 export function podStatus(state, dir, pod) {
   const block = pod.block ?? blocker(state, pod);
-  const container = { name: 'postgresql', image: pod.image, imageID: '', restartCount: pod.restartCount, started: false, ready: false };
-  container.lastState = pod.lastState ? { terminated: { ...pod.lastState, containerID: `docker://${'0'.repeat(64)}` } } : {};
+  const container = {
+    name: 'postgresql',
+    image: pod.image,
+    imageID: '',
+    restartCount: pod.restartCount,
+    started: false,
+    ready: false,
+  };
+  container.lastState = pod.lastState
+    ? { terminated: { ...pod.lastState, containerID: `docker://${'0'.repeat(64)}` } }
+    : {};
   let phase = 'Pending';
   const conditions = [];
   const cond = (type, status, reason, message) =>
-    conditions.push({ type, status, lastProbeTime: null, lastTransitionTime: pod.created, ...(reason ? { reason } : {}), ...(message ? { message } : {}) });
+    conditions.push({
+      type,
+      status,
+      lastProbeTime: null,
+      lastTransitionTime: pod.created,
+      ...(reason ? { reason } : {}),
+      ...(message ? { message } : {}),
+    });
   if (block?.kind === 'unschedulable') {
-    cond('PodScheduled', 'False', 'Unschedulable', '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.');
+    cond(
+      'PodScheduled',
+      'False',
+      'Unschedulable',
+      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+    );
     return { phase, conditions, qosClass: 'Burstable' };
   }
   cond('PodScheduled', 'True');
   if (block?.kind === 'mount') container.state = { waiting: { reason: 'ContainerCreating' } };
   else if (block?.kind === 'image') {
-    container.state = { waiting: pod.pullAttempts > 1
-      ? { reason: 'ImagePullBackOff', message: `Back-off pulling image "${pod.image}": ErrImagePull: ${block.message}` }
-      : { reason: 'ErrImagePull', message: block.message } };
+    container.state = {
+      waiting:
+        pod.pullAttempts > 1
+          ? {
+              reason: 'ImagePullBackOff',
+              message: `Back-off pulling image "${pod.image}": ErrImagePull: ${block.message}`,
+            }
+          : { reason: 'ErrImagePull', message: block.message },
+    };
   } else if (block?.kind === 'crash') {
     phase = 'Running';
-    container.state = { waiting: { reason: 'CrashLoopBackOff', message: `back-off 10s restarting failed container=postgresql pod=${pod.name}_${pod.namespace}(${pod.uid})` } };
+    container.state = {
+      waiting: {
+        reason: 'CrashLoopBackOff',
+        message: `back-off 10s restarting failed container=postgresql pod=${pod.name}_${pod.namespace}(${pod.uid})`,
+      },
+    };
   } else if (pod.container) {
     phase = 'Running';
     container.state = { running: { startedAt: pod.container.startedAt } };
@@ -259,11 +400,27 @@ export function podStatus(state, dir, pod) {
   const ready = container.ready ? 'True' : 'False';
   cond('PodReadyToStartContainers', phase === 'Running' ? 'True' : 'False');
   cond('Initialized', 'True');
-  cond('ContainersReady', ready, ready === 'False' ? 'ContainersNotReady' : undefined, ready === 'False' ? 'containers with unready status: [postgresql]' : undefined);
-  cond('Ready', ready, ready === 'False' ? 'ContainersNotReady' : undefined, ready === 'False' ? 'containers with unready status: [postgresql]' : undefined);
+  cond(
+    'ContainersReady',
+    ready,
+    ready === 'False' ? 'ContainersNotReady' : undefined,
+    ready === 'False' ? 'containers with unready status: [postgresql]' : undefined,
+  );
+  cond(
+    'Ready',
+    ready,
+    ready === 'False' ? 'ContainersNotReady' : undefined,
+    ready === 'False' ? 'containers with unready status: [postgresql]' : undefined,
+  );
   return {
-    phase, conditions, containerStatuses: [container], hostIP: '192.168.49.2', podIP: '10.244.0.12',
-    podIPs: [{ ip: '10.244.0.12' }], startTime: pod.created, qosClass: 'Burstable',
+    phase,
+    conditions,
+    containerStatuses: [container],
+    hostIP: '192.168.49.2',
+    podIP: '10.244.0.12',
+    podIPs: [{ ip: '10.244.0.12' }],
+    startTime: pod.created,
+    qosClass: 'Burstable',
   };
 }
 

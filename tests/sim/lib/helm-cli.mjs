@@ -17,36 +17,147 @@ const out = (text) => io.out(text);
 const err = (text) => io.err(text);
 const tables = {};
 function flagTable(version) {
-  return (tables[version] ??= JSON.parse(fs.readFileSync(new URL(`../flags/helm${version}.json`, import.meta.url), 'utf8')));
+  return (tables[version] ??= JSON.parse(
+    fs.readFileSync(new URL(`../flags/helm${version}.json`, import.meta.url), 'utf8'),
+  ));
 }
 
 class HelmError extends Error {}
 
-const GLOBAL_MODELLED = ['namespace', 'kube-context', 'kubeconfig', 'debug', 'burst-limit', 'qps', 'registry-config',
-  'repository-cache', 'repository-config', 'content-cache', 'color', 'colour'];
+const GLOBAL_MODELLED = [
+  'namespace',
+  'kube-context',
+  'kubeconfig',
+  'debug',
+  'burst-limit',
+  'qps',
+  'registry-config',
+  'repository-cache',
+  'repository-config',
+  'content-cache',
+  'color',
+  'colour',
+];
 const COMMANDS = {
   version: { aliases: [], modelled: ['short', 'template'], run: version },
-  list: { aliases: ['ls'], modelled: ['output', 'all', 'all-namespaces', 'deployed', 'failed', 'pending', 'superseded', 'uninstalled', 'uninstalling', 'short', 'no-headers', 'max', 'filter', 'time-format'], run: list },
+  list: {
+    aliases: ['ls'],
+    modelled: [
+      'output',
+      'all',
+      'all-namespaces',
+      'deployed',
+      'failed',
+      'pending',
+      'superseded',
+      'uninstalled',
+      'uninstalling',
+      'short',
+      'no-headers',
+      'max',
+      'filter',
+      'time-format',
+    ],
+    run: list,
+  },
   status: { aliases: [], modelled: ['output', 'revision', 'show-desc'], run: status },
-  upgrade: { aliases: [], modelled: ['install', 'version', 'values', 'set', 'set-string', 'wait', 'atomic', 'rollback-on-failure', 'timeout', 'create-namespace', 'output', 'reset-values', 'reuse-values', 'reset-then-reuse-values', 'history-max', 'description', 'cleanup-on-fail', 'hide-notes', 'dry-run', 'server-side', 'wait-for-jobs'], run: (p) => upgrade(p, false) },
-  install: { aliases: ['i'], modelled: ['version', 'values', 'set', 'set-string', 'wait', 'atomic', 'rollback-on-failure', 'timeout', 'create-namespace', 'output', 'description', 'hide-notes', 'dry-run', 'server-side', 'wait-for-jobs'], run: (p) => upgrade(p, true) },
-  uninstall: { aliases: ['un', 'delete', 'del'], modelled: ['wait', 'timeout', 'ignore-not-found', 'keep-history', 'cascade', 'description'], run: uninstall },
+  upgrade: {
+    aliases: [],
+    modelled: [
+      'install',
+      'version',
+      'values',
+      'set',
+      'set-string',
+      'wait',
+      'atomic',
+      'rollback-on-failure',
+      'timeout',
+      'create-namespace',
+      'output',
+      'reset-values',
+      'reuse-values',
+      'reset-then-reuse-values',
+      'history-max',
+      'description',
+      'cleanup-on-fail',
+      'hide-notes',
+      'dry-run',
+      'server-side',
+      'wait-for-jobs',
+    ],
+    run: (p) => upgrade(p, false),
+  },
+  install: {
+    aliases: ['i'],
+    modelled: [
+      'version',
+      'values',
+      'set',
+      'set-string',
+      'wait',
+      'atomic',
+      'rollback-on-failure',
+      'timeout',
+      'create-namespace',
+      'output',
+      'description',
+      'hide-notes',
+      'dry-run',
+      'server-side',
+      'wait-for-jobs',
+    ],
+    run: (p) => upgrade(p, true),
+  },
+  uninstall: {
+    aliases: ['un', 'delete', 'del'],
+    modelled: ['wait', 'timeout', 'ignore-not-found', 'keep-history', 'cascade', 'description'],
+    run: uninstall,
+  },
   'get values': { aliases: [], modelled: ['output', 'all', 'revision'], run: getValues },
   history: { aliases: ['hist'], modelled: ['output', 'max'], run: history },
-  rollback: { aliases: [], modelled: ['wait', 'timeout', 'cleanup-on-fail', 'history-max', 'rollback-on-failure', 'force'], run: rollback },
+  rollback: {
+    aliases: [],
+    modelled: ['wait', 'timeout', 'cleanup-on-fail', 'history-max', 'rollback-on-failure', 'force'],
+    run: rollback,
+  },
 };
-const NOT_SIMULATED = ['template', 'lint', 'pull', 'push', 'repo', 'search', 'show', 'package', 'dependency', 'registry',
-  'plugin', 'env', 'test', 'verify', 'create', 'completion', 'get manifest', 'get notes', 'get all', 'get hooks', 'get metadata'];
+const NOT_SIMULATED = [
+  'template',
+  'lint',
+  'pull',
+  'push',
+  'repo',
+  'search',
+  'show',
+  'package',
+  'dependency',
+  'registry',
+  'plugin',
+  'env',
+  'test',
+  'verify',
+  'create',
+  'completion',
+  'get manifest',
+  'get notes',
+  'get all',
+  'get hooks',
+  'get metadata',
+];
 
 function flagSpec(name) {
   const spec = {};
   for (const [f, def] of Object.entries(TABLE.global)) spec[f] = { ...def, simulated: GLOBAL_MODELLED.includes(f) };
-  for (const [f, def] of Object.entries(TABLE.commands[name])) spec[f] = { ...def, simulated: COMMANDS[name].modelled.includes(f) };
+  for (const [f, def] of Object.entries(TABLE.commands[name]))
+    spec[f] = { ...def, simulated: COMMANDS[name].modelled.includes(f) };
   return spec;
 }
 
 function resolveCommand(args) {
-  const positional = args.filter((a, i) => !a.startsWith('-') && !(i > 0 && /^(-n|--namespace|--kube-context|--kubeconfig)$/.test(args[i - 1])));
+  const positional = args.filter(
+    (a, i) => !a.startsWith('-') && !(i > 0 && /^(-n|--namespace|--kube-context|--kubeconfig)$/.test(args[i - 1])),
+  );
   const [first, second] = positional;
   if (first === 'get' && second) {
     const name = `get ${second}`;
@@ -67,11 +178,15 @@ function without(args, words) {
 function checkReachable(flags) {
   const s = state0;
   if (flags['kube-context'] && flags['kube-context'] !== s.context) {
-    throw new HelmError(`Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: context "${flags['kube-context']}" does not exist`);
+    throw new HelmError(
+      `Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: context "${flags['kube-context']}" does not exist`,
+    );
   }
   if (s.faults.unreachable || s.stopped) {
     const host = new URL(s.server).host;
-    throw new HelmError(`Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: Get "${s.server}/version": dial tcp ${host}: connect: connection refused`);
+    throw new HelmError(
+      `Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: Get "${s.server}/version": dial tcp ${host}: connect: connection refused`,
+    );
   }
 }
 
@@ -80,7 +195,13 @@ function version({ flags }) {
   const commit = major === 3 ? 'cc0bbbd6d6276b83880042c1ecb34087e84d41eb' : '05fa37973dc9e42b76e1d2883494c87174b6074f';
   const go = major === 3 ? 'go1.23.7' : 'go1.25.9';
   if (flags.template) {
-    const fields = { Version: `v${v}`, GitCommit: commit, GitTreeState: 'clean', GoVersion: go, KubeClientVersion: 'v1.35' };
+    const fields = {
+      Version: `v${v}`,
+      GitCommit: commit,
+      GitTreeState: 'clean',
+      GoVersion: go,
+      KubeClientVersion: 'v1.35',
+    };
     out(flags.template.replace(/\{\{\s*\.(\w+)\s*\}\}/g, (_, f) => fields[f] ?? '<no value>'));
   } else if (flags.short) out(`v${v}+g${commit.slice(0, 7)}\n`);
   else {
@@ -90,9 +211,16 @@ function version({ flags }) {
   return 0;
 }
 
-const helmTime = (iso) => iso.replace('T', ' ').replace(/\.?(\d*)Z$/, (_, frac) => `.${(frac || '0').padEnd(9, '0')} +0000 UTC`);
+const helmTime = (iso) =>
+  iso.replace('T', ' ').replace(/\.?(\d*)Z$/, (_, frac) => `.${(frac || '0').padEnd(9, '0')} +0000 UTC`);
 const jsonTime = (iso) => iso.replace(/Z$/, '').replace(/(\.\d+)?$/, (m) => `${(m || '.').padEnd(10, '0')}Z`);
-const textTime = (iso) => new Date(iso).toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, (_, d, day, mon, y, t) => `${d} ${mon} ${day.padStart(2, ' ')} ${t} ${y}`);
+const textTime = (iso) =>
+  new Date(iso)
+    .toUTCString()
+    .replace(
+      /^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/,
+      (_, d, day, mon, y, t) => `${d} ${mon} ${day.padStart(2, ' ')} ${t} ${y}`,
+    );
 
 function latest(release) {
   return release.revisions.at(-1);
@@ -107,25 +235,46 @@ function list({ flags }) {
     .map((r) => ({ r, rev: latest(r) }))
     .filter(({ rev }) => {
       if (flags.all) return true;
-      if (wanted.length) return wanted.some((w) => (w === 'pending' ? rev.status.startsWith('pending') : rev.status === w));
+      if (wanted.length)
+        return wanted.some((w) => (w === 'pending' ? rev.status.startsWith('pending') : rev.status === w));
       // Helm 3 hides pending and superseded releases by default; Helm 4 lists every status.
       return major === 4 || ['deployed', 'failed'].includes(rev.status);
     })
     .filter(({ r }) => !flags.filter || new RegExp(flags.filter).test(r.name));
   if (flags.output === 'json') {
-    out(JSON.stringify(rows.map(({ r, rev }) => ({
-      name: r.name, namespace: r.namespace, revision: String(rev.version), updated: helmTime(rev.lastDeployed),
-      status: rev.status, chart: `${rev.chart.name}-${rev.chart.version}`, app_version: rev.chart.appVersion,
-    }))) + '\n');
+    out(
+      JSON.stringify(
+        rows.map(({ r, rev }) => ({
+          name: r.name,
+          namespace: r.namespace,
+          revision: String(rev.version),
+          updated: helmTime(rev.lastDeployed),
+          status: rev.status,
+          chart: `${rev.chart.name}-${rev.chart.version}`,
+          app_version: rev.chart.appVersion,
+        })),
+      ) + '\n',
+    );
     return 0;
   }
-  if (flags.output && flags.output !== 'table') throw new HelmError(`Error: invalid argument "${flags.output}" for "-o, --output" flag: invalid format type`);
+  if (flags.output && flags.output !== 'table')
+    throw new HelmError(`Error: invalid argument "${flags.output}" for "-o, --output" flag: invalid format type`);
   if (flags.short) {
     out(rows.map(({ r }) => `${r.name}\n`).join(''));
     return 0;
   }
-  const table = [['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'],
-    ...rows.map(({ r, rev }) => [r.name, r.namespace, String(rev.version), helmTime(rev.lastDeployed), rev.status, `${rev.chart.name}-${rev.chart.version}`, rev.chart.appVersion])];
+  const table = [
+    ['NAME', 'NAMESPACE', 'REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION'],
+    ...rows.map(({ r, rev }) => [
+      r.name,
+      r.namespace,
+      String(rev.version),
+      helmTime(rev.lastDeployed),
+      rev.status,
+      `${rev.chart.name}-${rev.chart.version}`,
+      rev.chart.appVersion,
+    ]),
+  ];
   out(helmTable(flags['no-headers'] ? table.slice(1) : table, table));
   return 0;
 }
@@ -142,7 +291,14 @@ function findRelease(namespace, name) {
 
 // `helm status -o json` leaves the chart out; install/upgrade -o json include it.
 function releaseJson(r, rev, { withChart }) {
-  const info = { first_deployed: jsonTime(r.revisions[0].lastDeployed), last_deployed: jsonTime(rev.lastDeployed), ...(major === 3 ? { deleted: '' } : {}), description: rev.description, status: rev.status, notes: rev.notes };
+  const info = {
+    first_deployed: jsonTime(r.revisions[0].lastDeployed),
+    last_deployed: jsonTime(rev.lastDeployed),
+    ...(major === 3 ? { deleted: '' } : {}),
+    description: rev.description,
+    status: rev.status,
+    notes: rev.notes,
+  };
   return {
     name: r.name,
     info,
@@ -157,8 +313,21 @@ function releaseJson(r, rev, { withChart }) {
 
 function chartJson(rev) {
   return {
-      metadata: { name: rev.chart.name, home: 'https://bitnami.com', version: rev.chart.version, description: 'PostgreSQL (Postgres) is an open source object-relational database known for reliability and data integrity. ACID-compliant, it supports foreign keys, joins, views, triggers and stored procedures.', apiVersion: 'v2', appVersion: rev.chart.appVersion, annotations: { category: 'Database', images: `- name: postgresql\n  image: ${rev.image}\n` } },
-      lock: null, templates: [], values: chartDefaults({ imageTag: rev.chart.imageTag }), schema: null, files: [],
+    metadata: {
+      name: rev.chart.name,
+      home: 'https://bitnami.com',
+      version: rev.chart.version,
+      description:
+        'PostgreSQL (Postgres) is an open source object-relational database known for reliability and data integrity. ACID-compliant, it supports foreign keys, joins, views, triggers and stored procedures.',
+      apiVersion: 'v2',
+      appVersion: rev.chart.appVersion,
+      annotations: { category: 'Database', images: `- name: postgresql\n  image: ${rev.image}\n` },
+    },
+    lock: null,
+    templates: [],
+    values: chartDefaults({ imageTag: rev.chart.imageTag }),
+    schema: null,
+    files: [],
   };
 }
 
@@ -167,8 +336,15 @@ function printRelease(r, rev, output, { hideNotes = false, showDesc = false, wit
     out(JSON.stringify(releaseJson(r, rev, { withChart })) + '\n');
     return;
   }
-  if (output && output !== 'table') throw new HelmError(`Error: invalid argument "${output}" for "-o, --output" flag: invalid format type`);
-  const lines = [`NAME: ${r.name}`, `LAST DEPLOYED: ${textTime(rev.lastDeployed)}`, `NAMESPACE: ${r.namespace}`, `STATUS: ${rev.status}`, `REVISION: ${rev.version}`];
+  if (output && output !== 'table')
+    throw new HelmError(`Error: invalid argument "${output}" for "-o, --output" flag: invalid format type`);
+  const lines = [
+    `NAME: ${r.name}`,
+    `LAST DEPLOYED: ${textTime(rev.lastDeployed)}`,
+    `NAMESPACE: ${r.namespace}`,
+    `STATUS: ${rev.status}`,
+    `REVISION: ${rev.version}`,
+  ];
   if (showDesc || major === 4) lines.push(`DESCRIPTION: ${rev.description}`);
   lines.push('TEST SUITE: None');
   if (!hideNotes && rev.notes) lines.push('NOTES:', rev.notes);
@@ -176,7 +352,8 @@ function printRelease(r, rev, output, { hideNotes = false, showDesc = false, wit
 }
 
 function status({ flags, positionals }) {
-  if (positionals.length !== 1) throw new HelmError(`Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]`);
+  if (positionals.length !== 1)
+    throw new HelmError(`Error: "helm status" requires 1 argument\n\nUsage:  helm status RELEASE_NAME [flags]`);
   checkReachable(flags);
   const r = findRelease(flags.namespace || 'default', positionals[0]);
   if (!r) throw new HelmError('Error: release: not found');
@@ -201,7 +378,9 @@ async function readValuesFiles(files) {
     try {
       doc = YAML.parse(text) ?? {};
     } catch (err) {
-      throw new HelmError(`Error: failed to parse ${file}: error converting YAML to JSON: ${err.message.split('\n')[0]}`);
+      throw new HelmError(
+        `Error: failed to parse ${file}: error converting YAML to JSON: ${err.message.split('\n')[0]}`,
+      );
     }
     merged = mergeValues(merged, doc);
   }
@@ -209,21 +388,34 @@ async function readValuesFiles(files) {
 }
 
 function notes(chart, rendered, namespace) {
-  return [
-    `CHART NAME: postgresql`, `CHART VERSION: ${chart.version}`, `APP VERSION: ${chart.appVersion}`, '',
-    '** Please be patient while the chart is being deployed **', '',
-    'PostgreSQL can be accessed via port 5432 on the following DNS names from within your cluster:', '',
-    `    ${rendered.fullname}.${namespace}.svc.cluster.local - Read/Write connection`, '',
-    `To get the password for "postgres" run:`, '',
-    `    export POSTGRES_ADMIN_PASSWORD=$(kubectl get secret --namespace ${namespace} ${rendered.secretName} -o jsonpath="{.data.postgres-password}" | base64 -d)`,
-  ].join('\n') + '\n';
+  return (
+    [
+      `CHART NAME: postgresql`,
+      `CHART VERSION: ${chart.version}`,
+      `APP VERSION: ${chart.appVersion}`,
+      '',
+      '** Please be patient while the chart is being deployed **',
+      '',
+      'PostgreSQL can be accessed via port 5432 on the following DNS names from within your cluster:',
+      '',
+      `    ${rendered.fullname}.${namespace}.svc.cluster.local - Read/Write connection`,
+      '',
+      `To get the password for "postgres" run:`,
+      '',
+      `    export POSTGRES_ADMIN_PASSWORD=$(kubectl get secret --namespace ${namespace} ${rendered.secretName} -o jsonpath="{.data.postgres-password}" | base64 -d)`,
+    ].join('\n') + '\n'
+  );
 }
 
 // Go's time.ParseDuration, with its two error texts.
 function helmDuration(text, flag) {
-  if (/^\d+(\.\d+)?$/.test(text) && Number(text) !== 0) throw new HelmError(`Error: invalid argument "${text}" for "--${flag}" flag: time: missing unit in duration "${text}"`);
+  if (/^\d+(\.\d+)?$/.test(text) && Number(text) !== 0)
+    throw new HelmError(
+      `Error: invalid argument "${text}" for "--${flag}" flag: time: missing unit in duration "${text}"`,
+    );
   const ms = parseGoDuration(text);
-  if (ms === null) throw new HelmError(`Error: invalid argument "${text}" for "--${flag}" flag: time: invalid duration "${text}"`);
+  if (ms === null)
+    throw new HelmError(`Error: invalid argument "${text}" for "--${flag}" flag: time: invalid duration "${text}"`);
   return ms;
 }
 
@@ -236,7 +428,9 @@ function waitStrategy(flags) {
     w = instead;
   }
   if (!['watcher', 'hookOnly', 'legacy'].includes(w)) {
-    throw new HelmError(`Error: invalid argument "${w}" for "--wait" flag: invalid wait input "${w}". Valid inputs are watcher, hookOnly, and legacy`);
+    throw new HelmError(
+      `Error: invalid argument "${w}" for "--wait" flag: invalid wait input "${w}". Valid inputs are watcher, hookOnly, and legacy`,
+    );
   }
   return w === 'hookOnly' ? null : w;
 }
@@ -245,7 +439,9 @@ async function upgrade({ flags, positionals }, installCmd) {
   const verb = installCmd ? 'install' : 'upgrade';
   const install = installCmd || flags.install;
   if (positionals.length !== 2) {
-    throw new HelmError(`Error: "helm ${verb}" requires 2 arguments\n\nUsage:  helm ${verb} [${installCmd ? 'NAME' : 'RELEASE'}] [CHART] [flags]`);
+    throw new HelmError(
+      `Error: "helm ${verb}" requires 2 arguments\n\nUsage:  helm ${verb} [${installCmd ? 'NAME' : 'RELEASE'}] [CHART] [flags]`,
+    );
   }
   const [name, ref] = positionals;
   const namespace = flags.namespace || 'default';
@@ -253,12 +449,17 @@ async function upgrade({ flags, positionals }, installCmd) {
   const rollbackOnFailure = Boolean(flags.atomic || flags['rollback-on-failure']);
   const wait = waitStrategy(flags);
   const timeoutMs = helmDuration(flags.timeout ?? '5m0s', 'timeout');
-  if (flags['dry-run'] && flags['dry-run'] !== 'none' && flags['dry-run'] !== 'false') throw new HelmError('sim: helm --dry-run is not simulated');
+  if (flags['dry-run'] && flags['dry-run'] !== 'none' && flags['dry-run'] !== 'false')
+    throw new HelmError('sim: helm --dry-run is not simulated');
   checkReachable(flags);
 
   const chart = lookupChart(ref, flags.version);
-  if (chart.error === 'unknown-chart') throw new HelmError(`Error: ${ref.startsWith('oci://') ? `${ref.slice(6)}: not found` : `repo ${ref.split('/')[0]} not found`}`);
-  if (chart.error === 'unknown-version') throw new HelmError(`Error: ${CHART_REF.slice(6)}:${chart.version}: not found`);
+  if (chart.error === 'unknown-chart')
+    throw new HelmError(
+      `Error: ${ref.startsWith('oci://') ? `${ref.slice(6)}: not found` : `repo ${ref.split('/')[0]} not found`}`,
+    );
+  if (chart.error === 'unknown-version')
+    throw new HelmError(`Error: ${CHART_REF.slice(6)}:${chart.version}: not found`);
   err(`Pulled: ${CHART_REF.slice(6)}:${chart.version}\nDigest: sha256:${chart.digest ?? 'c0ffee'.padEnd(64, '0')}\n`);
 
   const fileValues = await readValuesFiles(flags.values);
@@ -266,7 +467,8 @@ async function upgrade({ flags, positionals }, installCmd) {
   const given = structuredClone(fileValues);
   try {
     for (const e of flags.set ?? []) for (const part of e.split(/(?<!\\),/)) setValue(given, part);
-    for (const e of flags['set-string'] ?? []) for (const part of e.split(/(?<!\\),/)) setValue(given, part, { string: true });
+    for (const e of flags['set-string'] ?? [])
+      for (const part of e.split(/(?<!\\),/)) setValue(given, part, { string: true });
   } catch (err) {
     throw new HelmError(`Error: ${err.message}`);
   }
@@ -280,29 +482,42 @@ async function upgrade({ flags, positionals }, installCmd) {
     const r = s.releases[k];
     const last = r ? latest(r) : null;
     const fresh = !r || r.revisions.every((x) => x.status === 'uninstalled');
-    if (last && last.status.startsWith('pending-')) throw new HelmError(`Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress`);
+    if (last && last.status.startsWith('pending-'))
+      throw new HelmError(`Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress`);
     if (fresh && !install) throw new HelmError(`Error: UPGRADE FAILED: "${name}" has no deployed releases`);
     if (!installCmd && fresh) out(`Release "${name}" does not exist. Installing it now.\n`);
-    if (installCmd && r && !fresh) throw new HelmError('Error: INSTALLATION FAILED: cannot re-use a name that is still in use');
+    if (installCmd && r && !fresh)
+      throw new HelmError('Error: INSTALLATION FAILED: cannot re-use a name that is still in use');
     if (!s.namespaces[namespace]) {
       if (flags['create-namespace'] && install) s.namespaces[namespace] = { created: nowIso(), uid: uid() };
       else throw new HelmError(`Error: ${prefix(fresh)}create: failed to create: namespaces "${namespace}" not found`);
     }
     // Helm's defaults: an upgrade with no values reuses the last ones; --reset-values starts over.
     let values = given;
-    if (!fresh && !flags['reset-values'] && (flags['reuse-values'] || flags['reset-then-reuse-values'] || noValuesGiven)) {
+    if (
+      !fresh &&
+      !flags['reset-values'] &&
+      (flags['reuse-values'] || flags['reset-then-reuse-values'] || noValuesGiven)
+    ) {
       values = mergeValues(last.values ?? {}, given);
     }
     const rendered = renderRelease({ release: name, chart, values });
     if (rendered.error === 'insecure-images') {
-      throw new HelmError(`Error: ${prefix(fresh)}execution error at (postgresql/templates/NOTES.txt:123:4): \n\n⚠ ERROR: Original containers have been substituted for unrecognized ones. Deploying this chart with non-standard containers is likely to cause degraded security and performance, broken chart features, and missing environment variables.\n\nUnrecognized images:\n  - ${rendered.image}\n\nIf you are sure you want to proceed with non-standard containers, you can skip container image verification by setting the global parameter 'global.security.allowInsecureImages' to true.\nFurther information can be obtained at https://github.com/bitnami/charts/issues/30850`);
+      throw new HelmError(
+        `Error: ${prefix(fresh)}execution error at (postgresql/templates/NOTES.txt:123:4): \n\n⚠ ERROR: Original containers have been substituted for unrecognized ones. Deploying this chart with non-standard containers is likely to cause degraded security and performance, broken chart features, and missing environment variables.\n\nUnrecognized images:\n  - ${rendered.image}\n\nIf you are sure you want to proceed with non-standard containers, you can skip container image verification by setting the global parameter 'global.security.allowInsecureImages' to true.\nFurther information can be obtained at https://github.com/bitnami/charts/issues/30850`,
+      );
     }
     const at = nowIso();
     const rev = {
-      version: (last?.version ?? 0) + 1, uid: uid(), status: fresh ? 'pending-install' : 'pending-upgrade',
+      version: (last?.version ?? 0) + 1,
+      uid: uid(),
+      status: fresh ? 'pending-install' : 'pending-upgrade',
       chart: { name: chart.name, version: chart.version, appVersion: chart.appVersion, imageTag: chart.imageTag },
-      image: rendered.image, values: Object.keys(values).length ? values : null, lastDeployed: at,
-      description: fresh ? 'Initial install underway' : 'Preparing upgrade', notes: notes(chart, rendered, namespace),
+      image: rendered.image,
+      values: Object.keys(values).length ? values : null,
+      lastDeployed: at,
+      description: fresh ? 'Initial install underway' : 'Preparing upgrade',
+      notes: notes(chart, rendered, namespace),
     };
     s.releases[k] = r ?? { name, namespace, revisions: [] };
     s.releases[k].revisions.push(rev);
@@ -347,14 +562,26 @@ async function upgrade({ flags, positionals }, installCmd) {
   if (message) throw new HelmError(message);
   const r = readState(dir).releases[key(namespace, name)];
   if (!outcome.fresh && flags.output !== 'json') out(`Release "${name}" has been upgraded. Happy Helming!\n`);
-  printRelease(r, r.revisions.find((x) => x.version === outcome.revision), flags.output, { hideNotes: flags['hide-notes'], withChart: true });
+  printRelease(
+    r,
+    r.revisions.find((x) => x.version === outcome.revision),
+    flags.output,
+    { hideNotes: flags['hide-notes'], withChart: true },
+  );
   return 0;
 }
 
 function rollbackTo(s, r, target, description) {
   const rendered = renderRelease({ release: r.name, chart: target.chart, values: target.values ?? {} });
   for (const x of r.revisions) if (x.status === 'deployed') x.status = 'superseded';
-  r.revisions.push({ ...structuredClone(target), version: latest(r).version + 1, uid: uid(), status: 'deployed', lastDeployed: nowIso(), description });
+  r.revisions.push({
+    ...structuredClone(target),
+    version: latest(r).version + 1,
+    uid: uid(),
+    status: 'deployed',
+    lastDeployed: nowIso(),
+    description,
+  });
   applyWorkload(s, dir, { release: r.name, namespace: r.namespace, rendered });
   reconcile(s, dir);
 }
@@ -374,7 +601,10 @@ async function waitForPod(namespace, podName, timeoutMs) {
 }
 
 function uninstall({ flags, positionals }) {
-  if (!positionals.length) throw new HelmError('Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]');
+  if (!positionals.length)
+    throw new HelmError(
+      'Error: "helm uninstall" requires at least 1 argument\n\nUsage:  helm uninstall RELEASE_NAME [...] [flags]',
+    );
   checkReachable(flags);
   const namespace = flags.namespace || 'default';
   for (const name of positionals) {
@@ -396,7 +626,8 @@ function uninstall({ flags, positionals }) {
 }
 
 async function getValues({ flags, positionals }) {
-  if (positionals.length !== 1) throw new HelmError('Error: "helm get values" requires 1 argument\n\nUsage:  helm get values RELEASE_NAME [flags]');
+  if (positionals.length !== 1)
+    throw new HelmError('Error: "helm get values" requires 1 argument\n\nUsage:  helm get values RELEASE_NAME [flags]');
   checkReachable(flags);
   const r = findRelease(flags.namespace || 'default', positionals[0]);
   if (!r) throw new HelmError('Error: release: not found');
@@ -413,35 +644,56 @@ async function getValues({ flags, positionals }) {
 }
 
 function history({ flags, positionals }) {
-  if (positionals.length !== 1) throw new HelmError('Error: "helm history" requires 1 argument\n\nUsage:  helm history RELEASE_NAME [flags]');
+  if (positionals.length !== 1)
+    throw new HelmError('Error: "helm history" requires 1 argument\n\nUsage:  helm history RELEASE_NAME [flags]');
   checkReachable(flags);
   const r = findRelease(flags.namespace || 'default', positionals[0]);
   if (!r) throw new HelmError('Error: release: not found');
   const revs = r.revisions.slice(-Number(flags.max ?? 256));
   const rows = revs.map((x) => ({
-    revision: x.version, updated: jsonTime(x.lastDeployed), status: x.status, chart: `${x.chart.name}-${x.chart.version}`,
-    app_version: x.chart.appVersion, description: x.description,
+    revision: x.version,
+    updated: jsonTime(x.lastDeployed),
+    status: x.status,
+    chart: `${x.chart.name}-${x.chart.version}`,
+    app_version: x.chart.appVersion,
+    description: x.description,
   }));
   if (flags.output === 'json') {
     out(JSON.stringify(rows) + '\n');
     return 0;
   }
-  const table = [['REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION', 'DESCRIPTION'],
-    ...revs.map((x) => [String(x.version), textTime(x.lastDeployed), x.status, `${x.chart.name}-${x.chart.version}`, x.chart.appVersion, x.description])];
+  const table = [
+    ['REVISION', 'UPDATED', 'STATUS', 'CHART', 'APP VERSION', 'DESCRIPTION'],
+    ...revs.map((x) => [
+      String(x.version),
+      textTime(x.lastDeployed),
+      x.status,
+      `${x.chart.name}-${x.chart.version}`,
+      x.chart.appVersion,
+      x.description,
+    ]),
+  ];
   out(helmTable(table));
   return 0;
 }
 
 function rollback({ flags, positionals }) {
-  if (!positionals.length) throw new HelmError('Error: "helm rollback" requires at least 1 argument\n\nUsage:  helm rollback <RELEASE> [REVISION] [flags]');
+  if (!positionals.length)
+    throw new HelmError(
+      'Error: "helm rollback" requires at least 1 argument\n\nUsage:  helm rollback <RELEASE> [REVISION] [flags]',
+    );
   checkReachable(flags);
   const [name, revArg] = positionals;
   withState(dir, (s) => {
     const r = s.releases[key(flags.namespace || 'default', name)];
     if (!r) throw new HelmError('Error: release: not found');
-    if (latest(r).status.startsWith('pending-')) throw new HelmError('Error: another operation (install/upgrade/rollback) is in progress');
+    if (latest(r).status.startsWith('pending-'))
+      throw new HelmError('Error: another operation (install/upgrade/rollback) is in progress');
     const target = revArg ? r.revisions.find((x) => String(x.version) === revArg) : r.revisions.at(-2);
-    if (!target) throw new HelmError(revArg ? `Error: release has no ${revArg} version` : 'Error: release has no previous version');
+    if (!target)
+      throw new HelmError(
+        revArg ? `Error: release has no ${revArg} version` : 'Error: release has no previous version',
+      );
     rollbackTo(s, r, target, `Rollback to ${target.version}`);
   });
   out('Rollback was a success! Happy Helming!\n');
@@ -453,7 +705,8 @@ async function main(name, rest) {
     out('The Kubernetes package manager (simulated)\n');
     return 0;
   }
-  if (NOT_SIMULATED.includes(name)) throw new HelmError(`sim: helm ${name} is not simulated (use the real helm for template/lint)`);
+  if (NOT_SIMULATED.includes(name))
+    throw new HelmError(`sim: helm ${name} is not simulated (use the real helm for template/lint)`);
   const cmd = COMMANDS[name];
   if (!cmd) throw new HelmError(`Error: unknown command "${name}" for "helm"\nRun 'helm --help' for usage.`);
   let parsed;

@@ -70,7 +70,8 @@ export class JsonPathError extends Error {}
 function evaluate(expr, ctx, root) {
   let nodes = [expr.startsWith('$') ? root : ctx];
   const path = expr.replace(/^[$@]/, '');
-  const re = /\.\.?([A-Za-z0-9_\-/]+|\*)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\]|\[\s*(-?\d+)\s*\]|\[\s*\*\s*\]|\[\s*\?\((.*?)\)\s*\]/y;
+  const re =
+    /\.\.?([A-Za-z0-9_\-/]+|\*)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\]|\[\s*(-?\d+)\s*\]|\[\s*\*\s*\]|\[\s*\?\((.*?)\)\s*\]/y;
   let pos = 0;
   while (pos < path.length) {
     re.lastIndex = pos;

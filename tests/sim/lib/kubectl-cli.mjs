@@ -29,19 +29,78 @@ const TABLE = JSON.parse(fs.readFileSync(new URL('../flags/kubectl.json', import
 
 // Flags the double models (or may safely ignore); any other flag the real kubectl accepts is
 // refused as "not simulated", and a flag it does not accept gets kubectl's own error.
-const GLOBAL_MODELLED = ['namespace', 'context', 'kubeconfig', 'request-timeout', 'v', 'cache-dir',
-  'disable-compression', 'log-flush-frequency', 'vmodule', 'warnings-as-errors'];
+const GLOBAL_MODELLED = [
+  'namespace',
+  'context',
+  'kubeconfig',
+  'request-timeout',
+  'v',
+  'cache-dir',
+  'disable-compression',
+  'log-flush-frequency',
+  'vmodule',
+  'warnings-as-errors',
+];
 const COMMANDS = {
   version: { modelled: ['client', 'output'], run: version },
   'cluster-info': { modelled: [], run: clusterInfo },
   'config current-context': { modelled: [], run: currentContext },
-  get: { modelled: ['output', 'selector', 'all-namespaces', 'field-selector', 'ignore-not-found', 'no-headers', 'chunk-size', 'show-managed-fields', 'allow-missing-template-keys', 'server-print'], run: get },
-  'create namespace': { modelled: ['output', 'dry-run', 'save-config', 'validate', 'field-manager', 'allow-missing-template-keys'], run: createNamespace },
-  'create secret generic': { modelled: ['output', 'from-file', 'from-literal', 'from-env-file', 'type', 'dry-run', 'save-config', 'append-hash', 'validate', 'field-manager', 'allow-missing-template-keys'], run: createSecretGeneric },
-  create: { modelled: ['output', 'filename', 'dry-run', 'save-config', 'validate', 'field-manager', 'allow-missing-template-keys'], run: createFromFile },
-  delete: { modelled: ['ignore-not-found', 'wait', 'timeout', 'grace-period', 'now', 'force', 'output', 'cascade'], run: del },
+  get: {
+    modelled: [
+      'output',
+      'selector',
+      'all-namespaces',
+      'field-selector',
+      'ignore-not-found',
+      'no-headers',
+      'chunk-size',
+      'show-managed-fields',
+      'allow-missing-template-keys',
+      'server-print',
+    ],
+    run: get,
+  },
+  'create namespace': {
+    modelled: ['output', 'dry-run', 'save-config', 'validate', 'field-manager', 'allow-missing-template-keys'],
+    run: createNamespace,
+  },
+  'create secret generic': {
+    modelled: [
+      'output',
+      'from-file',
+      'from-literal',
+      'from-env-file',
+      'type',
+      'dry-run',
+      'save-config',
+      'append-hash',
+      'validate',
+      'field-manager',
+      'allow-missing-template-keys',
+    ],
+    run: createSecretGeneric,
+  },
+  create: {
+    modelled: [
+      'output',
+      'filename',
+      'dry-run',
+      'save-config',
+      'validate',
+      'field-manager',
+      'allow-missing-template-keys',
+    ],
+    run: createFromFile,
+  },
+  delete: {
+    modelled: ['ignore-not-found', 'wait', 'timeout', 'grace-period', 'now', 'force', 'output', 'cascade'],
+    run: del,
+  },
   exec: { modelled: ['stdin', 'tty', 'container', 'quiet', 'pod-running-timeout'], run: exec },
-  logs: { modelled: ['container', 'tail', 'previous', 'timestamps', 'all-containers', 'ignore-errors', 'prefix'], run: logs },
+  logs: {
+    modelled: ['container', 'tail', 'previous', 'timestamps', 'all-containers', 'ignore-errors', 'prefix'],
+    run: logs,
+  },
   wait: { modelled: ['for', 'timeout', 'output', 'allow-missing-template-keys'], run: wait },
   scale: { modelled: ['replicas', 'timeout', 'output', 'allow-missing-template-keys'], run: scale },
 };
@@ -49,14 +108,36 @@ const GLOBAL = TABLE.global;
 
 function flagSpec(name) {
   const spec = {};
-  for (const [flag, def] of Object.entries(TABLE.global)) spec[flag] = { ...def, simulated: GLOBAL_MODELLED.includes(flag) };
-  for (const [flag, def] of Object.entries(TABLE.commands[name])) spec[flag] = { ...def, simulated: COMMANDS[name].modelled.includes(flag) };
+  for (const [flag, def] of Object.entries(TABLE.global))
+    spec[flag] = { ...def, simulated: GLOBAL_MODELLED.includes(flag) };
+  for (const [flag, def] of Object.entries(TABLE.commands[name]))
+    spec[flag] = { ...def, simulated: COMMANDS[name].modelled.includes(flag) };
   return spec;
 }
 
 // Real commands the double does not model: refused plainly rather than answered wrongly.
-const NOT_SIMULATED = ['apply', 'describe', 'cp', 'port-forward', 'edit', 'patch', 'label', 'annotate',
-  'rollout', 'top', 'auth', 'api-resources', 'api-versions', 'run', 'expose', 'proxy', 'debug', 'attach', 'replace', 'explain'];
+const NOT_SIMULATED = [
+  'apply',
+  'describe',
+  'cp',
+  'port-forward',
+  'edit',
+  'patch',
+  'label',
+  'annotate',
+  'rollout',
+  'top',
+  'auth',
+  'api-resources',
+  'api-versions',
+  'run',
+  'expose',
+  'proxy',
+  'debug',
+  'attach',
+  'replace',
+  'explain',
+];
 
 const state = { loaded: null };
 function load() {
@@ -67,17 +148,21 @@ function load() {
 // (5 for get/delete, 4 for exec/logs/wait), then one summary line. `create` fails on its POST.
 function checkReachable(flags, { discoveryLines = 5, createPath = null } = {}) {
   const s = load();
-  if (flags.context && flags.context !== s.context) throw new KubectlError(`error: context "${flags.context}" does not exist`);
+  if (flags.context && flags.context !== s.context)
+    throw new KubectlError(`error: context "${flags.context}" does not exist`);
   if (!s.faults.unreachable && !s.stopped) return;
   const host = new URL(s.server).host;
   const refused = `dial tcp ${host}: connect: connection refused`;
   if (createPath) {
-    throw new KubectlError(`error: failed to create ${createPath.kind} Post "${s.server}${createPath.path}?fieldManager=kubectl-create&fieldValidation=Strict": ${refused}`);
+    throw new KubectlError(
+      `error: failed to create ${createPath.kind} Post "${s.server}${createPath.path}?fieldManager=kubectl-create&fieldValidation=Strict": ${refused}`,
+    );
   }
   const timeout = flags['request-timeout'] && flags['request-timeout'] !== '0' ? flags['request-timeout'] : '32s';
   const cause = `couldn't get current server API group list: Get \\"${s.server}/api?timeout=${timeout}\\": ${refused}`;
   const lines = [];
-  for (let i = 0; i < discoveryLines; i++) lines.push(`${klogStamp(i)} ${String(process.pid).padStart(7)} memcache.go:265] "Unhandled Error" err="${cause}"`);
+  for (let i = 0; i < discoveryLines; i++)
+    lines.push(`${klogStamp(i)} ${String(process.pid).padStart(7)} memcache.go:265] "Unhandled Error" err="${cause}"`);
   lines.push(`The connection to the server ${host} was refused - did you specify the right host or port?`);
   throw new KubectlError(lines.join('\n'));
 }
@@ -141,9 +226,15 @@ async function main(name, rest) {
 function version({ flags }) {
   const s = load();
   const client = {
-    major: '1', minor: s.kubectlVersion.split('.')[1], gitVersion: `v${s.kubectlVersion}`,
-    gitCommit: 'f'.repeat(40), gitTreeState: 'clean', buildDate: '2026-06-10T08:00:00Z',
-    goVersion: 'go1.24.4', compiler: 'gc', platform: 'linux/amd64',
+    major: '1',
+    minor: s.kubectlVersion.split('.')[1],
+    gitVersion: `v${s.kubectlVersion}`,
+    gitCommit: 'f'.repeat(40),
+    gitTreeState: 'clean',
+    buildDate: '2026-06-10T08:00:00Z',
+    goVersion: 'go1.24.4',
+    compiler: 'gc',
+    platform: 'linux/amd64',
   };
   const kustomize = 'v5.6.0';
   if (flags.client) return printVersion(flags.output, { clientVersion: client, kustomizeVersion: kustomize });
@@ -160,7 +251,12 @@ function version({ flags }) {
 
 function printVersion(output, v) {
   if (output === 'json') out(JSON.stringify(v, null, 2) + '\n');
-  else if (output === 'yaml') out(Object.entries(v).map(([k, x]) => `${k}: ${JSON.stringify(x)}`).join('\n') + '\n');
+  else if (output === 'yaml')
+    out(
+      Object.entries(v)
+        .map(([k, x]) => `${k}: ${JSON.stringify(x)}`)
+        .join('\n') + '\n',
+    );
   else if (output) throw new KubectlError(`error: --output must be 'yaml' or 'json'`);
   else {
     out(`Client Version: ${v.clientVersion.gitVersion}\nKustomize Version: ${v.kustomizeVersion}\n`);
@@ -172,7 +268,9 @@ function printVersion(output, v) {
 function clusterInfo({ flags }) {
   checkReachable(flags);
   const s = load();
-  out(`Kubernetes control plane is running at ${s.server}\nCoreDNS is running at ${s.server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`);
+  out(
+    `Kubernetes control plane is running at ${s.server}\nCoreDNS is running at ${s.server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`,
+  );
   return 0;
 }
 
@@ -184,7 +282,9 @@ function currentContext() {
 // "pod/x", or "pods x y": the resource and the names asked for.
 function targets(positionals) {
   if (positionals.length === 0) {
-    throw new KubectlError('You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee \'kubectl get -h\' for help and examples');
+    throw new KubectlError(
+      'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee \'kubectl get -h\' for help and examples',
+    );
   }
   if (positionals[0].includes('/')) {
     return positionals.map((p) => {
@@ -231,7 +331,14 @@ function get({ flags, positionals }) {
     }
   }
   const single = wanted.length === 1 && wanted[0].name !== null;
-  print(items, { output: flags.output, single, flags, namespace, plural: wanted[0].plural, noHeaders: flags['no-headers'] });
+  print(items, {
+    output: flags.output,
+    single,
+    flags,
+    namespace,
+    plural: wanted[0].plural,
+    noHeaders: flags['no-headers'],
+  });
   if (errors.length) throw new KubectlError(errors.join('\n'));
   return 0;
 }
@@ -243,7 +350,11 @@ function print(items, { output, single, flags, namespace, plural, noHeaders }) {
     if (items.length === 0) {
       if (!single && !flags['ignore-not-found']) {
         const info = resourceInfo(plural);
-        err(info.namespaced && !flags['all-namespaces'] ? `No resources found in ${namespace} namespace.\n` : 'No resources found\n');
+        err(
+          info.namespaced && !flags['all-namespaces']
+            ? `No resources found in ${namespace} namespace.\n`
+            : 'No resources found\n',
+        );
       }
       return;
     }
@@ -259,18 +370,26 @@ function print(items, { output, single, flags, namespace, plural, noHeaders }) {
     try {
       out(renderJsonPath(output.slice(output.indexOf('=') + 1), data));
     } catch (err) {
-      if (err instanceof JsonPathError) throw new KubectlError(`error: error parsing jsonpath ${output.slice(9)}, ${err.message}`);
+      if (err instanceof JsonPathError)
+        throw new KubectlError(`error: error parsing jsonpath ${output.slice(9)}, ${err.message}`);
       throw err;
     }
   } else if (output === 'yaml') throw new KubectlError('sim: -o yaml is not simulated (use -o json)');
-  else throw new KubectlError(`error: unable to match a printer suitable for the output format "${output}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml`);
+  else
+    throw new KubectlError(
+      `error: unable to match a printer suitable for the output format "${output}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml`,
+    );
 }
 
 // Objects read from the API server come back with their keys sorted.
 function sortKeys(v) {
   if (Array.isArray(v)) return v.map(sortKeys);
   if (v === null || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys(v[k])]));
+  return Object.fromEntries(
+    Object.keys(v)
+      .sort()
+      .map((k) => [k, sortKeys(v[k])]),
+  );
 }
 
 function kindPath(plural) {
@@ -299,12 +418,18 @@ function matchFields(obj, selector) {
 function createNamespace({ flags, positionals }) {
   checkReachable(flags, { createPath: { kind: 'namespace', path: '/api/v1/namespaces' } });
   const name = positionals[0];
-  if (!name) throw new KubectlError('error: exactly one NAME is required, got 0\nSee \'kubectl create namespace -h\' for help and examples');
+  if (!name)
+    throw new KubectlError(
+      "error: exactly one NAME is required, got 0\nSee 'kubectl create namespace -h' for help and examples",
+    );
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
-    throw new KubectlError(`The Namespace "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`);
+    throw new KubectlError(
+      `The Namespace "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+    );
   }
   withState(dir, (s) => {
-    if (s.namespaces[name]) throw new KubectlError(`Error from server (AlreadyExists): namespaces "${name}" already exists`);
+    if (s.namespaces[name])
+      throw new KubectlError(`Error from server (AlreadyExists): namespaces "${name}" already exists`);
     s.namespaces[name] = { created: nowIso(), uid: uid() };
   });
   out(`namespace/${name} created\n`);
@@ -317,7 +442,10 @@ function readSource(file) {
 
 function createSecretGeneric({ flags, positionals }) {
   const name = positionals[0];
-  if (!name) throw new KubectlError("error: exactly one NAME is required, got 0\nSee 'kubectl create secret generic -h' for help and examples");
+  if (!name)
+    throw new KubectlError(
+      "error: exactly one NAME is required, got 0\nSee 'kubectl create secret generic -h' for help and examples",
+    );
   const data = {};
   for (const lit of flags['from-literal'] ?? []) {
     const eq = lit.indexOf('=');
@@ -336,7 +464,13 @@ function createSecretGeneric({ flags, positionals }) {
     }
   }
   const namespace = flags.namespace || 'default';
-  const manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, type: flags.type || 'Opaque', data };
+  const manifest = {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    metadata: { name, namespace },
+    type: flags.type || 'Opaque',
+    data,
+  };
   return createObjects([manifest], flags, { kind: 'secret', path: `/api/v1/namespaces/${namespace}/secrets` });
 }
 
@@ -361,45 +495,77 @@ function createFromFile({ flags }) {
 function createObjects(docs, flags, generator, source) {
   const dry = flags['dry-run'] && flags['dry-run'] !== 'none';
   if (dry && !['client', 'server'].includes(flags['dry-run'])) {
-    throw new KubectlError(`error: Invalid dry-run value (${flags['dry-run']}). Must be "none", "server", or "client".`);
+    throw new KubectlError(
+      `error: Invalid dry-run value (${flags['dry-run']}). Must be "none", "server", or "client".`,
+    );
   }
   if (!dry || flags['dry-run'] === 'server') {
     const s = load();
-    if (!generator && (s.faults.unreachable || s.stopped) && flags.validate !== 'false' && flags.validate !== 'ignore') {
+    if (
+      !generator &&
+      (s.faults.unreachable || s.stopped) &&
+      flags.validate !== 'false' &&
+      flags.validate !== 'ignore'
+    ) {
       const host = new URL(s.server).host;
-      throw new KubectlError(`error: error validating "${source}": error validating data: failed to download openapi: Get "${s.server}/openapi/v2?timeout=32s": dial tcp ${host}: connect: connection refused; if you choose to ignore these errors, turn validation off with --validate=false`);
+      throw new KubectlError(
+        `error: error validating "${source}": error validating data: failed to download openapi: Get "${s.server}/openapi/v2?timeout=32s": dial tcp ${host}: connect: connection refused; if you choose to ignore these errors, turn validation off with --validate=false`,
+      );
     }
     checkReachable(flags, { createPath: generator });
   }
   const created = [];
   const commit = (s) => {
     for (const doc of docs) {
-      if (doc.kind !== 'Secret' && doc.kind !== 'Namespace') throw new KubectlError(`sim: creating ${doc.kind} is not simulated`);
+      if (doc.kind !== 'Secret' && doc.kind !== 'Namespace')
+        throw new KubectlError(`sim: creating ${doc.kind} is not simulated`);
       const name = doc.metadata?.name;
       if (doc.kind === 'Namespace') {
-        if (s.namespaces[name]) throw new KubectlError(`Error from server (AlreadyExists): error when creating "${source}": namespaces "${name}" already exists`);
+        if (s.namespaces[name])
+          throw new KubectlError(
+            `Error from server (AlreadyExists): error when creating "${source}": namespaces "${name}" already exists`,
+          );
         s.namespaces[name] = { created: nowIso(), uid: uid() };
         created.push({ doc, path: `namespace/${name}` });
         continue;
       }
       const ns = doc.metadata.namespace || flags.namespace || 'default';
       if (flags.namespace && doc.metadata.namespace && doc.metadata.namespace !== flags.namespace) {
-        throw new KubectlError(`error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`);
+        throw new KubectlError(
+          `error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`,
+        );
       }
-      if (!s.namespaces[ns]) throw new KubectlError(`Error from server (NotFound): ${source ? `error when creating "${source}": ` : ''}namespaces "${ns}" not found`);
+      if (!s.namespaces[ns])
+        throw new KubectlError(
+          `Error from server (NotFound): ${source ? `error when creating "${source}": ` : ''}namespaces "${ns}" not found`,
+        );
       if (s.secrets[key(ns, name)]) {
         if (generator) throw new KubectlError(`error: failed to create secret secrets "${name}" already exists`);
-        throw new KubectlError(`Error from server (AlreadyExists): error when creating "${source}": secrets "${name}" already exists`);
+        throw new KubectlError(
+          `Error from server (AlreadyExists): error when creating "${source}": secrets "${name}" already exists`,
+        );
       }
       const data = { ...(doc.data ?? {}) };
       for (const [k, v] of Object.entries(doc.stringData ?? {})) data[k] = Buffer.from(String(v)).toString('base64');
       for (const [k, v] of Object.entries(data)) {
-        if (!/^[-._a-zA-Z0-9]+$/.test(k)) throw new KubectlError(`The Secret "${name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`);
-        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw new KubectlError(`Error from server (BadRequest): error when creating "${source}": Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0`);
+        if (!/^[-._a-zA-Z0-9]+$/.test(k))
+          throw new KubectlError(
+            `The Secret "${name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
+          );
+        if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
+          throw new KubectlError(
+            `Error from server (BadRequest): error when creating "${source}": Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0`,
+          );
       }
       const record = {
-        namespace: ns, name, uid: uid(), created: nowIso(), type: doc.type || 'Opaque', data,
-        labels: doc.metadata.labels, annotations: doc.metadata.annotations,
+        namespace: ns,
+        name,
+        uid: uid(),
+        created: nowIso(),
+        type: doc.type || 'Opaque',
+        data,
+        labels: doc.metadata.labels,
+        annotations: doc.metadata.annotations,
       };
       if (!dry) s.secrets[key(ns, name)] = record;
       created.push({ doc: { ...doc, data, metadata: { ...doc.metadata, namespace: ns } }, path: `secret/${name}` });
@@ -443,7 +609,8 @@ function del({ flags, positionals }) {
         if (!s.namespaces[name]) errors.push(notFound(plural, name).message);
         else deleteNamespace(s, name);
       } else throw new KubectlError(`sim: deleting ${plural} is not simulated`);
-      if (!errors.length || !errors.at(-1).includes(`"${name}"`)) lines.push(`${resourceInfo(plural).kind.toLowerCase()} "${name}" deleted`);
+      if (!errors.length || !errors.at(-1).includes(`"${name}"`))
+        lines.push(`${resourceInfo(plural).kind.toLowerCase()} "${name}" deleted`);
     }
     for (const pod of podsToDelete) deletePod(s, dir, pod);
     reconcile(s, dir);
@@ -455,7 +622,8 @@ function del({ flags, positionals }) {
 }
 
 function deleteNamespace(s, name) {
-  for (const [k, pod] of Object.entries(s.pods)) if (pod.namespace === name) deletePod(s, dir, pod, { recreate: false }), delete s.pods[k];
+  for (const [k, pod] of Object.entries(s.pods))
+    if (pod.namespace === name) deletePod(s, dir, pod, { recreate: false }), delete s.pods[k];
   for (const coll of ['statefulsets', 'services', 'secrets', 'releases']) {
     for (const k of Object.keys(s[coll] ?? {})) if (k.startsWith(`${name}/`)) delete s[coll][k];
   }
@@ -475,51 +643,69 @@ async function exec({ flags, positionals, dashArgs }) {
   if (!positionals.length) throw new KubectlError('error: pod, type/name or --filename must be specified');
   const command = dashArgs ?? positionals.slice(1);
   if (!dashArgs && positionals.length > 1) {
-    throw new KubectlError('error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee \'kubectl exec -h\' for help and examples');
+    throw new KubectlError(
+      "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples",
+    );
   }
   if (!command.length) throw new KubectlError('error: you must specify at least one command for the container');
   checkReachable(flags, { discoveryLines: 4 });
   refresh();
   const pod = findPod(flags, positionals[0]);
   if (flags.container && flags.container !== 'postgresql') {
-    throw new KubectlError(`Error from server (BadRequest): container ${flags.container} is not valid for pod ${pod.name}`);
+    throw new KubectlError(
+      `Error from server (BadRequest): container ${flags.container} is not valid for pod ${pod.name}`,
+    );
   }
   if (pod.block?.kind === 'unschedulable') {
     throw new KubectlError(`Error from server (BadRequest): pod ${pod.name} does not have a host assigned`);
   }
   if (!pod.container || pod.block) {
-    throw new KubectlError('error: Internal error occurred: unable to upgrade connection: container not found ("postgresql")');
+    throw new KubectlError(
+      'error: Internal error occurred: unable to upgrade connection: container not found ("postgresql")',
+    );
   }
-  if (flags.tty && !process.stdin.isTTY && !flags.quiet) err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
+  if (flags.tty && !process.stdin.isTTY && !flags.quiet)
+    err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
   const cut = load().faults['exec-cut'];
   return runExec(dir, pod, command, { stdin: Boolean(flags.stdin), cutAfter: cut ? Number(cut) : 0 });
 }
 
 function logs({ flags, positionals }) {
   checkReachable(flags, { discoveryLines: 4 });
-  if (!positionals.length) throw new KubectlError("error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples");
+  if (!positionals.length)
+    throw new KubectlError(
+      "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples",
+    );
   refresh();
   const namespace = flags.namespace || 'default';
   const podName = positionals[0].replace(/^pods?\//, '');
   const pod = load().pods[key(namespace, podName)];
-  if (!pod) throw new KubectlError(`error: error from server (NotFound): pods "${podName}" not found in namespace "${namespace}"`);
+  if (!pod)
+    throw new KubectlError(
+      `error: error from server (NotFound): pods "${podName}" not found in namespace "${namespace}"`,
+    );
   if (flags.container && flags.container !== 'postgresql') {
     throw new KubectlError(`error: container ${flags.container} is not valid for pod ${pod.name}`);
   }
   const file = path.join(podDir(dir, pod), flags.previous ? 'previous.log' : 'container.log');
   if (flags.previous && !pod.lastState) {
-    throw new KubectlError(`Error from server (BadRequest): previous terminated container "postgresql" in pod "${pod.name}" not found`);
+    throw new KubectlError(
+      `Error from server (BadRequest): previous terminated container "postgresql" in pod "${pod.name}" not found`,
+    );
   }
   if (!fs.existsSync(file)) {
     if (!pod.container && pod.block) {
       const reason = pod.block.kind === 'image' ? 'trying and failing to pull image' : 'ContainerCreating';
-      throw new KubectlError(`Error from server (BadRequest): container "postgresql" in pod "${pod.name}" is waiting to start: ${reason}`);
+      throw new KubectlError(
+        `Error from server (BadRequest): container "postgresql" in pod "${pod.name}" is waiting to start: ${reason}`,
+      );
     }
     return 0;
   }
   let lines = fs.readFileSync(file, 'utf8').split('\n');
   if (lines.at(-1) === '') lines.pop();
-  if (flags.tail !== undefined && Number(flags.tail) >= 0) lines = lines.slice(Math.max(0, lines.length - Number(flags.tail)));
+  if (flags.tail !== undefined && Number(flags.tail) >= 0)
+    lines = lines.slice(Math.max(0, lines.length - Number(flags.tail)));
   if (lines.length) out(lines.join('\n') + '\n');
   return 0;
 }
@@ -531,7 +717,10 @@ async function wait({ flags, positionals }) {
   const m = cond.match(/^condition=([A-Za-z]+)(?:=(True|False|true|false))?$/);
   if (!m && cond !== 'delete') throw new KubectlError(`sim: kubectl wait --for=${cond} is not simulated`);
   const timeoutMs = parseGoDuration(flags.timeout ?? '30s');
-  if (timeoutMs === null) throw new KubectlError(`error: invalid argument "${flags.timeout}" for "--timeout" flag: time: invalid duration "${flags.timeout}"`);
+  if (timeoutMs === null)
+    throw new KubectlError(
+      `error: invalid argument "${flags.timeout}" for "--timeout" flag: time: invalid duration "${flags.timeout}"`,
+    );
   const wanted = targets(positionals);
   const deadline = Date.now() + timeoutMs;
   const namespace = flags.namespace || 'default';
@@ -544,7 +733,10 @@ async function wait({ flags, positionals }) {
         if (!pod) break;
       } else {
         if (!pod) throw notFound('pods', name);
-        const status = cond === 'delete' ? null : listObjects(load(), dir, 'pods').find((o) => o.name === name && o.namespace === namespace).object.status;
+        const status =
+          cond === 'delete'
+            ? null
+            : listObjects(load(), dir, 'pods').find((o) => o.name === name && o.namespace === namespace).object.status;
         const c = status.conditions.find((x) => x.type.toLowerCase() === m[1].toLowerCase());
         if (c && c.status.toLowerCase() === (m[2] ?? 'true').toLowerCase()) {
           out(`pod/${name} condition met\n`);
@@ -561,9 +753,12 @@ async function wait({ flags, positionals }) {
 // A StatefulSet scaled to 0 keeps its claim and loses its pod; back to 1, the pod returns.
 function scale({ flags, positionals }) {
   checkReachable(flags);
-  if (flags.replicas === undefined) throw new KubectlError("error: required flag(s) \"replicas\" not set");
+  if (flags.replicas === undefined) throw new KubectlError('error: required flag(s) "replicas" not set');
   const replicas = Number(flags.replicas);
-  if (!Number.isInteger(replicas) || replicas < 0) throw new KubectlError(`error: invalid argument "${flags.replicas}" for "--replicas" flag: strconv.ParseInt: parsing "${flags.replicas}": invalid syntax`);
+  if (!Number.isInteger(replicas) || replicas < 0)
+    throw new KubectlError(
+      `error: invalid argument "${flags.replicas}" for "--replicas" flag: strconv.ParseInt: parsing "${flags.replicas}": invalid syntax`,
+    );
   if (replicas > 1) throw new KubectlError('sim: more than one replica is not simulated');
   const [{ plural, name }] = targets(positionals);
   if (plural !== 'statefulsets') throw new KubectlError(`sim: scaling ${plural} is not simulated`);

@@ -5,8 +5,18 @@ const KINDS = {
   namespaces: { kind: 'Namespace', apiVersion: 'v1', namespaced: false, aliases: ['namespace', 'ns'] },
   pods: { kind: 'Pod', apiVersion: 'v1', namespaced: true, aliases: ['pod', 'po'] },
   secrets: { kind: 'Secret', apiVersion: 'v1', namespaced: true, aliases: ['secret'] },
-  persistentvolumeclaims: { kind: 'PersistentVolumeClaim', apiVersion: 'v1', namespaced: true, aliases: ['persistentvolumeclaim', 'pvc'] },
-  storageclasses: { kind: 'StorageClass', apiVersion: 'storage.k8s.io/v1', namespaced: false, aliases: ['storageclass', 'sc'] },
+  persistentvolumeclaims: {
+    kind: 'PersistentVolumeClaim',
+    apiVersion: 'v1',
+    namespaced: true,
+    aliases: ['persistentvolumeclaim', 'pvc'],
+  },
+  storageclasses: {
+    kind: 'StorageClass',
+    apiVersion: 'storage.k8s.io/v1',
+    namespaced: false,
+    aliases: ['storageclass', 'sc'],
+  },
   events: { kind: 'Event', apiVersion: 'v1', namespaced: true, aliases: ['event', 'ev'] },
   statefulsets: { kind: 'StatefulSet', apiVersion: 'apps/v1', namespaced: true, aliases: ['statefulset', 'sts'] },
   services: { kind: 'Service', apiVersion: 'v1', namespaced: true, aliases: ['service', 'svc'] },
@@ -51,28 +61,35 @@ export function listObjects(state, dir, plural) {
     case 'namespaces':
       for (const [name, n] of Object.entries(state.namespaces)) {
         push(null, name, {
-          apiVersion: 'v1', kind: 'Namespace',
+          apiVersion: 'v1',
+          kind: 'Namespace',
           metadata: meta(name, null, n.uid, n.created, { labels: { 'kubernetes.io/metadata.name': name } }),
-          spec: { finalizers: ['kubernetes'] }, status: { phase: 'Active' },
+          spec: { finalizers: ['kubernetes'] },
+          status: { phase: 'Active' },
         });
       }
       break;
     case 'storageclasses':
       for (const [name, sc] of Object.entries(state.storageClasses)) {
         push(null, name, {
-          apiVersion: 'storage.k8s.io/v1', kind: 'StorageClass',
+          apiVersion: 'storage.k8s.io/v1',
+          kind: 'StorageClass',
           metadata: meta(name, null, sc.uid, sc.created, {
             annotations: { 'storageclass.kubernetes.io/is-default-class': sc.default ? 'true' : 'false' },
             labels: { 'addonmanager.kubernetes.io/mode': 'EnsureExists' },
           }),
-          provisioner: sc.provisioner, reclaimPolicy: 'Delete', volumeBindingMode: 'Immediate',
+          provisioner: sc.provisioner,
+          reclaimPolicy: 'Delete',
+          volumeBindingMode: 'Immediate',
         });
       }
       break;
     case 'secrets':
       for (const s of Object.values(state.secrets)) {
         push(s.namespace, s.name, {
-          apiVersion: 'v1', kind: 'Secret', data: s.data,
+          apiVersion: 'v1',
+          kind: 'Secret',
+          data: s.data,
           metadata: meta(s.name, s.namespace, s.uid, s.created, { labels: s.labels, annotations: s.annotations }),
           type: s.type,
         });
@@ -81,9 +98,17 @@ export function listObjects(state, dir, plural) {
         for (const rev of r.revisions) {
           const name = `sh.helm.release.v1.${r.name}.v${rev.version}`;
           push(r.namespace, name, {
-            apiVersion: 'v1', kind: 'Secret', data: { release: Buffer.from(`sim:${r.name}:${rev.version}`).toString('base64') },
+            apiVersion: 'v1',
+            kind: 'Secret',
+            data: { release: Buffer.from(`sim:${r.name}:${rev.version}`).toString('base64') },
             metadata: meta(name, r.namespace, rev.uid, rev.lastDeployed, {
-              labels: { modifiedAt: String(Math.floor(Date.parse(rev.lastDeployed) / 1000)), name: r.name, owner: 'helm', status: rev.status, version: String(rev.version) },
+              labels: {
+                modifiedAt: String(Math.floor(Date.parse(rev.lastDeployed) / 1000)),
+                name: r.name,
+                owner: 'helm',
+                status: rev.status,
+                version: String(rev.version),
+              },
             }),
             type: 'helm.sh/release.v1',
           });
@@ -94,18 +119,23 @@ export function listObjects(state, dir, plural) {
       for (const p of Object.values(state.pvcs)) {
         const bound = p.phase === 'Bound';
         push(p.namespace, p.name, {
-          apiVersion: 'v1', kind: 'PersistentVolumeClaim',
+          apiVersion: 'v1',
+          kind: 'PersistentVolumeClaim',
           metadata: {
             ...meta(p.name, p.namespace, p.uid, p.created, { labels: p.labels }),
             ...(p.terminating ? { deletionTimestamp: p.created } : {}),
             finalizers: ['kubernetes.io/pvc-protection'],
           },
           spec: {
-            accessModes: ['ReadWriteOnce'], resources: { requests: { storage: p.size } },
+            accessModes: ['ReadWriteOnce'],
+            resources: { requests: { storage: p.size } },
             ...(p.storageClass ? { storageClassName: p.storageClass } : {}),
-            volumeMode: 'Filesystem', ...(bound ? { volumeName: p.volumeName } : {}),
+            volumeMode: 'Filesystem',
+            ...(bound ? { volumeName: p.volumeName } : {}),
           },
-          status: bound ? { accessModes: ['ReadWriteOnce'], capacity: { storage: p.size }, phase: 'Bound' } : { phase: 'Pending' },
+          status: bound
+            ? { accessModes: ['ReadWriteOnce'], capacity: { storage: p.size }, phase: 'Bound' }
+            : { phase: 'Pending' },
         });
       }
       break;
@@ -117,33 +147,70 @@ export function listObjects(state, dir, plural) {
         const pod = state.pods[`${s.namespace}/${s.name}-0`];
         const ready = pod && podStatus(state, dir, pod).containerStatuses?.[0]?.ready ? 1 : 0;
         push(s.namespace, s.name, {
-          apiVersion: 'apps/v1', kind: 'StatefulSet',
+          apiVersion: 'apps/v1',
+          kind: 'StatefulSet',
           metadata: meta(s.name, s.namespace, s.uid, s.created, { labels: releaseLabels(s.release) }),
           spec: {
-            replicas: s.replicas ?? 1, serviceName: `${s.name}-hl`,
-            selector: { matchLabels: { 'app.kubernetes.io/component': 'primary', 'app.kubernetes.io/instance': s.release, 'app.kubernetes.io/name': 'postgresql' } },
-            template: { spec: { containers: [{ name: 'postgresql', image: s.template.image, resources: s.template.resources }] } },
+            replicas: s.replicas ?? 1,
+            serviceName: `${s.name}-hl`,
+            selector: {
+              matchLabels: {
+                'app.kubernetes.io/component': 'primary',
+                'app.kubernetes.io/instance': s.release,
+                'app.kubernetes.io/name': 'postgresql',
+              },
+            },
+            template: {
+              spec: { containers: [{ name: 'postgresql', image: s.template.image, resources: s.template.resources }] },
+            },
           },
-          status: { replicas: pod ? 1 : 0, readyReplicas: ready, currentReplicas: pod ? 1 : 0, availableReplicas: ready, observedGeneration: s.generation },
+          status: {
+            replicas: pod ? 1 : 0,
+            readyReplicas: ready,
+            currentReplicas: pod ? 1 : 0,
+            availableReplicas: ready,
+            observedGeneration: s.generation,
+          },
         });
       }
       break;
     case 'services':
       for (const s of Object.values(state.services ?? {})) {
         push(s.namespace, s.name, {
-          apiVersion: 'v1', kind: 'Service',
+          apiVersion: 'v1',
+          kind: 'Service',
           metadata: meta(s.name, s.namespace, s.uid, s.created, { labels: releaseLabels(s.release) }),
-          spec: { type: 'ClusterIP', clusterIP: s.headless ? 'None' : s.clusterIP, ports: [{ name: 'tcp-postgresql', port: 5432, protocol: 'TCP', targetPort: 'tcp-postgresql' }] },
+          spec: {
+            type: 'ClusterIP',
+            clusterIP: s.headless ? 'None' : s.clusterIP,
+            ports: [{ name: 'tcp-postgresql', port: 5432, protocol: 'TCP', targetPort: 'tcp-postgresql' }],
+          },
         });
       }
       break;
     case 'events':
       for (const e of state.events) {
         push(e.namespace, e.id, {
-          apiVersion: 'v1', kind: 'Event', count: e.count, eventTime: null, firstTimestamp: e.firstTimestamp, lastTimestamp: e.lastTimestamp,
-          involvedObject: { apiVersion: e.kind === 'Pod' || e.kind === 'PersistentVolumeClaim' ? 'v1' : 'apps/v1', kind: e.kind, name: e.name, namespace: e.namespace, uid: e.objUid },
-          message: e.message, metadata: meta(e.id, e.namespace, e.id, e.firstTimestamp), reason: e.reason,
-          reportingComponent: e.component, reportingInstance: '', source: { component: e.component }, type: e.type,
+          apiVersion: 'v1',
+          kind: 'Event',
+          count: e.count,
+          eventTime: null,
+          firstTimestamp: e.firstTimestamp,
+          lastTimestamp: e.lastTimestamp,
+          involvedObject: {
+            apiVersion: e.kind === 'Pod' || e.kind === 'PersistentVolumeClaim' ? 'v1' : 'apps/v1',
+            kind: e.kind,
+            name: e.name,
+            namespace: e.namespace,
+            uid: e.objUid,
+          },
+          message: e.message,
+          metadata: meta(e.id, e.namespace, e.id, e.firstTimestamp),
+          reason: e.reason,
+          reportingComponent: e.component,
+          reportingInstance: '',
+          source: { component: e.component },
+          type: e.type,
         });
       }
       break;
@@ -160,28 +227,58 @@ function renderPod(state, dir, p) {
     { name: 'data', persistentVolumeClaim: { claimName: p.volume } },
   ];
   return {
-    apiVersion: 'v1', kind: 'Pod',
+    apiVersion: 'v1',
+    kind: 'Pod',
     metadata: meta(p.name, p.namespace, p.uid, p.created, {
-      labels: { ...releaseLabels(p.release), 'apps.kubernetes.io/pod-index': '0', 'statefulset.kubernetes.io/pod-name': p.name },
-      ownerReferences: [{ apiVersion: 'apps/v1', blockOwnerDeletion: true, controller: true, kind: 'StatefulSet', name: p.owner, uid: p.uid }],
+      labels: {
+        ...releaseLabels(p.release),
+        'apps.kubernetes.io/pod-index': '0',
+        'statefulset.kubernetes.io/pod-name': p.name,
+      },
+      ownerReferences: [
+        {
+          apiVersion: 'apps/v1',
+          blockOwnerDeletion: true,
+          controller: true,
+          kind: 'StatefulSet',
+          name: p.owner,
+          uid: p.uid,
+        },
+      ],
     }),
     spec: {
-      containers: [{
-        name: 'postgresql', image: p.image, imagePullPolicy: 'IfNotPresent',
-        env: Object.entries(p.env).filter(([k]) => !k.startsWith('SIM_')).map(([name, value]) => ({ name, value })),
-        ports: [{ containerPort: 5432, name: 'tcp-postgresql', protocol: 'TCP' }],
-        resources: p.resources,
-        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, runAsUser: 1001, runAsGroup: 1001 },
-        volumeMounts: [
-          { mountPath: '/tmp', name: 'empty-dir', subPath: 'tmp-dir' },
-          { mountPath: '/opt/bitnami/postgresql/conf', name: 'empty-dir', subPath: 'app-conf-dir' },
-          { mountPath: '/opt/bitnami/postgresql/tmp', name: 'empty-dir', subPath: 'app-tmp-dir' },
-          { mountPath: '/opt/bitnami/postgresql/secrets/', name: 'postgresql-password' },
-          { mountPath: '/bitnami/postgresql', name: 'data' },
-        ],
-      }],
-      hostname: p.name, nodeName: 'minikube', restartPolicy: 'Always', serviceAccountName: p.release,
-      subdomain: `${p.owner}-hl`, volumes,
+      containers: [
+        {
+          name: 'postgresql',
+          image: p.image,
+          imagePullPolicy: 'IfNotPresent',
+          env: Object.entries(p.env)
+            .filter(([k]) => !k.startsWith('SIM_'))
+            .map(([name, value]) => ({ name, value })),
+          ports: [{ containerPort: 5432, name: 'tcp-postgresql', protocol: 'TCP' }],
+          resources: p.resources,
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            runAsUser: 1001,
+            runAsGroup: 1001,
+          },
+          volumeMounts: [
+            { mountPath: '/tmp', name: 'empty-dir', subPath: 'tmp-dir' },
+            { mountPath: '/opt/bitnami/postgresql/conf', name: 'empty-dir', subPath: 'app-conf-dir' },
+            { mountPath: '/opt/bitnami/postgresql/tmp', name: 'empty-dir', subPath: 'app-tmp-dir' },
+            { mountPath: '/opt/bitnami/postgresql/secrets/', name: 'postgresql-password' },
+            { mountPath: '/bitnami/postgresql', name: 'data' },
+          ],
+        },
+      ],
+      hostname: p.name,
+      nodeName: 'minikube',
+      restartPolicy: 'Always',
+      serviceAccountName: p.release,
+      subdomain: `${p.owner}-hl`,
+      volumes,
     },
     status: podStatus(state, dir, p),
   };
@@ -201,37 +298,75 @@ export function tableRows(plural, objects, { allNamespaces }) {
     const name = o.metadata.name;
     const created = age(o.metadata.creationTimestamp);
     switch (plural) {
-      case 'namespaces': return [name, o.status.phase, created];
-      case 'storageclasses': return [
-        o.metadata.annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ? `${name} (default)` : name,
-        o.provisioner, o.reclaimPolicy, o.volumeBindingMode, 'false', created];
-      case 'secrets': return [name, o.type, String(Object.keys(o.data ?? {}).length), created];
-      case 'persistentvolumeclaims': return [
-        name, o.metadata.deletionTimestamp ? 'Terminating' : o.status.phase, o.spec.volumeName ?? '',
-        o.status.capacity?.storage ?? '', o.status.capacity ? 'RWO' : '', o.spec.storageClassName ?? '<unset>', '<unset>', created];
+      case 'namespaces':
+        return [name, o.status.phase, created];
+      case 'storageclasses':
+        return [
+          o.metadata.annotations['storageclass.kubernetes.io/is-default-class'] === 'true' ? `${name} (default)` : name,
+          o.provisioner,
+          o.reclaimPolicy,
+          o.volumeBindingMode,
+          'false',
+          created,
+        ];
+      case 'secrets':
+        return [name, o.type, String(Object.keys(o.data ?? {}).length), created];
+      case 'persistentvolumeclaims':
+        return [
+          name,
+          o.metadata.deletionTimestamp ? 'Terminating' : o.status.phase,
+          o.spec.volumeName ?? '',
+          o.status.capacity?.storage ?? '',
+          o.status.capacity ? 'RWO' : '',
+          o.spec.storageClassName ?? '<unset>',
+          '<unset>',
+          created,
+        ];
       case 'pods': {
         const c = o.status.containerStatuses?.[0];
         const status = c?.state?.waiting?.reason ?? (o.status.phase === 'Pending' ? 'Pending' : o.status.phase);
         return [name, `${c?.ready ? 1 : 0}/1`, status, String(c?.restartCount ?? 0), created];
       }
-      case 'statefulsets': return [name, `${o.status.readyReplicas}/1`, created];
-      case 'services': return [name, o.spec.type, o.spec.clusterIP, '<none>', '5432/TCP', created];
-      case 'events': return [age(o.lastTimestamp), o.type, o.reason, `${o.involvedObject.kind.toLowerCase()}/${o.involvedObject.name}`, o.message];
-      default: return [name];
+      case 'statefulsets':
+        return [name, `${o.status.readyReplicas}/1`, created];
+      case 'services':
+        return [name, o.spec.type, o.spec.clusterIP, '<none>', '5432/TCP', created];
+      case 'events':
+        return [
+          age(o.lastTimestamp),
+          o.type,
+          o.reason,
+          `${o.involvedObject.kind.toLowerCase()}/${o.involvedObject.name}`,
+          o.message,
+        ];
+      default:
+        return [name];
     }
   });
   const headers = {
     namespaces: ['NAME', 'STATUS', 'AGE'],
     storageclasses: ['NAME', 'PROVISIONER', 'RECLAIMPOLICY', 'VOLUMEBINDINGMODE', 'ALLOWVOLUMEEXPANSION', 'AGE'],
     secrets: ['NAME', 'TYPE', 'DATA', 'AGE'],
-    persistentvolumeclaims: ['NAME', 'STATUS', 'VOLUME', 'CAPACITY', 'ACCESS MODES', 'STORAGECLASS', 'VOLUMEATTRIBUTESCLASS', 'AGE'],
+    persistentvolumeclaims: [
+      'NAME',
+      'STATUS',
+      'VOLUME',
+      'CAPACITY',
+      'ACCESS MODES',
+      'STORAGECLASS',
+      'VOLUMEATTRIBUTESCLASS',
+      'AGE',
+    ],
     pods: ['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE'],
     statefulsets: ['NAME', 'READY', 'AGE'],
     services: ['NAME', 'TYPE', 'CLUSTER-IP', 'EXTERNAL-IP', 'PORT(S)', 'AGE'],
     events: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
   }[plural];
   if (allNamespaces && KINDS[plural].namespaced) {
-    return formatTable(['NAMESPACE', ...headers], rows.map((r, i) => [objects[i].namespace, ...r]));
+    return formatTable(
+      ['NAMESPACE', ...headers],
+      rows.map((r, i) => [objects[i].namespace, ...r]),
+    );
   }
   return formatTable(headers, rows);
 }
@@ -240,5 +375,9 @@ export function tableRows(plural, objects, { allNamespaces }) {
 export function formatTable(headers, rows) {
   const all = [headers, ...rows];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
-  return all.map((r) => r.map((c, i) => (i === r.length - 1 ? String(c) : String(c).padEnd(widths[i] + 3))).join('')).join('\n') + '\n';
+  return (
+    all
+      .map((r) => r.map((c, i) => (i === r.length - 1 ? String(c) : String(c).padEnd(widths[i] + 3))).join(''))
+      .join('\n') + '\n'
+  );
 }

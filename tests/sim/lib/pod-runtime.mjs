@@ -43,8 +43,18 @@ export function preparePodRoot(dir, pod, secretFiles = {}) {
   const base = podDir(dir, pod);
   const root = path.join(base, 'root');
   fs.rmSync(root, { recursive: true, force: true });
-  for (const d of ['usr', 'etc', 'dev', 'proc', 'bitnami/postgresql', 'opt/bitnami/postgresql/secrets',
-    'opt/bitnami/postgresql/conf', 'opt/bitnami/postgresql/tmp', 'opt/bitnami/scripts', 'tmp']) {
+  for (const d of [
+    'usr',
+    'etc',
+    'dev',
+    'proc',
+    'bitnami/postgresql',
+    'opt/bitnami/postgresql/secrets',
+    'opt/bitnami/postgresql/conf',
+    'opt/bitnami/postgresql/tmp',
+    'opt/bitnami/scripts',
+    'tmp',
+  ]) {
     fs.mkdirSync(path.join(root, d), { recursive: true });
   }
   for (const link of ['bin', 'lib', 'lib64', 'sbin']) {
@@ -91,7 +101,11 @@ function initdbTemplate() {
   const { uid, gid } = podUser();
   const bin = postgresBinDir();
   const script = fs.readFileSync(path.join(POD_DIR, 'initdb.sh'));
-  const key = createHash('sha256').update(`${TEMPLATE_FORMAT}\0${bin}\0${uid}:${gid}\0`).update(script).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(`${TEMPLATE_FORMAT}\0${bin}\0${uid}:${gid}\0`)
+    .update(script)
+    .digest('hex')
+    .slice(0, 16);
   const dir = path.join(os.tmpdir(), `pgk8s-sim-initdb-${key}`);
   if (fs.existsSync(path.join(dir, 'PG_VERSION'))) return dir;
   const work = fs.mkdtempSync(`${dir}.making-`);
@@ -101,12 +115,16 @@ function initdbTemplate() {
     fs.writeFileSync(pw, 'template\n');
     fs.chownSync(pw, uid, gid);
     const out = spawnSync('sh', [path.join(POD_DIR, 'initdb.sh'), path.join(work, 'data'), pw], {
-      uid, gid, encoding: 'utf8',
+      uid,
+      gid,
+      encoding: 'utf8',
       env: { PATH: `${bin}:/usr/bin:/bin`, LC_ALL: 'C.UTF-8' },
     });
     if (out.status !== 0) return null;
     // Another process may have made it meanwhile: theirs is as good.
-    try { fs.renameSync(path.join(work, 'data'), dir); } catch {}
+    try {
+      fs.renameSync(path.join(work, 'data'), dir);
+    } catch {}
     return fs.existsSync(path.join(dir, 'PG_VERSION')) ? dir : null;
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
@@ -127,7 +145,18 @@ export function podUser() {
 function enterArgs(dir, pod, command) {
   const base = podDir(dir, pod);
   const volume = pod.volume ? volumeDir(dir, pod.namespace, pod.volume) : '-';
-  return ['-m', '--propagation', 'private', 'sh', ENTER, path.join(base, 'root'), volume, path.join(base, 'env'), '--', ...command];
+  return [
+    '-m',
+    '--propagation',
+    'private',
+    'sh',
+    ENTER,
+    path.join(base, 'root'),
+    volume,
+    path.join(base, 'env'),
+    '--',
+    ...command,
+  ];
 }
 
 export function startContainer(dir, pod) {
@@ -139,7 +168,8 @@ export function startContainer(dir, pod) {
     fs.rmSync(template, { recursive: true, force: true });
     const made = fs.existsSync(path.join(volume, 'data', 'PG_VERSION')) ? null : initdbTemplate();
     // A volume too small for it gets none: the pod's own initdb then meets the same full disk.
-    if (made && spawnSync('cp', ['-a', made, template]).status !== 0) fs.rmSync(template, { recursive: true, force: true });
+    if (made && spawnSync('cp', ['-a', made, template]).status !== 0)
+      fs.rmSync(template, { recursive: true, force: true });
   }
   const log = fs.openSync(path.join(base, 'container.log'), 'a');
   const child = spawn('unshare', enterArgs(dir, pod, ['/opt/bitnami/scripts/entrypoint.sh']), {
@@ -161,10 +191,15 @@ export function rotateContainerLog(dir, pod) {
 export function stopContainer(pod, graceMs = 10_000) {
   if (!processAlive(pod.pid)) return;
   // Fast shutdown, as the chart's preStop does, then the kubelet's SIGKILL after the grace period.
-  try { process.kill(pod.pid, 'SIGINT'); } catch {}
+  try {
+    process.kill(pod.pid, 'SIGINT');
+  } catch {}
   const deadline = Date.now() + graceMs;
   while (processAlive(pod.pid) && Date.now() < deadline) sleep(20);
-  if (processAlive(pod.pid)) try { process.kill(pod.pid, 'SIGKILL'); } catch {}
+  if (processAlive(pod.pid))
+    try {
+      process.kill(pod.pid, 'SIGKILL');
+    } catch {}
   waitGone(pod.pid);
 }
 
@@ -245,7 +280,9 @@ export function isMountPoint(target) {
 
 export function mountedVolumesUnder(dir) {
   const prefix = statePaths(dir).volumes + '/';
-  return fs.readFileSync('/proc/self/mounts', 'utf8').split('\n')
+  return fs
+    .readFileSync('/proc/self/mounts', 'utf8')
+    .split('\n')
     .map((line) => line.split(' ')[1])
     .filter((m) => m && m.startsWith(prefix));
 }
@@ -263,7 +300,10 @@ export function clusterProcesses(dir) {
 
 export function killPodProcesses(pod) {
   const pids = processesWith(`SIM_POD_UID=${pod.uid}`);
-  for (const pid of pids) try { process.kill(pid, 'SIGKILL'); } catch {}
+  for (const pid of pids)
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
   for (const pid of pids) waitGone(pid);
 }
 
@@ -273,7 +313,8 @@ function processesWith(variable) {
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (Buffer.concat([Buffer.from([0]), fs.readFileSync(`/proc/${entry}/environ`)]).includes(marker)) pids.push(Number(entry));
+      if (Buffer.concat([Buffer.from([0]), fs.readFileSync(`/proc/${entry}/environ`)]).includes(marker))
+        pids.push(Number(entry));
     } catch {}
   }
   return pids;

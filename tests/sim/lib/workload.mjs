@@ -10,7 +10,11 @@ function randomPassword() {
 }
 
 export function applyWorkload(state, dir, { release, namespace, rendered }) {
-  const labels = { 'app.kubernetes.io/instance': release, 'app.kubernetes.io/managed-by': 'Helm', 'app.kubernetes.io/name': 'postgresql' };
+  const labels = {
+    'app.kubernetes.io/instance': release,
+    'app.kubernetes.io/managed-by': 'Helm',
+    'app.kubernetes.io/name': 'postgresql',
+  };
   if (rendered.generateSecret) {
     const k = key(namespace, rendered.secretName);
     const existing = state.secrets[k];
@@ -20,17 +24,28 @@ export function applyWorkload(state, dir, { release, namespace, rendered }) {
       const given = rendered.generatedPasswords[field];
       const kept = existing?.data[field];
       if (field === 'password' && !rendered.secretFiles.password) continue;
-      data[field] = given ? Buffer.from(given).toString('base64') : kept ?? Buffer.from(randomPassword()).toString('base64');
+      data[field] = given
+        ? Buffer.from(given).toString('base64')
+        : (kept ?? Buffer.from(randomPassword()).toString('base64'));
     }
     state.secrets[k] = {
-      namespace, name: rendered.secretName, uid: existing?.uid ?? uid(), created: existing?.created ?? nowIso(),
-      type: 'Opaque', data, labels, annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
+      namespace,
+      name: rendered.secretName,
+      uid: existing?.uid ?? uid(),
+      created: existing?.created ?? nowIso(),
+      type: 'Opaque',
+      data,
+      labels,
+      annotations: { 'meta.helm.sh/release-name': release, 'meta.helm.sh/release-namespace': namespace },
       ownerRelease: release,
     };
   }
   const template = {
-    image: rendered.image, env: rendered.env, resources: rendered.resources,
-    secretFiles: rendered.secretFiles, serverSettings: rendered.serverSettings,
+    image: rendered.image,
+    env: rendered.env,
+    resources: rendered.resources,
+    secretFiles: rendered.secretFiles,
+    serverSettings: rendered.serverSettings,
   };
   const templateHash = crypto.createHash('sha256').update(JSON.stringify(template)).digest('hex').slice(0, 10);
   state.statefulsets ??= {};
@@ -38,16 +53,38 @@ export function applyWorkload(state, dir, { release, namespace, rendered }) {
   const stsKey = key(namespace, rendered.fullname);
   const prev = state.statefulsets[stsKey];
   state.statefulsets[stsKey] = {
-    namespace, name: rendered.fullname, release, uid: prev?.uid ?? uid(), created: prev?.created ?? nowIso(),
-    template, templateHash, generation: (prev?.generation ?? 0) + (prev?.templateHash === templateHash ? 0 : 1),
+    namespace,
+    name: rendered.fullname,
+    release,
+    uid: prev?.uid ?? uid(),
+    created: prev?.created ?? nowIso(),
+    template,
+    templateHash,
+    generation: (prev?.generation ?? 0) + (prev?.templateHash === templateHash ? 0 : 1),
   };
-  for (const [name, headless] of [[rendered.fullname, false], [`${rendered.fullname}-hl`, true]]) {
+  for (const [name, headless] of [
+    [rendered.fullname, false],
+    [`${rendered.fullname}-hl`, true],
+  ]) {
     const k = key(namespace, name);
-    state.services[k] ??= { namespace, name, release, headless, uid: uid(), created: nowIso(), clusterIP: '10.96.120.17' };
+    state.services[k] ??= {
+      namespace,
+      name,
+      release,
+      headless,
+      uid: uid(),
+      created: nowIso(),
+      clusterIP: '10.96.120.17',
+    };
   }
   ensurePvc(state, dir, namespace, `data-${rendered.fullname}-0`, {
-    size: rendered.persistence.size, storageClass: rendered.persistence.storageClass,
-    labels: { 'app.kubernetes.io/component': 'primary', 'app.kubernetes.io/instance': release, 'app.kubernetes.io/name': 'postgresql' },
+    size: rendered.persistence.size,
+    storageClass: rendered.persistence.storageClass,
+    labels: {
+      'app.kubernetes.io/component': 'primary',
+      'app.kubernetes.io/instance': release,
+      'app.kubernetes.io/name': 'postgresql',
+    },
   });
   const podKey = key(namespace, `${rendered.fullname}-0`);
   const pod = state.pods[podKey];
