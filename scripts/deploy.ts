@@ -51,9 +51,10 @@ await runScript(
     if (cfg.target === 'local') return deployOnThisMachine(cfg, out);
     const started = performance.now();
     const timings: Record<string, number> = {};
-    const phase = (name: string, since: number): number => (
-      (timings[name] = Math.round(performance.now() - since)), performance.now()
-    );
+    const phase = (name: string, since: number): number => {
+      timings[name] = Math.round(performance.now() - since);
+      return performance.now();
+    };
     checkNames({ namespace: cfg.namespace, release: cfg.release, database: cfg.database, user: cfg.user });
     const secret = cfg.secretName ?? `${cfg.release}-credentials`;
     const files = valuesFiles(cfg.overlay);

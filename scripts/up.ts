@@ -32,7 +32,7 @@ await runScript(
             exitCode: run.exitCode,
             failedStep: step,
             steps,
-            error: json?.['error'] ?? { code: 'error', message: error.replace(/^error: /, '') },
+            error: json?.error ?? { code: 'error', message: error.replace(/^error: /, '') },
           });
         else out.line(`${step}: FAILED`);
         process.stderr.write(`${error}\n`);

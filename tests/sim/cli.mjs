@@ -139,20 +139,18 @@ function startDaemon(abs) {
 }
 
 function kubeconfig(state) {
-  return (
-    JSON.stringify(
-      {
-        apiVersion: 'v1',
-        kind: 'Config',
-        'current-context': state.context,
-        clusters: [{ name: state.context, cluster: { server: state.server } }],
-        contexts: [{ name: state.context, context: { cluster: state.context, user: state.context } }],
-        users: [{ name: state.context, user: {} }],
-      },
-      null,
-      2,
-    ) + '\n'
-  );
+  return `${JSON.stringify(
+    {
+      apiVersion: 'v1',
+      kind: 'Config',
+      'current-context': state.context,
+      clusters: [{ name: state.context, cluster: { server: state.server } }],
+      contexts: [{ name: state.context, context: { cluster: state.context, user: state.context } }],
+      users: [{ name: state.context, user: {} }],
+    },
+    null,
+    2,
+  )}\n`;
 }
 
 function stop(dir) {
@@ -215,7 +213,7 @@ function status(dir) {
     (p) => `${p.namespace}/${p.name} pid=${p.container?.pid ?? '-'} restarts=${p.restartCount}`,
   );
   process.stdout.write(
-    JSON.stringify(
+    `${JSON.stringify(
       {
         stopped: Boolean(s.stopped),
         context: s.context,
@@ -227,7 +225,7 @@ function status(dir) {
       },
       null,
       2,
-    ) + '\n',
+    )}\n`,
   );
 }
 

@@ -52,7 +52,7 @@ test('missing .env files are fine and empty values count as unset', () => {
   const cwd = dirWith({ local: 'C=\n' });
   const cfg = loadConfig(spec, { argv: [], env: { B: '' }, cwd, command: 't.ts' });
   assert.equal(cfg.values.b, 'from-default');
-  assert.equal(cfg.sources['c'], 'default');
+  assert.equal(cfg.sources.c, 'default');
 });
 
 test('common options: defaults are typed (timeout in ms) and context stays unset', () => {
@@ -62,7 +62,8 @@ test('common options: defaults are typed (timeout in ms) and context stays unset
   const typed: { timeout: number; json: boolean; namespace: string; context: string | undefined } = v;
   // @ts-expect-error context has no default, so it may be undefined
   const mustBeString: string = v.context;
-  void typed, void mustBeString;
+  void typed;
+  void mustBeString;
   assert.deepEqual(
     [v.json, v.debug, v.yes, v.showSecrets, v.kubectl, v.helm, v.namespace, v.release, v.context, v.timeout],
     [false, false, false, false, 'kubectl', 'helm', 'postgres', 'postgresql', undefined, 300_000],

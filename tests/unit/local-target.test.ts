@@ -91,14 +91,14 @@ test("local commands get the pod's variables and none of libpq's from the caller
       PGDATABASE: 'other',
     },
   );
-  assert.equal(env['PGPASSWORD'], undefined);
-  assert.equal(env['PGDATABASE'], undefined);
-  assert.equal(env['PGHOST'], '/srv/app/.data/run');
-  assert.equal(env['PGPORT'], '5433');
-  assert.equal(env['PATH'], '/usr/lib/postgresql/15/bin:/usr/bin');
-  assert.equal(env['POSTGRES_PASSWORD_FILE'], '/srv/app/.data/secrets/password');
-  assert.equal(env['POSTGRES_POSTGRES_PASSWORD_FILE'], '/srv/app/.data/secrets/postgres-password');
-  assert.equal(env['HOME'], '/root');
+  assert.equal(env.PGPASSWORD, undefined);
+  assert.equal(env.PGDATABASE, undefined);
+  assert.equal(env.PGHOST, '/srv/app/.data/run');
+  assert.equal(env.PGPORT, '5433');
+  assert.equal(env.PATH, '/usr/lib/postgresql/15/bin:/usr/bin');
+  assert.equal(env.POSTGRES_PASSWORD_FILE, '/srv/app/.data/secrets/password');
+  assert.equal(env.POSTGRES_POSTGRES_PASSWORD_FILE, '/srv/app/.data/secrets/postgres-password');
+  assert.equal(env.HOME, '/root');
 });
 
 test('a socket directory too long for sun_path moves to the temporary directory', () => {

@@ -171,7 +171,7 @@ test('the driver script writes every file byte for byte, reads the password from
   const r = spawnSync('sh', ['-s'], {
     input: script,
     encoding: 'utf8',
-    env: { PATH: process.env['PATH'], POSTGRES_PASSWORD_FILE: join(work, 'pw'), POSTGRES_USER: 'app', OUT: out },
+    env: { PATH: process.env.PATH, POSTGRES_PASSWORD_FILE: join(work, 'pw'), POSTGRES_USER: 'app', OUT: out },
   });
   assert.equal(r.status, 0, r.stderr);
   assert.equal(readFileSync(join(out, '1_tricky.sql'), 'utf8'), tricky.content);

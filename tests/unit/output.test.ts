@@ -4,6 +4,7 @@ import { createOutput, type OutStream } from '../../scripts/lib/cli/output.ts';
 import { toolError } from '../../scripts/lib/cli/errors.ts';
 import { clearSecrets, registerSecret } from '../../scripts/lib/cli/redact.ts';
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts every colour code.
 const ANSI = /\x1b\[/;
 beforeEach(() => clearSecrets());
 
@@ -124,6 +125,7 @@ test('spinner on a colour TTY animates with \\r and stops cleanly', async () => 
   spin.stop('done');
   const written = s.stderr.text();
   assert.ok((written.match(/\r/g) ?? []).length >= 3, 'several frames');
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: the reset code ends with ESC [ n m.
   assert.match(written, /done\x1b\[\d+m\n$/);
   const lengthAfterStop = written.length;
   await new Promise((r) => setTimeout(r, 120));

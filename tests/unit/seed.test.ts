@@ -49,9 +49,9 @@ const columns: Columns = new Map([
 
 test('a seed file: table, key, references, rows with their lines', () => {
   const f = parseSeedFile('db/seeds/21_topics.yaml', TOPICS);
-  assert.deepEqual([f.table, f.key, f.references['module']?.column], ['curriculum', ['slug'], 'parent_id']);
+  assert.deepEqual([f.table, f.key, f.references.module?.column], ['curriculum', ['slug'], 'parent_id']);
   assert.deepEqual(
-    f.rows.map((r) => [r.index, r.line, r.values['slug']]),
+    f.rows.map((r) => [r.index, r.line, r.values.slug]),
     [
       [1, 6, 'loops'],
       [2, 9, 'lists'],

@@ -44,7 +44,7 @@ export function ensureBackupDir(file: string): void {
 }
 
 export function writeManifest(m: BackupManifest, file: string): void {
-  writeFileSync(manifestPath(file), JSON.stringify(m, null, 2) + '\n', { mode: 0o600 });
+  writeFileSync(manifestPath(file), `${JSON.stringify(m, null, 2)}\n`, { mode: 0o600 });
 }
 
 export function readManifest(file: string): BackupManifest | null {

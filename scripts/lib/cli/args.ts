@@ -96,7 +96,7 @@ export function parseCliArgs(spec: readonly OptionSpec[], argv: readonly string[
         ? coerceOptionValue(opt, raw, flag, `pass e.g. ${flag}=${example(opt)}`)
         : (raw as boolean);
   }
-  return { values, positionals: parsed.positionals, help: parsed.values['help'] === true };
+  return { values, positionals: parsed.positionals, help: parsed.values.help === true };
 }
 
 function example(opt: OptionSpec): string {

@@ -40,9 +40,9 @@ function table(rows: ReadonlyArray<[string, string]>): string[] {
     const body = wrap(r, WIDTH - indent.length);
     if (l.length > left) {
       out.push(`  ${l}`);
-      body.forEach((line) => out.push(indent + line));
+      for (const line of body) out.push(indent + line);
     } else {
-      body.forEach((line, i) => out.push(i === 0 ? `  ${l.padEnd(left)}  ${line}` : indent + line));
+      for (const [i, line] of body.entries()) out.push(i === 0 ? `  ${l.padEnd(left)}  ${line}` : indent + line);
     }
   }
   return out;

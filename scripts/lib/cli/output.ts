@@ -44,7 +44,7 @@ const FRAME_MS = 80;
 
 /** Colour only for a human on a terminal: chalk ignores NO_COLOR, so the level is decided here. */
 export function colorAllowed(stream: OutStream, env: NodeJS.ProcessEnv, json: boolean): boolean {
-  return !json && stream.isTTY === true && !env['NO_COLOR'] && env['TERM'] !== 'dumb';
+  return !json && stream.isTTY === true && !env.NO_COLOR && env.TERM !== 'dumb';
 }
 
 export function createOutput(opts: OutputOptions = {}): Output {

@@ -37,9 +37,9 @@ async function runCleanups(out: Output): Promise<void> {
 function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<string, string>): void {
   const passed = (name: string): boolean => sources[name] === 'flag' || sources[name] === 'env';
   const vars: Record<string, string> = {};
-  if (values['target'] === 'local' && passed('target')) {
-    vars['DB_TARGET'] = 'local';
-    if (passed('localDir')) vars['DB_LOCAL_DIR'] = String(values['localDir']);
+  if (values.target === 'local' && passed('target')) {
+    vars.DB_TARGET = 'local';
+    if (passed('localDir')) vars.DB_LOCAL_DIR = String(values.localDir);
   }
   setCommandEnv(vars);
 }
@@ -61,7 +61,7 @@ export async function runScript<const S extends readonly OptionSpec[]>(
 ): Promise<void> {
   const argv = process.argv.slice(2);
   // Before config is read, --json can only be guessed from argv and the environment.
-  let out = createOutput({ json: argv.includes('--json') || /^(1|true|yes)$/i.test(process.env['OUTPUT_JSON'] ?? '') });
+  let out = createOutput({ json: argv.includes('--json') || /^(1|true|yes)$/i.test(process.env.OUTPUT_JSON ?? '') });
   process.once('SIGINT', () => {
     out.progress(cleanups.size ? 'interrupted: cleaning up (Ctrl-C again to quit at once)' : 'interrupted');
     process.once('SIGINT', () => process.exit(ExitCode.interrupted));
@@ -74,22 +74,22 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       allowPositionals: script.allowPositionals,
     });
     if (loaded.help) {
-      process.stdout.write(renderHelp(script) + '\n');
+      process.stdout.write(`${renderHelp(script)}\n`);
       return;
     }
     const values = loaded.values as Record<string, unknown>;
     out = createOutput({
-      json: values['json'] === true,
-      debug: values['debug'] === true,
-      showSecrets: values['showSecrets'] === true,
+      json: values.json === true,
+      debug: values.debug === true,
+      showSecrets: values.showSecrets === true,
     });
     if ('target' in values) {
-      const requested = String(values['target']);
-      values['target'] = chooseTarget(requested, { context: values['context'] as string | undefined });
-      if (requested === 'auto' && values['target'] === 'local') out.progress(AUTO_LOCAL_NOTE);
+      const requested = String(values.target);
+      values.target = chooseTarget(requested, { context: values.context as string | undefined });
+      if (requested === 'auto' && values.target === 'local') out.progress(AUTO_LOCAL_NOTE);
     }
     carryTargetIntoHints(values, loaded.sources);
-    if (values['debug'] === true) {
+    if (values.debug === true) {
       for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);
       traceCommands((line) => out.progress(line));
     }

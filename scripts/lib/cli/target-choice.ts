@@ -8,7 +8,7 @@ export type Target = 'kubernetes' | 'local';
 
 /** kubectl's own rule for finding its configuration: KUBECONFIG's files, else ~/.kube/config. */
 export function kubeconfigFound(env: NodeJS.ProcessEnv = process.env, home: string = homedir()): boolean {
-  const listed = env['KUBECONFIG'];
+  const listed = env.KUBECONFIG;
   if (listed) return listed.split(delimiter).some((f) => f !== '' && existsSync(f));
   return existsSync(join(home, '.kube', 'config'));
 }

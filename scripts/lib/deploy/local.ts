@@ -319,10 +319,10 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   const where = `${shownPath(p.dir)} (port ${state!.port}, PostgreSQL ${version})`;
   const lines =
     status === 'up-to-date'
-      ? [`DATABASE_URL=${conn['url']}`]
+      ? [`DATABASE_URL=${conn.url}`]
       : [
           `${status} the local server in ${where} (${(durationMs / 1000).toFixed(1)}s)`,
-          `DATABASE_URL=${conn['url']}`,
+          `DATABASE_URL=${conn.url}`,
           `credentials: ${shownPath(p.secretsDir)}/ (${SECRET_KEYS.user}, ${SECRET_KEYS.admin}; mode 0600)${secretCreated ? ', generated now' : ''}`,
         ];
   const verdict =

@@ -79,13 +79,13 @@ export function parseSeedFile(path: string, text: string, YAML?: Yaml): SeedFile
   }
   if (!doc || typeof doc !== 'object' || Array.isArray(doc)) fail(path, 'expected a mapping with table, key and rows');
   const d = doc as Record<string, unknown>;
-  const table = d['table'];
+  const table = d.table;
   if (typeof table !== 'string' || !IDENT.test(table)) fail(path, '"table" must name a table (lower-case identifier)');
-  const key = typeof d['key'] === 'string' ? [d['key']] : d['key'];
+  const key = typeof d.key === 'string' ? [d.key] : d.key;
   if (!Array.isArray(key) || !key.length || !key.every((k) => typeof k === 'string' && IDENT.test(k)))
     fail(path, '"key" must be a column or a list of columns');
   const references: Record<string, SeedReference> = {};
-  for (const [field, ref] of Object.entries((d['references'] ?? {}) as Record<string, unknown>)) {
+  for (const [field, ref] of Object.entries((d.references ?? {}) as Record<string, unknown>)) {
     const r = ref as Partial<SeedReference> | null;
     if (!IDENT.test(field) || !r || ![r.column, r.table, r.key].every((x) => typeof x === 'string' && IDENT.test(x))) {
       fail(path, `reference "${field}" needs column, table and key (identifiers)`);
@@ -93,13 +93,13 @@ export function parseSeedFile(path: string, text: string, YAML?: Yaml): SeedFile
     references[field] = r as SeedReference;
   }
   const generate: Record<string, 'password'> = {};
-  for (const [column, kind] of Object.entries((d['generate'] ?? {}) as Record<string, unknown>)) {
+  for (const [column, kind] of Object.entries((d.generate ?? {}) as Record<string, unknown>)) {
     if (!IDENT.test(column) || kind !== 'password') fail(path, `generate.${column} must be "password"`);
     generate[column] = 'password';
   }
-  if (!Array.isArray(d['rows'])) fail(path, '"rows" must be a list');
+  if (!Array.isArray(d.rows)) fail(path, '"rows" must be a list');
   // One pass over what may be 100,000 rows: a field name is checked the first time it is seen.
-  const list = d['rows'] as unknown[];
+  const list = d.rows as unknown[];
   const keys = key as string[];
   const generated = Object.keys(generate);
   const where = (i: number): string => `row ${i + 1}${lines[i] ? ` (line ${lines[i]})` : ''}`;

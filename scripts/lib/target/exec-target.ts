@@ -31,7 +31,7 @@ export function localEnv(p: LocalPaths, s: LocalState, env: NodeJS.ProcessEnv = 
   const kept = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && !e[0].startsWith('PG'));
   return {
     ...Object.fromEntries(kept),
-    PATH: `${s.binDir}${delimiter}${env['PATH'] ?? ''}`,
+    PATH: `${s.binDir}${delimiter}${env.PATH ?? ''}`,
     PGHOST: p.socketDir,
     PGPORT: String(s.port),
     POSTGRES_USER: s.user,

@@ -52,7 +52,7 @@ export function candidateDirs(pathEnv: string, pgConfigBinDir: string | null): s
 }
 
 /** PATH, pg_config's answer, then the usual install locations. */
-export function searchDirs(pathEnv = process.env['PATH'] ?? ''): string[] {
+export function searchDirs(pathEnv = process.env.PATH ?? ''): string[] {
   const pgConfig = spawnSync('pg_config', ['--bindir'], { encoding: 'utf8' });
   return candidateDirs(pathEnv, pgConfig.status === 0 ? pgConfig.stdout.trim() : null);
 }

@@ -31,6 +31,7 @@ export function runStep(step: UpStep, args: readonly string[]): Promise<StepRun>
   });
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the colour codes being stripped.
 const plain = (s: string): string => s.replace(/\u001b\[[0-9;]*m/g, '');
 
 /**

@@ -16,7 +16,7 @@ const rows = Array.from({ length: ROWS }, (_, i) => ({
   role: 'student',
   password_hash: hash,
 }));
-const tsv = rows.map((r) => [r.email, r.display_name, r.role, r.password_hash].join('\t')).join('\n') + '\n';
+const tsv = `${rows.map((r) => [r.email, r.display_name, r.role, r.password_hash].join('\t')).join('\n')}\n`;
 
 function run(c: Cluster, cmd: string, args: string[], input?: string): void {
   const out = spawnSync(cmd, args, { env: c.env, input, encoding: 'utf8', maxBuffer: 64 << 20 });

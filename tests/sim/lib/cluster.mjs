@@ -195,7 +195,7 @@ function stopPodContainer(pod) {
 // What blocks the container from running, in the order the kubelet finds out.
 function blocker(state, pod) {
   const pvc = state.pvcs[key(pod.namespace, pod.volume)];
-  if (!pvc || pvc.phase !== 'Bound') return { kind: 'unschedulable' };
+  if (pvc?.phase !== 'Bound') return { kind: 'unschedulable' };
   // Volumes are mounted when a container starts: a Secret deleted later leaves a running one alone.
   const running = pod.container && !pod.container.suspended && processAlive(pod.container.pid);
   for (const { secret, key: k } of running ? [] : Object.values(pod.secretFiles)) {

@@ -243,7 +243,7 @@ function list({ flags }) {
     .filter(({ r }) => !flags.filter || new RegExp(flags.filter).test(r.name));
   if (flags.output === 'json') {
     out(
-      JSON.stringify(
+      `${JSON.stringify(
         rows.map(({ r, rev }) => ({
           name: r.name,
           namespace: r.namespace,
@@ -253,7 +253,7 @@ function list({ flags }) {
           chart: `${rev.chart.name}-${rev.chart.version}`,
           app_version: rev.chart.appVersion,
         })),
-      ) + '\n',
+      )}\n`,
     );
     return 0;
   }
@@ -282,7 +282,7 @@ function list({ flags }) {
 // Helm's tables: tab-separated, every cell padded to its column's widest, the last one too.
 function helmTable(rows, all = rows) {
   const widths = all[0].map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join('\t') + '\n').join('');
+  return rows.map((r) => `${r.map((c, i) => c.padEnd(widths[i])).join('\t')}\n`).join('');
 }
 
 function findRelease(namespace, name) {
@@ -333,7 +333,7 @@ function chartJson(rev) {
 
 function printRelease(r, rev, output, { hideNotes = false, showDesc = false, withChart = false } = {}) {
   if (output === 'json') {
-    out(JSON.stringify(releaseJson(r, rev, { withChart })) + '\n');
+    out(`${JSON.stringify(releaseJson(r, rev, { withChart }))}\n`);
     return;
   }
   if (output && output !== 'table')
@@ -348,7 +348,7 @@ function printRelease(r, rev, output, { hideNotes = false, showDesc = false, wit
   if (showDesc || major === 4) lines.push(`DESCRIPTION: ${rev.description}`);
   lines.push('TEST SUITE: None');
   if (!hideNotes && rev.notes) lines.push('NOTES:', rev.notes);
-  out(lines.join('\n') + '\n');
+  out(`${lines.join('\n')}\n`);
 }
 
 function status({ flags, positionals }) {
@@ -388,23 +388,21 @@ async function readValuesFiles(files) {
 }
 
 function notes(chart, rendered, namespace) {
-  return (
-    [
-      `CHART NAME: postgresql`,
-      `CHART VERSION: ${chart.version}`,
-      `APP VERSION: ${chart.appVersion}`,
-      '',
-      '** Please be patient while the chart is being deployed **',
-      '',
-      'PostgreSQL can be accessed via port 5432 on the following DNS names from within your cluster:',
-      '',
-      `    ${rendered.fullname}.${namespace}.svc.cluster.local - Read/Write connection`,
-      '',
-      `To get the password for "postgres" run:`,
-      '',
-      `    export POSTGRES_ADMIN_PASSWORD=$(kubectl get secret --namespace ${namespace} ${rendered.secretName} -o jsonpath="{.data.postgres-password}" | base64 -d)`,
-    ].join('\n') + '\n'
-  );
+  return `${[
+    `CHART NAME: postgresql`,
+    `CHART VERSION: ${chart.version}`,
+    `APP VERSION: ${chart.appVersion}`,
+    '',
+    '** Please be patient while the chart is being deployed **',
+    '',
+    'PostgreSQL can be accessed via port 5432 on the following DNS names from within your cluster:',
+    '',
+    `    ${rendered.fullname}.${namespace}.svc.cluster.local - Read/Write connection`,
+    '',
+    `To get the password for "postgres" run:`,
+    '',
+    `    export POSTGRES_ADMIN_PASSWORD=$(kubectl get secret --namespace ${namespace} ${rendered.secretName} -o jsonpath="{.data.postgres-password}" | base64 -d)`,
+  ].join('\n')}\n`;
 }
 
 // Go's time.ParseDuration, with its two error texts.
@@ -482,7 +480,7 @@ async function upgrade({ flags, positionals }, installCmd) {
     const r = s.releases[k];
     const last = r ? latest(r) : null;
     const fresh = !r || r.revisions.every((x) => x.status === 'uninstalled');
-    if (last && last.status.startsWith('pending-'))
+    if (last?.status.startsWith('pending-'))
       throw new HelmError(`Error: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress`);
     if (fresh && !install) throw new HelmError(`Error: UPGRADE FAILED: "${name}" has no deployed releases`);
     if (!installCmd && fresh) out(`Release "${name}" does not exist. Installing it now.\n`);
@@ -635,7 +633,7 @@ async function getValues({ flags, positionals }) {
   if (!rev) throw new HelmError('Error: release: not found');
   const values = flags.all ? mergeValues(chartDefaults(rev.chart), rev.values ?? {}) : rev.values;
   if (flags.output === 'json') {
-    out(JSON.stringify(values) + '\n');
+    out(`${JSON.stringify(values)}\n`);
     return 0;
   }
   const { YAML } = await import('zx');
@@ -659,7 +657,7 @@ function history({ flags, positionals }) {
     description: x.description,
   }));
   if (flags.output === 'json') {
-    out(JSON.stringify(rows) + '\n');
+    out(`${JSON.stringify(rows)}\n`);
     return 0;
   }
   const table = [
@@ -737,7 +735,7 @@ export async function runHelm(clusterDir, args, streams, { fastOnly = false } = 
     code = await main(name, rest);
   } catch (e) {
     if (e instanceof HelmError) {
-      err(e.message + '\n');
+      err(`${e.message}\n`);
       code = 1;
     } else {
       err(`sim: helm internal error: ${e.stack}\n`);

@@ -250,12 +250,12 @@ function version({ flags }) {
 }
 
 function printVersion(output, v) {
-  if (output === 'json') out(JSON.stringify(v, null, 2) + '\n');
+  if (output === 'json') out(`${JSON.stringify(v, null, 2)}\n`);
   else if (output === 'yaml')
     out(
-      Object.entries(v)
+      `${Object.entries(v)
         .map(([k, x]) => `${k}: ${JSON.stringify(x)}`)
-        .join('\n') + '\n',
+        .join('\n')}\n`,
     );
   else if (output) throw new KubectlError(`error: --output must be 'yaml' or 'json'`);
   else {
@@ -364,7 +364,7 @@ function print(items, { output, single, flags, namespace, plural, noHeaders }) {
     return;
   }
   if (items.length === 0 && single) return;
-  if (output === 'json') out(JSON.stringify(sortKeys(data), null, 4) + '\n');
+  if (output === 'json') out(`${JSON.stringify(sortKeys(data), null, 4)}\n`);
   else if (output === 'name') out(items.map((i) => `${kindPath(i.plural)}/${i.name}\n`).join(''));
   else if (output.startsWith('jsonpath=') || output.startsWith('jsonpath-as-json=')) {
     try {
@@ -575,7 +575,7 @@ function createObjects(docs, flags, generator, source) {
   else withState(dir, commit);
   if (flags.output === 'json') {
     const out = created.map((c) => c.doc);
-    out(JSON.stringify(out.length === 1 ? out[0] : { apiVersion: 'v1', kind: 'List', items: out }, null, 4) + '\n');
+    out(`${JSON.stringify(out.length === 1 ? out[0] : { apiVersion: 'v1', kind: 'List', items: out }, null, 4)}\n`);
   } else if (flags.output === 'name') {
     out(created.map((c) => `${c.path}\n`).join(''));
   } else {
@@ -591,7 +591,7 @@ function del({ flags, positionals }) {
   const namespace = flags.namespace || 'default';
   const lines = [];
   const errors = [];
-  let podsToDelete = [];
+  const podsToDelete = [];
   withState(dir, (s) => {
     for (const { plural, name } of wanted) {
       if (!name) throw new KubectlError('error: resource(s) were provided, but no name was specified');
@@ -615,7 +615,7 @@ function del({ flags, positionals }) {
     for (const pod of podsToDelete) deletePod(s, dir, pod);
     reconcile(s, dir);
   });
-  if (lines.length) out(lines.join('\n') + '\n');
+  if (lines.length) out(`${lines.join('\n')}\n`);
   const real = errors.filter(() => !flags['ignore-not-found']);
   if (real.length) throw new KubectlError(real.join('\n'));
   return 0;
@@ -623,7 +623,10 @@ function del({ flags, positionals }) {
 
 function deleteNamespace(s, name) {
   for (const [k, pod] of Object.entries(s.pods))
-    if (pod.namespace === name) deletePod(s, dir, pod, { recreate: false }), delete s.pods[k];
+    if (pod.namespace === name) {
+      deletePod(s, dir, pod, { recreate: false });
+      delete s.pods[k];
+    }
   for (const coll of ['statefulsets', 'services', 'secrets', 'releases']) {
     for (const k of Object.keys(s[coll] ?? {})) if (k.startsWith(`${name}/`)) delete s[coll][k];
   }
@@ -706,7 +709,7 @@ function logs({ flags, positionals }) {
   if (lines.at(-1) === '') lines.pop();
   if (flags.tail !== undefined && Number(flags.tail) >= 0)
     lines = lines.slice(Math.max(0, lines.length - Number(flags.tail)));
-  if (lines.length) out(lines.join('\n') + '\n');
+  if (lines.length) out(`${lines.join('\n')}\n`);
   return 0;
 }
 
@@ -791,7 +794,7 @@ export async function runKubectl(clusterDir, args, streams, { fastOnly = false }
     code = await main(name, rest);
   } catch (e) {
     if (e instanceof KubectlError) {
-      err(e.message + '\n');
+      err(`${e.message}\n`);
       code = e.code;
     } else {
       err(`sim: kubectl internal error: ${e.stack}\n`);

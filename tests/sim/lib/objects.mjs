@@ -375,9 +375,7 @@ export function tableRows(plural, objects, { allNamespaces }) {
 export function formatTable(headers, rows) {
   const all = [headers, ...rows];
   const widths = headers.map((_, i) => Math.max(...all.map((r) => String(r[i] ?? '').length)));
-  return (
-    all
-      .map((r) => r.map((c, i) => (i === r.length - 1 ? String(c) : String(c).padEnd(widths[i] + 3))).join(''))
-      .join('\n') + '\n'
-  );
+  return `${all
+    .map((r) => r.map((c, i) => (i === r.length - 1 ? String(c) : String(c).padEnd(widths[i] + 3))).join(''))
+    .join('\n')}\n`;
 }

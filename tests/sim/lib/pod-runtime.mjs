@@ -88,7 +88,7 @@ export function writePodFiles(dir, pod, secretFiles) {
     fs.chownSync(target, 0, gid);
   }
   const env = Object.entries(pod.env).map(([k, v]) => `${k}=${v}`);
-  fs.writeFileSync(path.join(base, 'env'), env.join('\n') + '\n');
+  fs.writeFileSync(path.join(base, 'env'), `${env.join('\n')}\n`);
 }
 
 // initdb takes ~1 s, and the test suite deploys a fresh pod a hundred-odd times. Its output for the
@@ -279,12 +279,12 @@ export function isMountPoint(target) {
 }
 
 export function mountedVolumesUnder(dir) {
-  const prefix = statePaths(dir).volumes + '/';
+  const prefix = `${statePaths(dir).volumes}/`;
   return fs
     .readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
     .map((line) => line.split(' ')[1])
-    .filter((m) => m && m.startsWith(prefix));
+    .filter((m) => m?.startsWith(prefix));
 }
 
 function run(cmd, args) {

@@ -118,7 +118,7 @@ export function processAlive(pid) {
 }
 
 export function appendCall(dir, record) {
-  fs.appendFileSync(statePaths(dir).calls, JSON.stringify(record) + '\n');
+  fs.appendFileSync(statePaths(dir).calls, `${JSON.stringify(record)}\n`);
 }
 
 export function uid() {
