@@ -93,7 +93,8 @@ test('a malformed value in a dotenv file names the variable and the file', () =>
   const line = loadError(() => loadConfig(COMMON_OPTIONS, { argv: [], env: {}, cwd, command: 't.ts' }));
   assert.equal(
     line,
-    'error: PG_TIMEOUT in .env.local: "soon" is not a duration (use e.g. 90, 30s, 5m, 1h, 1m30s) (fix: correct PG_TIMEOUT in .env.local)',
+    'error: PG_TIMEOUT in .env.local: "soon" is not a duration (use e.g. 90, 30s, 5m, 1h, 1m30s) (fix: correct ' +
+      'PG_TIMEOUT in .env.local)',
   );
   const intSpec = [{ name: 'port', flag: 'port', env: 'PORT', type: 'integer', description: 'p' }] as const;
   assert.match(

@@ -45,7 +45,8 @@ test('a Pending claim is reported with its latest event and the provisioner fix'
   assert.equal(p?.code, 'pvc-pending');
   assert.equal(
     p?.message,
-    'volume claim data-postgresql-0 is Pending: no persistent volumes available for this claim and no storage class is set',
+    'volume claim data-postgresql-0 is Pending: no persistent volumes available for this claim and no storage ' +
+      'class is set',
   );
   assert.match(p?.fix ?? '', /minikube addons enable default-storageclass/);
 });
@@ -67,7 +68,8 @@ test('image pull failures name the image and the registry answer', () => {
   assert.equal(p?.code, 'image-pull');
   assert.equal(
     p?.message,
-    'cannot pull image docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4: Failed to pull image "x": manifest unknown',
+    'cannot pull image docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4: Failed to pull image "x": manifest ' +
+      'unknown',
   );
 });
 

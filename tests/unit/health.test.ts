@@ -11,7 +11,8 @@ const ctx = {
 const healthy = [
   'volume 1000 100 900',
   'latency 0.5',
-  'facts {"version" : "17.6 (Debian)", "max_connections" : 100, "reserved" : 3, "connections" : 2, "database_size" : 4096}',
+  'facts {"version" : "17.6 (Debian)", "max_connections" : 100, "reserved" : 3, "connections" : 2, "database_size" ' +
+    ': 4096}',
   'probe-end',
 ].join('\n');
 
@@ -53,7 +54,8 @@ test('connections: warning from 80 % in use; refused ones are a problem with the
   const busy = healthy.replace('"connections" : 2', '"connections" : 80');
   assert.equal(assessProbe(parseProbeOutput(busy), ctx).warnings[0]?.code, 'connections-high');
   const refused =
-    'volume 1000 100 900\napp-error psql: error: FATAL:  sorry, too many clients already\nadmin {"connections" : 97, "max_connections" : 100, "reserved" : 3}\nprobe-end';
+    'volume 1000 100 900\napp-error psql: error: FATAL:  sorry, too many clients already\nadmin {"connections" : ' +
+    '97, "max_connections" : 100, "reserved" : 3}\nprobe-end';
   const p = assessProbe(parseProbeOutput(refused), ctx).problems[0];
   assert.equal(p?.code, 'connections-exhausted');
   assert.match(p?.message ?? '', /97 client connections of max_connections 100 \(3 reserved for superusers\)/);

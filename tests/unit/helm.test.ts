@@ -135,7 +135,8 @@ test('helm failures become one line with the recovery command', () => {
   };
   assert.equal(
     formatError(helmFailureError(stuck, { what: 'upgrade', release: 'postgresql', namespace: 'postgres' })),
-    'error: release postgresql is stuck in a pending state: UPGRADE FAILED: another operation (install/upgrade/rollback) is in progress ' +
+    'error: release postgresql is stuck in a pending state: UPGRADE FAILED: another operation ' +
+      '(install/upgrade/rollback) is in progress ' +
       '(fix: helm rollback postgresql -n postgres)',
   );
 });

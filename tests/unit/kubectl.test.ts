@@ -19,11 +19,14 @@ import {
 import { CliError, formatError } from '../../scripts/lib/cli/errors.ts';
 
 const UNREACHABLE =
-  'E1125 14:00:00.000000   12345 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group list: Get \\"https://127.0.0.1:6443/api?timeout=32s\\": dial tcp 127.0.0.1:6443: connect: connection refused"\n' +
+  'E1125 14:00:00.000000   12345 memcache.go:265] "Unhandled Error" err="couldn\'t get current server API group ' +
+  'list: Get \\"https://127.0.0.1:6443/api?timeout=32s\\": dial tcp 127.0.0.1:6443: connect: connection ' +
+  'refused"\n' +
   'The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port?\n';
 const NOT_FOUND = 'Error from server (NotFound): pods "postgresql-0" not found\n';
 const FORBIDDEN =
-  'Error from server (Forbidden): secrets "pg" is forbidden: User "dev" cannot get resource "secrets" in API group "" in the namespace "postgres"\n';
+  'Error from server (Forbidden): secrets "pg" is forbidden: User "dev" cannot get resource "secrets" in API group ' +
+  '"" in the namespace "postgres"\n';
 const failed = (stderr: string) => ({ stdout: '', stderr, exitCode: 1, timedOut: false });
 
 test('base args: context, namespace and request timeout only when given', () => {
@@ -126,7 +129,8 @@ test("unreachable becomes one line with kubectl's own sentence and the fix", () 
   );
   assert.equal(
     line,
-    'error: cluster unreachable (context "minikube"): The connection to the server 127.0.0.1:6443 was refused - did you specify the right host or port? ' +
+    'error: cluster unreachable (context "minikube"): The connection to the server 127.0.0.1:6443 was refused - ' +
+      'did you specify the right host or port? ' +
       '(fix: start the cluster, e.g. "minikube start", or pick one with --context)',
   );
   const onlyKlog = formatError(kubectlFailureError(failed(UNREACHABLE.split('\n')[0] ?? ''), { what: 'get pods' }));

@@ -64,7 +64,10 @@ test('no PostgreSQL at all: one line naming the programs and the package to inst
       assert.equal((err as Error & { fix?: string }).fix, INSTALL_HINT);
       assert.match(
         err.message,
-        /PostgreSQL server binaries \(initdb, pg_ctl, postgres, psql, pg_dump, pg_restore\) not found on PATH or in the usual install locations/,
+        new RegExp(
+          String.raw`PostgreSQL server binaries \(initdb, pg_ctl, postgres, psql, pg_dump, pg_restore\) ` +
+            'not found on PATH or in the usual install locations',
+        ),
       );
       return true;
     },
@@ -112,7 +115,8 @@ test('suggested commands carry the target, once, however often they pass through
   const once = withCommandEnv('error: x (fix: npm run -s db:migrate); undo: npm run -s db:backup -- restore f --yes');
   assert.equal(
     once,
-    "error: x (fix: DB_TARGET=local DB_LOCAL_DIR='/tmp/my dir' npm run -s db:migrate); undo: DB_TARGET=local DB_LOCAL_DIR='/tmp/my dir' npm run -s db:backup -- restore f --yes",
+    "error: x (fix: DB_TARGET=local DB_LOCAL_DIR='/tmp/my dir' npm run -s db:migrate); undo: DB_TARGET=local " +
+      "DB_LOCAL_DIR='/tmp/my dir' npm run -s db:backup -- restore f --yes",
   );
   assert.equal(withCommandEnv(once), once);
   setCommandEnv({});

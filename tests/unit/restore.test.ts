@@ -54,17 +54,21 @@ test('a backup file is accepted only when size and sha256 match its manifest', a
   await assert.rejects(checkBackupFile(bare), usage(/no readable manifest/));
 });
 
-test('the restore reads its password in the pod, opens its own transaction and commits only after pg_restore read everything', () => {
-  const [, , script, , prelude, epilogue] = restoreCommand();
-  assert.match(script ?? '', /PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
-  assert.match(
-    script ?? '',
-    /\{ printf "%s\\n" "\$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "\$2"; \} \| psql .*-v ON_ERROR_STOP=1/,
-  );
-  assert.match(script ?? '', new RegExp(`PGAPPNAME=${sessionName('restore')};`));
-  assert.equal(prelude, 'BEGIN;\nDROP OWNED BY CURRENT_USER;');
-  assert.equal(epilogue, 'COMMIT;\n\\echo restore-committed');
-});
+test(
+  'the restore reads its password in the pod, opens its own transaction and commits only after pg_restore read ' +
+    'everything',
+  () => {
+    const [, , script, , prelude, epilogue] = restoreCommand();
+    assert.match(script ?? '', /PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
+    assert.match(
+      script ?? '',
+      /\{ printf "%s\\n" "\$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "\$2"; \} \| psql .*-v ON_ERROR_STOP=1/,
+    );
+    assert.match(script ?? '', new RegExp(`PGAPPNAME=${sessionName('restore')};`));
+    assert.equal(prelude, 'BEGIN;\nDROP OWNED BY CURRENT_USER;');
+    assert.equal(epilogue, 'COMMIT;\n\\echo restore-committed');
+  },
+);
 
 test('destructive actions need --yes without a terminal', async () => {
   await confirmDestructive({ yes: true, what: 'x', withYes: 'cmd --yes' });

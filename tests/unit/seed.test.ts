@@ -78,7 +78,8 @@ test('malformed seed files are refused with the file, the row and the line', () 
     () =>
       parseSeedFile(
         's.yaml',
-        'table: users\nkey: email\ngenerate: { password_hash: password }\nrows:\n  - { email: a@b.c, password_hash: x }\n',
+        'table: users\nkey: email\ngenerate: { password_hash: password }\nrows:\n  - { email: a@b.c, ' +
+          'password_hash: x }\n',
       ),
     usage(/sets password_hash, which is generated/),
   );
@@ -130,26 +131,31 @@ test('COPY text escapes, nulls and JSON', () => {
   );
 });
 
-test('the statements: temp table from the real one, COPY in row order, references by key, defaults for missing fields', () => {
-  const f = parseSeedFile('t.yaml', TOPICS);
-  const st = seedStatements(f, 2, seedColumns(f, columns), columns, { update: true, generated: new Map() });
-  assert.equal(
-    st.create,
-    'create temp table _seed_2 on commit drop as select 0 as _row, t."slug", t."title", t."summary", t."parent_id", null::text as "ref_module" from public."curriculum" t with no data;',
-  );
-  assert.equal(st.copy.command, 'copy _seed_2 (_row, "slug", "title", "summary", "ref_module") from stdin;');
-  assert.equal([...st.copy.data].join(''), '1\tloops\tLoops\t\\N\tcontrol-flow\n2\tlists\tLists\ta, b\tdata\n');
-  assert.match(
-    st.resolve[0]?.update ?? '',
-    /set "parent_id" = r\.id from public\."curriculum" r where r\."slug"::text = s\."ref_module"/,
-  );
-  assert.match(st.upsert, /coalesce\(s\."summary", ''::text\)/);
-  assert.match(st.upsert, /upd as \(update public\."curriculum" t set "title" = coalesce\(s\."title", t\."title"\)/);
-  assert.doesNotMatch(
-    seedStatements(f, 2, seedColumns(f, columns), columns, { update: false, generated: new Map() }).upsert,
-    /update public/,
-  );
-});
+test(
+  'the statements: temp table from the real one, COPY in row order, references by key, defaults for missing ' +
+    'fields',
+  () => {
+    const f = parseSeedFile('t.yaml', TOPICS);
+    const st = seedStatements(f, 2, seedColumns(f, columns), columns, { update: true, generated: new Map() });
+    assert.equal(
+      st.create,
+      'create temp table _seed_2 on commit drop as select 0 as _row, t."slug", t."title", t."summary", ' +
+        't."parent_id", null::text as "ref_module" from public."curriculum" t with no data;',
+    );
+    assert.equal(st.copy.command, 'copy _seed_2 (_row, "slug", "title", "summary", "ref_module") from stdin;');
+    assert.equal([...st.copy.data].join(''), '1\tloops\tLoops\t\\N\tcontrol-flow\n2\tlists\tLists\ta, b\tdata\n');
+    assert.match(
+      st.resolve[0]?.update ?? '',
+      /set "parent_id" = r\.id from public\."curriculum" r where r\."slug"::text = s\."ref_module"/,
+    );
+    assert.match(st.upsert, /coalesce\(s\."summary", ''::text\)/);
+    assert.match(st.upsert, /upd as \(update public\."curriculum" t set "title" = coalesce\(s\."title", t\."title"\)/);
+    assert.doesNotMatch(
+      seedStatements(f, 2, seedColumns(f, columns), columns, { update: false, generated: new Map() }).upsert,
+      /update public/,
+    );
+  },
+);
 
 test('generated passwords: scrypt hash with its parameters, verifiable, never the password', () => {
   const h = hashPassword('correct horse');

@@ -109,7 +109,8 @@ export async function checkBackupFile(file: string): Promise<BackupManifest> {
   const sha = await sha256OfFile(file);
   if (sha !== manifest.sha256) {
     throw usageError(
-      `${file} does not match its manifest (sha256 ${sha.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…): corrupted, not restored`,
+      `${file} does not match its manifest (sha256 ${sha.slice(0, 12)}… ≠ ${manifest.sha256.slice(0, 12)}…): ` +
+        `corrupted, not restored`,
       'restore another backup (npm run -s db:backup -- list)',
     );
   }

@@ -29,7 +29,8 @@ export async function takeBackup(
     }
     if (r.fullRead.code !== 0) {
       throw toolError(
-        `backup incomplete: ${r.bytes} bytes arrived but the archive does not read to its end (${execErrorLine(r.fullRead.stderr)}); the exec stream was probably cut; no file kept`,
+        `backup incomplete: ${r.bytes} bytes arrived but the archive does not read to its end ` +
+          `(${execErrorLine(r.fullRead.stderr)}); the exec stream was probably cut; no file kept`,
         'run the backup again',
       );
     }

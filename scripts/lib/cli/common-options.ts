@@ -77,7 +77,8 @@ export const COMMON_OPTIONS = [
     default: 'auto',
     choices: ['auto', 'kubernetes', 'local'],
     description:
-      'where the database runs: a cluster, or a server on this machine under --local-dir (auto: the cluster if a kubeconfig exists, else local)',
+      'where the database runs: a cluster, or a server on this machine under --local-dir (auto: the cluster if a ' +
+      'kubeconfig exists, else local)',
   },
   {
     name: 'localDir',

@@ -23,4 +23,5 @@ export function chooseTarget(
 }
 
 export const AUTO_LOCAL_NOTE =
-  'no cluster configured (no KUBECONFIG, no ~/.kube/config): using the local target (--target kubernetes to insist on a cluster)';
+  'no cluster configured (no KUBECONFIG, no ~/.kube/config): using the local target (--target kubernetes to insist ' +
+  'on a cluster)';

@@ -69,10 +69,13 @@ export function diagnose(o: DiagnoseInput): Problem | null {
     const ev = latestEvent(o.events, pvcName, (e) => e.reason !== 'ProvisioningSucceeded');
     return {
       code: 'pvc-pending',
-      message: `volume claim ${pvcName} is ${o.pvc.status?.phase ?? 'not bound'}${ev?.message ? `: ${ev.message}` : ''}`,
+      message:
+        `volume claim ${pvcName} is ` + `${o.pvc.status?.phase ?? 'not bound'}${ev?.message ? `: ${ev.message}` : ''}`,
       fix: o.pvc.spec?.storageClassName
-        ? `make StorageClass "${o.pvc.spec.storageClassName}" provision volumes (minikube: minikube addons enable storage-provisioner), or set STORAGE_CLASS to one that does`
-        : 'enable a default StorageClass (minikube: minikube addons enable default-storageclass storage-provisioner), or set STORAGE_CLASS',
+        ? `make StorageClass "${o.pvc.spec.storageClassName}" provision volumes (minikube: minikube addons enable ` +
+          `storage-provisioner), or set STORAGE_CLASS to one that does`
+        : 'enable a default StorageClass (minikube: minikube addons enable default-storageclass ' +
+          'storage-provisioner), or set STORAGE_CLASS',
     };
   }
   if (!o.pod)
@@ -95,7 +98,9 @@ export function diagnose(o: DiagnoseInput): Problem | null {
     return {
       code: 'image-pull',
       message: `cannot pull image ${image}: ${detail}`,
-      fix: 'pin an image that exists (Bitnami moved versioned tags to docker.io/bitnamilegacy in 2025): image.* in helm-values/base.yaml',
+      fix:
+        'pin an image that exists (Bitnami moved versioned tags to docker.io/bitnamilegacy in 2025): image.* in ' +
+        'helm-values/base.yaml',
     };
   }
   // lastState is history once the container runs again: it explains a restart loop, not a hang.
@@ -104,7 +109,9 @@ export function diagnose(o: DiagnoseInput): Problem | null {
     const limit = o.pod.spec?.containers?.[0]?.resources?.limits?.memory ?? 'no limit';
     return {
       code: 'oom-killed',
-      message: `postgresql was OOMKilled (exit ${terminated.exitCode ?? 137}, memory limit ${limit}, restarts ${c?.restartCount ?? 0})`,
+      message:
+        `postgresql was OOMKilled (exit ${terminated.exitCode ?? 137}, memory limit ${limit}, restarts ` +
+        `${c?.restartCount ?? 0})`,
       fix: 'raise primary.resources.limits.memory in helm-values/, then deploy with --upgrade',
     };
   }
@@ -131,7 +138,9 @@ export function diagnose(o: DiagnoseInput): Problem | null {
     const probe = latestEvent(o.events, o.podName, (e) => e.reason === 'Unhealthy');
     return {
       code: 'pod-not-ready',
-      message: `pod ${o.podName} is ${o.pod.status?.phase ?? 'unknown'} but not Ready${probe?.message ? `: ${probe.message}` : ''}`,
+      message:
+        `pod ${o.podName} is ${o.pod.status?.phase ?? 'unknown'} but not ` +
+        `Ready${probe?.message ? `: ${probe.message}` : ''}`,
       fix: `kubectl describe pod -n ${o.namespace} ${o.podName}`,
     };
   }

@@ -72,7 +72,8 @@ export async function checkCluster(o: {
   if (o.storageClass) {
     if (!names.includes(o.storageClass)) {
       throw usageError(
-        `StorageClass "${o.storageClass}" does not exist in context "${context}" (there: ${names.join(', ') || 'none'})`,
+        `StorageClass "${o.storageClass}" does not exist in context "${context}" (there: ` +
+          `${names.join(', ') || 'none'})`,
         names.length
           ? `set STORAGE_CLASS to one of: ${names.join(', ')}`
           : 'minikube addons enable default-storageclass storage-provisioner',
@@ -84,7 +85,8 @@ export async function checkCluster(o: {
     if (!def) {
       throw toolError(
         `no default StorageClass in context "${context}", so the data volume would stay Pending`,
-        `minikube addons enable default-storageclass storage-provisioner, or set STORAGE_CLASS${names.length ? ` (one of: ${names.join(', ')})` : ''}`,
+        `minikube addons enable default-storageclass storage-provisioner, or set ` +
+          `STORAGE_CLASS${names.length ? ` (one of: ${names.join(', ')})` : ''}`,
       );
     }
     storageClass = def.metadata.name;

@@ -1,6 +1,8 @@
 // How an application reaches the database deploy made: in-cluster URL, parts, Secret, local access.
 import { maskConnectionString } from '../cli/redact.ts';
+import type { Kubectl } from '../cluster/kubectl.ts';
 import { SECRET_KEYS } from './credentials.ts';
+import { readUserPassword } from './credentials-secret.ts';
 
 export interface ConnectionInfo {
   url: string;
@@ -34,4 +36,15 @@ export function connectionInfo(o: {
     secretKeys: { user: SECRET_KEYS.user, admin: SECRET_KEYS.admin },
     portForward: `kubectl port-forward -n ${o.namespace} svc/${o.release} 5432:5432`,
   };
+}
+
+/** The connection as deploy reports it: the password is read from the Secret only when it will be shown. */
+export async function readConnection(
+  kubectl: Kubectl,
+  o: { release: string; namespace: string; database: string; user: string; secret: string; showSecrets: boolean },
+): Promise<ConnectionInfo> {
+  const password = o.showSecrets
+    ? await readUserPassword(kubectl, { name: o.secret, namespace: o.namespace })
+    : undefined;
+  return connectionInfo({ ...o, password });
 }

@@ -27,8 +27,10 @@ export async function ensureCredentialsSecret(
   const pvc = `data-${o.release}-0`;
   if (await kubectl.getJson('pvc', pvc, o.namespace)) {
     throw toolError(
-      `volume ${o.namespace}/${pvc} holds data from an earlier install but Secret ${o.name} is gone; its passwords live in that data, so new ones would not match`,
-      `restore Secret ${o.name} (keys ${SECRET_KEYS.user}, ${SECRET_KEYS.admin}) with the old passwords, or drop the old data: kubectl delete pvc ${pvc} -n ${o.namespace}`,
+      `volume ${o.namespace}/${pvc} holds data from an earlier install but Secret ${o.name} is gone; its passwords ` +
+        `live in that data, so new ones would not match`,
+      `restore Secret ${o.name} (keys ${SECRET_KEYS.user}, ${SECRET_KEYS.admin}) with the old passwords, or drop ` +
+        `the old data: kubectl delete pvc ${pvc} -n ${o.namespace}`,
     );
   }
   if (o.dryRun) return 'would-create';

@@ -1,4 +1,5 @@
 // What deploy does about a release that may already exist: the FR-010 rules as one pure function.
+import { toolError, usageError } from '../cli/errors.ts';
 import { postgresMajor } from './chart-pin.ts';
 import { describeChange, diffValues } from './values-diff.ts';
 
@@ -49,4 +50,24 @@ export function decideDeploy(
   if (installed.status === 'failed') return { kind: 'upgrade', changes, why: 'failed-release' };
   if (changes.length === 0) return { kind: 'up-to-date' };
   return opts.upgrade ? { kind: 'upgrade', changes, why: 'requested' } : { kind: 'differs', changes };
+}
+
+/** A release another helm operation holds, or a major version change, stops deploy before it changes anything. */
+export function refuseBlocked(decision: DeployDecision, ref: { release: string; namespace: string }): void {
+  if (decision.kind === 'in-progress') {
+    throw toolError(
+      `release ${ref.release} is ${decision.status}: another helm operation is in progress or was interrupted; ` +
+        'nothing changed',
+      decision.status === 'pending-install'
+        ? `helm uninstall ${ref.release} -n ${ref.namespace}, then deploy again`
+        : `helm rollback ${ref.release} -n ${ref.namespace}, then deploy again`,
+    );
+  }
+  if (decision.kind === 'major-change') {
+    throw usageError(
+      `installed PostgreSQL ${decision.from} cannot be replaced by ${decision.to} in place: the data directory ` +
+        'format differs between major versions; nothing changed',
+      'back up and restore into a new release, or pass --allow-major-upgrade once the data is migrated',
+    );
+  }
 }

@@ -1,13 +1,12 @@
 // deploy --target local: a PostgreSQL server on this machine under --local-dir, with the database,
 // users and generated passwords a cluster deploy makes. Again = reuse what is there (start it if
-// stopped); --uninstall stops it, keeping the data unless --delete-data --yes.
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { generatePassword, SECRET_KEYS } from './credentials.ts';
-import { notOkError, toolError, usageError } from '../cli/errors.ts';
+// stopped). The steps are in local-setup.ts; --uninstall is local-uninstall.ts.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { SECRET_KEYS } from './credentials.ts';
+import { toolError, usageError } from '../cli/errors.ts';
 import { localTarget } from '../target/exec-target.ts';
-import { findPostgresBinaries, type PostgresBinaries } from '../target/local-binaries.ts';
+import { findPostgresBinaries } from '../target/local-binaries.ts';
 import {
   binDirStillThere,
   dataMajor,
@@ -15,19 +14,25 @@ import {
   localPaths,
   shownPath,
   readLocalState,
-  runServerProgram,
   serverStatus,
   serverUser,
   startServer,
-  stopServer,
   writeLocalState,
   type LocalPaths,
   type LocalState,
-  type ServerUser,
 } from '../target/local-server.ts';
 import { appQueryCommand } from '../target/pod-sql.ts';
+import {
+  assertReachable,
+  ensureRoleAndDatabase,
+  initDataDir,
+  makeServerDirs,
+  runOnTarget,
+  selectOneAsApp,
+  writeSecrets,
+} from './local-setup.ts';
 import { maskConnectionString, registerSecret } from '../cli/redact.ts';
-import { collectOutput, execErrorLine, spawnOnTarget, type LocalTarget } from '../target/spawn.ts';
+import type { LocalTarget } from '../target/spawn.ts';
 
 export interface LocalDeployConfig {
   localDir: string;
@@ -46,137 +51,6 @@ export interface LocalDeployReport {
   lines: string[];
   verdict: string;
   result: Record<string, unknown>;
-}
-
-/** The app user and database, created once with the generated password; the password is read by psql itself. */
-const ROLE_SQL = `\\set pw \`cat "$POSTGRES_PASSWORD_FILE"\`
-select not exists (select from pg_roles where rolname = :'user') as need_role \\gset
-\\if :need_role
-create role :"user" login password :'pw';
-\\endif
-select not exists (select from pg_database where datname = :'db') as need_db \\gset
-\\if :need_db
-create database :"db" owner :"user";
-\\endif
-`;
-
-async function runOnTarget(
-  t: LocalTarget,
-  command: string[],
-  input?: string,
-): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-  const child = spawnOnTarget(t, command, input !== undefined);
-  const output = collectOutput(child);
-  child.stdin?.end(input);
-  return output;
-}
-
-async function ensureRoleAndDatabase(t: LocalTarget): Promise<void> {
-  const r = await runOnTarget(
-    t,
-    [
-      'sh',
-      '-c',
-      'export PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")"; exec psql -X -w -U postgres -d postgres -v ON_ERROR_STOP=1 -q -v user="$POSTGRES_USER" -v db="$POSTGRES_DATABASE" -f -',
-    ],
-    ROLE_SQL,
-  );
-  if (r.exitCode !== 0)
-    throw toolError(
-      `creating the app user and database failed: ${execErrorLine(r.stderr)}`,
-      `read ${shownPath(localPaths(t.dir).logFile)}`,
-    );
-}
-
-async function selectOneAsApp(t: LocalTarget): Promise<void> {
-  const r = await runOnTarget(t, appQueryCommand('select 1'));
-  if (r.exitCode !== 0 || r.stdout.trim() !== '1') {
-    throw notOkError(
-      `${t.where} runs, but SELECT 1 as the app user failed: ${execErrorLine(r.stderr)}`,
-      'npm run -s db:verify',
-    );
-  }
-}
-
-/** Directories the server user owns; the parent must let it through. */
-function makeServerDirs(p: LocalPaths, user: ServerUser): void {
-  mkdirSync(p.dir, { recursive: true, mode: user.switchTo ? 0o755 : 0o700 });
-  if (user.switchTo) chmodSync(p.dir, 0o755);
-  for (const dir of [p.dataDir, p.logDir, p.socketDir]) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (user.switchTo) chownSync(dir, user.switchTo.uid, user.switchTo.gid);
-  }
-}
-
-/** New passwords for a new data directory (any older files belonged to no data: an interrupted first deploy). */
-function writeSecrets(p: LocalPaths): { admin: string; app: string } {
-  mkdirSync(p.secretsDir, { recursive: true, mode: 0o700 });
-  const admin = generatePassword();
-  const app = generatePassword();
-  for (const [file, value] of [
-    [p.adminPasswordFile, admin],
-    [p.appPasswordFile, app],
-  ] as const) {
-    rmSync(file, { force: true });
-    writeFileSync(file, value, { mode: 0o600, flag: 'wx' });
-  }
-  return { admin, app };
-}
-
-/** initdb with the generated superuser password, handed over in a file only the server user can read. */
-async function initDataDir(
-  p: LocalPaths,
-  bins: PostgresBinaries,
-  user: ServerUser,
-  adminPassword: string,
-): Promise<void> {
-  const pwfile = resolve(p.logDir, '.initdb-pwfile');
-  writeFileSync(pwfile, adminPassword, { mode: 0o600 });
-  try {
-    if (user.switchTo) chownSync(pwfile, user.switchTo.uid, user.switchTo.gid);
-    const r = await runServerProgram(
-      bins.binDir,
-      'initdb',
-      [
-        '-D',
-        p.dataDir,
-        '-U',
-        'postgres',
-        `--pwfile=${pwfile}`,
-        '-E',
-        'UTF8',
-        '--locale=C',
-        '--auth-local=scram-sha-256',
-        '--auth-host=scram-sha-256',
-      ],
-      user,
-    );
-    if (r.exitCode !== 0) {
-      const why =
-        r.stderr
-          .trim()
-          .split('\n')
-          .find((l) => l.startsWith('initdb: error')) ?? execErrorLine(r.stderr);
-      const fix = /Permission denied/.test(why)
-        ? `the server runs as ${user.name}: give it access to every directory above ${shownPath(p.dir)}, or pass --local-dir elsewhere`
-        : `read the error above; then npm run -s db:deploy`;
-      throw toolError(`initdb failed: ${why}`, fix);
-    }
-  } finally {
-    rmSync(pwfile, { force: true });
-  }
-}
-
-/** The server user must reach the directory: a home directory of mode 0700 stops it. */
-function assertReachable(p: LocalPaths, user: ServerUser): void {
-  if (!user.switchTo) return;
-  let existing = p.dir;
-  while (!existsSync(existing)) existing = dirname(existing);
-  if (spawnSync('test', ['-x', existing], { ...user.switchTo, stdio: 'ignore' }).status !== 0)
-    throw usageError(
-      `the local server runs as ${user.name}, which cannot enter ${p.dir} (a directory above it is private)`,
-      `pass --local-dir (DB_LOCAL_DIR) a directory ${user.name} can reach, e.g. /var/tmp/learnflow-db`,
-    );
 }
 
 function connection(p: LocalPaths, s: LocalState, showSecrets: boolean): Record<string, unknown> {
@@ -220,7 +94,8 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
   }
   if (state && (state.database !== cfg.database || state.user !== cfg.user)) {
     throw usageError(
-      `the local server in ${shownPath(p.dir)} was made for database ${state.database} and user ${state.user}, not ${cfg.database} and ${cfg.user}; nothing changed`,
+      `the local server in ${shownPath(p.dir)} was made for database ${state.database} and user ${state.user}, not ` +
+        `${cfg.database} and ${cfg.user}; nothing changed`,
       `deploy with --database ${state.database} --user ${state.user}, or start over: --uninstall --delete-data --yes`,
     );
   }
@@ -323,7 +198,8 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
       : [
           `${status} the local server in ${where} (${(durationMs / 1000).toFixed(1)}s)`,
           `DATABASE_URL=${conn.url}`,
-          `credentials: ${shownPath(p.secretsDir)}/ (${SECRET_KEYS.user}, ${SECRET_KEYS.admin}; mode 0600)${secretCreated ? ', generated now' : ''}`,
+          `credentials: ${shownPath(p.secretsDir)}/ (${SECRET_KEYS.user}, ${SECRET_KEYS.admin}; mode ` +
+            `0600)${secretCreated ? ', generated now' : ''}`,
         ];
   const verdict =
     status === 'up-to-date'
@@ -340,53 +216,4 @@ async function serverVersion(t: LocalTarget): Promise<string> {
 /** A cluster deploy's keys that mean nothing here: present, so both targets share one JSON shape. */
 function emptyClusterKeys(): Record<string, null> {
   return { release: null, namespace: null, context: null, chart: null };
-}
-
-export interface LocalUninstallReport {
-  status: 'uninstalled' | 'nothing-to-do';
-  deleted: string[];
-  kept: string[];
-  stopped: boolean;
-}
-
-/** Stops the server; deletes only what deploy made (never the whole --local-dir blindly). */
-export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUninstallReport> {
-  const p = localPaths(resolve(cfg.localDir));
-  const owned = [p.dataDir, p.secretsDir, p.logDir, p.socketDir, p.stateFile].filter((f) => existsSync(f));
-  if (cfg.deleteData && !cfg.yes) {
-    throw usageError(
-      `--delete-data would destroy ${shownPath(p.dataDir)} and its passwords in ${shownPath(p.secretsDir)}`,
-      'add --yes to confirm, or drop --delete-data to keep the data',
-    );
-  }
-  const state = readLocalState(p);
-  const running = serverStatus(p).state === 'running';
-  if (running) {
-    if (!state)
-      throw toolError(
-        `the server of ${shownPath(p.dataDir)} runs but ${shownPath(p.stateFile)} is missing`,
-        `stop it by hand: pg_ctl stop -D ${p.dataDir}`,
-      );
-    await stopServer(p, state, serverUser());
-  }
-  if (!cfg.deleteData) {
-    return {
-      status: running ? 'uninstalled' : 'nothing-to-do',
-      deleted: [],
-      kept: [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(shownPath),
-      stopped: running,
-    };
-  }
-  for (const f of owned) rmSync(f, { recursive: true, force: true });
-  try {
-    if (!readdirSync(p.dir).length) rmSync(p.dir, { recursive: true });
-  } catch {
-    // already gone
-  }
-  return {
-    status: running || owned.length ? 'uninstalled' : 'nothing-to-do',
-    deleted: owned.map(shownPath),
-    kept: [],
-    stopped: running,
-  };
 }

@@ -152,7 +152,9 @@ function packageVersion(dir: string): string | null {
 
 /** `npm pack` fetches a package whatever the host platform; the tarball holds package/bin/dbmate. */
 async function download(pkg: string, version: string, target: string): Promise<void> {
-  const fix = `npm pack ${pkg}@${version} and pass --dbmate-binary PATH/package/bin/dbmate (or use a cluster whose nodes match this machine)`;
+  const fix =
+    `npm pack ${pkg}@${version} and pass --dbmate-binary PATH/package/bin/dbmate (or use a cluster whose ` +
+    `nodes match this machine)`;
   const work = mkdtempSync(join(tmpdir(), 'dbmate-'));
   try {
     const pack = await runProcess('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], {

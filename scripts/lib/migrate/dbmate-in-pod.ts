@@ -35,7 +35,8 @@ const FILE_ID = `stat -c '%s %i %y' ${DBMATE_IN_POD}`;
 /** Asked through the open session (psql's \! runs in the pod): no extra exec. */
 export async function readPodFacts(session: PodSession): Promise<PodFacts> {
   const shell = await session.query(
-    `\\! echo "arch $(uname -m)"; id=$(${FILE_ID} 2>/dev/null) && [ "$(cut -d' ' -f2- ${STAMP} 2>/dev/null)" = "$id" ] && echo "dbmate $(cut -d' ' -f1 ${STAMP})"; true`,
+    `\\! echo "arch $(uname -m)"; id=$(${FILE_ID} 2>/dev/null) && [ "$(cut -d' ' -f2- ${STAMP} 2>/dev/null)" = ` +
+      `"$id" ] && echo "dbmate $(cut -d' ' -f1 ${STAMP})"; true`,
   );
   const field = (tag: string): string =>
     shell.rows
@@ -65,7 +66,8 @@ export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: L
   // kubectl can exit 0 on a cut stream: only the checksum computed in the pod proves the copy.
   if (exitCode !== 0 || stdout.slice(0, 64) !== local.sha256) {
     throw toolError(
-      `copying dbmate into ${t.where} failed (${exitCode !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`,
+      `copying dbmate into ${t.where} failed ` +
+        `(${exitCode !== 0 ? execErrorLine(stderr) : 'checksum differs after the copy'})`,
       'run the migration again',
     );
   }
@@ -84,7 +86,9 @@ export function driverScript(
   server: ServerSocket,
   dbmatePath = DBMATE_IN_POD,
 ): string {
-  const url = `postgres://\${POSTGRES_USER}@:${server.port}/\${POSTGRES_DATABASE:-$POSTGRES_USER}?socket=${encodeURIComponent(server.socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
+  const url =
+    `postgres://\${POSTGRES_USER}@:${server.port}/\${POSTGRES_DATABASE:-$POSTGRES_USER}` +
+    `?socket=${encodeURIComponent(server.socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
   const dbmate = `${shQuote(dbmatePath)} --no-dump-schema --migrations-dir "$d"`;
   return [
     'set -e', // a file that cannot be written stops the run before dbmate sees half a directory

@@ -17,7 +17,8 @@ export async function readApplied(session: PodSession): Promise<AppliedMigration
   if (hasMigrations !== 't') return [];
   const r = await session.query(
     hasChecksums === 't'
-      ? `select m.version, coalesce(c.sha256, '') from schema_migrations m left join ${CHECKSUM_TABLE} c using (version) order by m.version`
+      ? `select m.version, coalesce(c.sha256, '') from schema_migrations m left join ${CHECKSUM_TABLE} c using ` +
+          `(version) order by m.version`
       : `select version, '' from schema_migrations order by version`,
   );
   if (r.error)
@@ -35,9 +36,11 @@ export async function recordChecksums(session: PodSession, files: readonly Migra
     .map((f) => `(${sqlText(f.version)}, ${sqlText(f.path.split('/').at(-1) ?? f.path)}, ${sqlText(f.sha256)})`)
     .join(', ');
   const r = await session.query(
-    `create table if not exists ${CHECKSUM_TABLE} (version varchar(128) primary key, filename text not null, sha256 char(64) not null, recorded_at timestamptz not null default now());
+    `create table if not exists ${CHECKSUM_TABLE} (version varchar(128) primary key, filename text not null,
+       sha256 char(64) not null, recorded_at timestamptz not null default now());
      insert into ${CHECKSUM_TABLE} (version, filename, sha256) values ${values}
-       on conflict (version) do update set filename = excluded.filename, sha256 = excluded.sha256, recorded_at = now();`,
+       on conflict (version) do update
+       set filename = excluded.filename, sha256 = excluded.sha256, recorded_at = now();`,
   );
   if (r.error)
     throw toolError(

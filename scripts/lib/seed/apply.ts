@@ -21,8 +21,10 @@ function rejected(f: SeedFile, row: number | null, text: string): Error {
   const where = row ? rowLabel(f, row) : f.path;
   const detail = /^DETAIL:\s+(.*)$/m.exec(text)?.[1];
   const column = /^CONTEXT:\s+COPY \S+, line \d+, column (\S+):/m.exec(text)?.[1];
+  const why = firstError(text).replace(/^row \d+: /, '');
+  const about = `${column ? ` (column ${column})` : ''}${detail ? ` (${detail})` : ''}`;
   return usageError(
-    `${where}: ${firstError(text).replace(/^row \d+: /, '')}${column ? ` (column ${column})` : ''}${detail ? ` (${detail})` : ''}; nothing was changed`,
+    `${where}: ${why}${about}; nothing was changed`,
     `fix ${f.path}${row ? ` row ${row}` : ''}, then seed again`,
   );
 }
@@ -59,7 +61,8 @@ export async function applySeedFile(
       const [row = '0', name = ''] = miss.split('|');
       const target = f.references[ref.field]!;
       throw usageError(
-        `${rowLabel(f, Number(row))}: ${ref.field} "${name}" matches no ${target.table}.${target.key}; nothing was changed`,
+        `${rowLabel(f, Number(row))}: ${ref.field} "${name}" matches no ${target.table}.${target.key}; nothing was ` +
+          `changed`,
         `fix ${f.path} row ${row}, or seed that ${target.table} row first`,
       );
     }
@@ -87,7 +90,8 @@ export async function applySeedFile(
 export async function readColumns(session: PodSession, tables: string[]): Promise<Columns> {
   const list = tables.map((t) => `'${t}'`).join(', ');
   const r = await session.query(
-    `select table_name, column_name, data_type, coalesce(column_default, '') from information_schema.columns where table_schema = 'public' and table_name in (${list}) order by table_name, ordinal_position`,
+    `select table_name, column_name, data_type, coalesce(column_default, '') from information_schema.columns where ` +
+      `table_schema = 'public' and table_name in (${list}) order by table_name, ordinal_position`,
   );
   const columns: Columns = new Map();
   for (const row of r.rows) {

@@ -112,7 +112,11 @@ export function seedStatements(
   const target = `public.${ident(f.table)}`;
   const refFields = Object.keys(f.references);
   const dataFields = cols.filter((c) => !Object.values(f.references).some((r) => r.column === c));
-  const create = `create temp table ${temp} on commit drop as select 0 as _row, ${cols.map((c) => `t.${ident(c)}`).join(', ')}${refFields.map((r) => `, null::text as ${refField(r)}`).join('')} from ${target} t with no data;`;
+  const tempCols = cols.map((c) => `t.${ident(c)}`).join(', ');
+  const refCols = refFields.map((r) => `, null::text as ${refField(r)}`).join('');
+  const create =
+    `create temp table ${temp} on commit drop as select 0 as _row, ${tempCols}${refCols} ` +
+    `from ${target} t with no data;`;
   const copyCols = ['_row', ...dataFields.map(ident), ...refFields.map(refField)];
   const lineOf = (row: SeedRow): string => {
     const gen = o.generated.get(row.index);
@@ -124,8 +128,12 @@ export function seedStatements(
   const copy = { command: `copy ${temp} (${copyCols.join(', ')}) from stdin;`, data: copyData(f, lineOf) };
   const resolve = Object.entries(f.references).map(([field, ref]) => ({
     field,
-    update: `update ${temp} s set ${ident(ref.column)} = r.id from public.${ident(ref.table)} r where r.${ident(ref.key)}::text = s.${refField(field)};`,
-    unresolved: `select _row, ${refField(field)} from ${temp} where ${refField(field)} is not null and ${ident(ref.column)} is null order by _row limit 1;`,
+    update:
+      `update ${temp} s set ${ident(ref.column)} = r.id from public.${ident(ref.table)} r where ` +
+      `r.${ident(ref.key)}::text = s.${refField(field)};`,
+    unresolved:
+      `select _row, ${refField(field)} from ${temp} where ${refField(field)} is not null and ` +
+      `${ident(ref.column)} is null order by _row limit 1;`,
   }));
   const keyT = f.key.map((k) => `t.${ident(k)}`).join(', ');
   const keyS = f.key.map((k) => `s.${ident(k)}`).join(', ');
@@ -143,20 +151,30 @@ export function seedStatements(
     if (o.update && updatable.length) {
       const next = updatable.map((c) => `coalesce(s.${ident(c)}, t.${ident(c)})`);
       ctes.push(
-        `upd as (update ${target} t set ${updatable.map((c, i) => `${ident(c)} = ${next[i]}`).join(', ')} from ${temp} s ` +
-          `where (${keyT}) = (${keyS})${only} and (${updatable.map((c) => `t.${ident(c)}`).join(', ')}) is distinct from (${next.join(', ')}) returning 1)`,
+        `upd as (update ${target} t set ${updatable.map((c, i) => `${ident(c)} = ${next[i]}`).join(', ')} from ` +
+          `${temp} s ` +
+          `where (${keyT}) = (${keyS})${only} and (${updatable.map((c) => `t.${ident(c)}`).join(', ')}) is ` +
+          `distinct from (${next.join(', ')}) returning 1)`,
       );
     } else {
       ctes.push('upd as (select 1 where false)');
     }
     ctes.push(
-      `ins as (insert into ${target} (${cols.map(ident).join(', ')}) select ${cols.map(insertValue).join(', ')} from ${temp} s ` +
-        `where not exists (select 1 from ${target} t where (${keyT}) = (${keyS}))${only} order by s._row returning ${keysBack ? `concat_ws('|', ${f.key.map((k) => `${ident(k)}::text`).join(', ')})` : 'null'} as k)`,
+      `ins as (insert into ${target} (${cols.map(ident).join(', ')}) select ${cols.map(insertValue).join(', ')} ` +
+        `from ${temp} s ` +
+        `where not exists (select 1 from ${target} t where (${keyT}) = (${keyS}))${only} order by s._row returning ` +
+        `${keysBack ? `concat_ws('|', ${f.key.map((k) => `${ident(k)}::text`).join(', ')})` : 'null'} as k)`,
     );
     const inserted = keysBack ? `coalesce((select json_agg(k) from ins), '[]')` : `'[]'`;
-    return `with ${ctes.join(', ')} select (select count(*) from ins), (select count(*) from upd), (select count(*) from ${temp}), ${inserted};`;
+    return (
+      `with ${ctes.join(', ')} select (select count(*) from ins), (select count(*) from upd), (select ` +
+      `count(*) from ${temp}), ${inserted};`
+    );
   };
-  const upsertOneRow = `do $seed$ declare r int; begin for r in select _row from ${temp} order by _row loop begin execute $stmt$${build(true).replace(/;$/, '')}$stmt$ using r; exception when others then raise exception 'row %: %', r, sqlerrm using errcode = sqlstate; end; end loop; end $seed$;`;
+  const upsertOneRow =
+    `do $seed$ declare r int; begin for r in select _row from ${temp} order by _row loop begin ` +
+    `execute $stmt$${build(true).replace(/;$/, '')}$stmt$ using r; exception when others then raise exception ` +
+    `'row %: %', r, sqlerrm using errcode = sqlstate; end; end loop; end $seed$;`;
   return { temp, create, copy, resolve, upsert: build(false), upsertOneRow };
 }
 

@@ -18,7 +18,9 @@ export interface HeldLock {
   release(): Promise<void>;
 }
 
-const FACTS_SQL = `select current_setting('server_version'), current_database(), to_regclass('public.schema_migrations') is not null`;
+const FACTS_SQL =
+  `select current_setting('server_version'), current_database(), ` +
+  `to_regclass('public.schema_migrations') is not null`;
 
 /**
  * Takes the lock at once (waitMs 0: a backup must not queue behind a migration) or waits up to
@@ -27,7 +29,8 @@ const FACTS_SQL = `select current_setting('server_version'), current_database(),
 export async function acquireMaintenanceLock(o: ExecTarget & { what: string; waitMs?: number }): Promise<HeldLock> {
   const { session, ready } = startPodSession(o, 'lock');
   const take = o.waitMs
-    ? `set lock_timeout = ${Math.round(o.waitMs)}; select pg_advisory_lock(${MAINTENANCE_LOCK_KEY}) is not null; reset lock_timeout;`
+    ? `set lock_timeout = ${Math.round(o.waitMs)}; select pg_advisory_lock(${MAINTENANCE_LOCK_KEY}) is not null; ` +
+      `reset lock_timeout;`
     : `select pg_try_advisory_lock(${MAINTENANCE_LOCK_KEY});`;
   // The lock and the facts go out behind the greeting: one round trip for all three. The facts are
   // read-only, so reading them when the lock is refused does no harm.
@@ -41,7 +44,8 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
     await session.close();
     const waited = o.waitMs ? ` (waited ${Math.round(o.waitMs / 1000)}s)` : '';
     throw toolError(
-      `another job (a migration, backup or restore) holds the maintenance lock on ${o.where}${waited}; ${o.what} did not start`,
+      `another job (a migration, backup or restore) holds the maintenance lock on ${o.where}${waited}; ${o.what} ` +
+        `did not start`,
       'wait for it to finish, then run this again',
     );
   }

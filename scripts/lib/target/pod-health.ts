@@ -44,7 +44,9 @@ export async function queryAsApp(kubectl: Kubectl, o: PodRef): Promise<{ ok: boo
 export function passwordMismatch(o: PodRef, secret: string): Problem {
   return {
     code: 'password-mismatch',
-    message: `the app user's password in Secret ${o.namespace}/${secret} is rejected (SQLSTATE 28P01): the data volume was initialised with other passwords`,
+    message:
+      `the app user's password in Secret ${o.namespace}/${secret} is rejected (SQLSTATE 28P01): the data ` +
+      `volume was initialised with other passwords`,
     fix: `restore the Secret the data was created with, or reset the password in the pod (README: "Password lost")`,
   };
 }

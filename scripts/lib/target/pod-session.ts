@@ -46,7 +46,8 @@ export function startPodSession(t: ExecTarget, job: string): StartedSession {
   const command = [
     'sh',
     '-c',
-    `${APP_PASSWORD} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ${APP_LOGIN}`,
+    `${APP_PASSWORD} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ` +
+      `${APP_LOGIN}`,
   ];
   const child = spawnOnTarget(t, command, true);
   let stdout = '';

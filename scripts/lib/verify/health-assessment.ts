@@ -33,7 +33,9 @@ export interface ProbeHints {
 
 export function podProbeHints(o: { namespace: string; pod: string; secret: string }): ProbeHints {
   return {
-    adminPsql: `kubectl exec -it -n ${o.namespace} ${o.pod} -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres'`,
+    adminPsql:
+      `kubectl exec -it -n ${o.namespace} ${o.pod} -- sh -c 'PGPASSWORD="$(cat ` +
+      `"$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres'`,
     growVolume: `grow the volume: kubectl edit pvc data-${o.pod} -n ${o.namespace}`,
     logs: `kubectl logs -n ${o.namespace} ${o.pod}`,
     passwordStore: `Secret ${o.namespace}/${o.secret}`,
@@ -80,13 +82,22 @@ export function assessProbe(
         : undefined;
       problems.push({
         code: 'connections-exhausted',
-        message: `new connections are refused (SQLSTATE 53300)${a ? `: ${a.connections} client connections of max_connections ${a.max_connections} (${a.reserved} reserved for superusers)` : ''}`,
-        fix: `find who holds them (${adminPsql}, then: select usename, application_name, state, count(*) from pg_stat_activity group by 1, 2, 3), then close idle clients, use a pooler, or raise max_connections`,
+        message:
+          'new connections are refused (SQLSTATE 53300)' +
+          (a
+            ? `: ${a.connections} client connections of max_connections ${a.max_connections} ` +
+              `(${a.reserved} reserved for superusers)`
+            : ''),
+        fix:
+          `find who holds them (${adminPsql}, then: select usename, application_name, state, count(*) from ` +
+          `pg_stat_activity group by 1, 2, 3), then close idle clients, use a pooler, or raise max_connections`,
       });
     } else if (/password authentication failed/.test(err)) {
       problems.push({
         code: 'password-mismatch',
-        message: `the app user's password in ${passwordStore} is rejected (SQLSTATE 28P01): the data was initialised with other passwords`,
+        message:
+          `the app user's password in ${passwordStore} is rejected (SQLSTATE 28P01): the data was ` +
+          `initialised with other passwords`,
         fix: 'restore the Secret the data was created with, or reset the password in the pod (README: "Password lost")',
       });
     } else if (/No space left on device|could not extend file/.test(err)) {

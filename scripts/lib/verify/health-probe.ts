@@ -20,8 +20,10 @@ const PROBE_SQL = [
 
 const ADMIN_SQL =
   // Not counting itself: it sits in a reserved superuser slot.
-  "select 'admin ' || json_build_object('connections', (select count(*) from pg_stat_activity where backend_type = 'client backend' and pid <> pg_backend_pid()), " +
-  "'max_connections', current_setting('max_connections')::int, 'reserved', current_setting('superuser_reserved_connections')::int)::text";
+  "select 'admin ' || json_build_object('connections', (select count(*) from pg_stat_activity where backend_type = " +
+  "'client backend' and pid <> pg_backend_pid()), " +
+  "'max_connections', current_setting('max_connections')::int, 'reserved', " +
+  "current_setting('superuser_reserved_connections')::int)::text";
 
 /** `sh -c` script for kubectl exec; passwords are read from the mounted files inside the pod. */
 export function probeCommand(): string[] {
@@ -30,11 +32,13 @@ export function probeCommand(): string[] {
     'df -P -B1 "$vol" 2>/dev/null | awk \'NR==2 {print "volume " $2 " " $3 " " $4}\'',
     'export PGCONNECT_TIMEOUT=5',
     // psql -c takes SQL or one meta-command, not both: the script goes in on stdin.
-    'if out=$(printf "%s\\n" "$1" | PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -X -w -U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}" -v ON_ERROR_STOP=1 -Atq -f - 2>&1); then',
+    'if out=$(printf "%s\\n" "$1" | PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -X -w -U "$POSTGRES_USER" ' +
+      '-d "${POSTGRES_DATABASE:-$POSTGRES_USER}" -v ON_ERROR_STOP=1 -Atq -f - 2>&1); then',
     '  printf "%s\\n" "$out" | sed -n "s/^Time: \\([0-9.]*\\) ms.*/latency \\1/p; /^facts /p; /^migrations /p"',
     'else',
     '  printf "app-error %s\\n" "$(printf "%s" "$out" | tr "\\n" " ")"',
-    '  PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -X -w -U postgres -d postgres -Atq -c "$2" 2>&1 | sed -n "/^admin /p"',
+    '  PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -X -w -U postgres -d postgres -Atq -c "$2" 2>&1 ' +
+      '| sed -n "/^admin /p"',
     'fi',
     // kubectl exec can exit 0 on a cut stream (kubernetes#73056): no end marker, no verdict.
     'echo probe-end',

@@ -70,7 +70,9 @@ export async function checkLocalHealth(o: { localDir: string; migrationsDir: str
   if (!(await tcpOpen(s.port))) {
     return problem({
       code: 'port-closed',
-      message: `nothing accepts connections on 127.0.0.1:${s.port}, the port in ${shownPath(p.stateFile)} (the server says ${status.port})`,
+      message:
+        `nothing accepts connections on 127.0.0.1:${s.port}, the port in ${shownPath(p.stateFile)} (the ` +
+        `server says ${status.port})`,
       fix: 'npm run -s db:deploy -- --uninstall, then npm run -s db:deploy',
     });
   }

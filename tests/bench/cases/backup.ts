@@ -34,7 +34,8 @@ const backup: BenchCase = {
         '-c',
         'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -U learnflow -d learnflow -q',
       ],
-      'drop table if exists bench; create table bench as select g as id, md5(g::text) as a, g * 7 as b from generate_series(1, 1000000) g;',
+      'drop table if exists bench; create table bench as select g as id, md5(g::text) as a, g * 7 as b from ' +
+        'generate_series(1, 1000000) g;',
     );
   },
   beforeEach: () => {
@@ -59,13 +60,15 @@ const backup: BenchCase = {
       'sh',
       [
         '-c',
-        `kubectl exec -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" pg_dump -Fc -U learnflow -d learnflow' > ${join(work, 'raw.dump')}`,
+        `kubectl exec -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" pg_dump -Fc ` +
+          `-U learnflow -d learnflow' > ${join(work, 'raw.dump')}`,
       ],
       { env: c.env },
     );
     if (out.status !== 0) throw new Error('raw pg_dump failed');
   },
   target: (ours, raw) =>
-    `≤ 1.15x: ${ours / raw <= 1.15 ? 'met' : 'MISSED'}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ${peakKb / 1024 <= 150 ? 'met' : 'MISSED'}`,
+    `≤ 1.15x: ${ours / raw <= 1.15 ? 'met' : 'MISSED'}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ` +
+    `${peakKb / 1024 <= 150 ? 'met' : 'MISSED'}`,
 };
 export default backup;

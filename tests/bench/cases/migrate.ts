@@ -74,13 +74,17 @@ const bench: BenchCase = {
   raw: (c) => {
     const files = Array.from({ length: 50 }, (_, k) => {
       const i = k + 1;
-      return `cat > "$d/${20260101000000 + i}_t${i}.sql" <<'EOF'\n-- migrate:up\ncreate table t${i} (id int primary key);\n-- migrate:down\ndrop table t${i};\nEOF`;
+      return (
+        `cat > "$d/${20260101000000 + i}_t${i}.sql" <<'EOF'\n-- migrate:up\ncreate table t${i} (id int ` +
+        `primary key);\n-- migrate:down\ndrop table t${i};\nEOF`
+      );
     });
     const script = [
       'd=$(mktemp -d)',
       ...files,
       'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"',
-      '/tmp/dbmate --no-dump-schema -d "$d" -u "postgres://learnflow@/learnflow?socket=/tmp&sslmode=disable" migrate >/dev/null',
+      '/tmp/dbmate --no-dump-schema -d "$d" -u "postgres://learnflow@/learnflow?socket=/tmp&sslmode=disable" ' +
+        'migrate >/dev/null',
     ].join('\n');
     run(c, 'kubectl', ['exec', '-i', '-n', 'postgres', 'postgresql-0', '--', 'sh', '-s'], script);
   },
@@ -90,7 +94,10 @@ const bench: BenchCase = {
       .join(', ');
     const callsOk = calls['1 file'] === calls['50 files'] && (calls['50 files'] ?? 99) <= 5;
     const budget = 1.5 * raw + startupMs;
-    return `calls ${counts} (same, ≤ 5: ${callsOk ? 'met' : 'MISSED'}); ≤ 1.5x raw + start-up ${startupMs.toFixed(0)} ms = ${budget.toFixed(0)} ms: ${ours <= budget ? 'met' : 'MISSED'}`;
+    return (
+      `calls ${counts} (same, ≤ 5: ${callsOk ? 'met' : 'MISSED'}); ≤ 1.5x raw + start-up ` +
+      `${startupMs.toFixed(0)} ms = ${budget.toFixed(0)} ms: ${ours <= budget ? 'met' : 'MISSED'}`
+    );
   },
 };
 export default bench;

@@ -35,7 +35,8 @@ const restore: BenchCase = {
         '-c',
         'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -U learnflow -d learnflow -q',
       ],
-      'drop table if exists bench; create table bench as select g as id, md5(g::text) as a, g * 7 as b from generate_series(1, 1000000) g; alter table bench add primary key (id);',
+      'drop table if exists bench; create table bench as select g as id, md5(g::text) as a, g * 7 as b from ' +
+        'generate_series(1, 1000000) g; alter table bench add primary key (id);',
     );
     run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/backup.ts'), '--out', file]);
   },
@@ -59,13 +60,15 @@ const restore: BenchCase = {
       'sh',
       [
         '-c',
-        `kubectl exec -i -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" pg_restore --clean --if-exists --single-transaction --no-owner -U learnflow -d learnflow' < ${file}`,
+        `kubectl exec -i -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" ` +
+          `pg_restore --clean --if-exists --single-transaction --no-owner -U learnflow -d learnflow' < ${file}`,
       ],
       { env: c.env },
     );
     if (out.status !== 0) throw new Error(`raw pg_restore failed: ${out.stderr}`);
   },
   target: (ours, raw) =>
-    `≤ 1.15x: ${ours / raw <= 1.15 ? 'met' : 'MISSED'}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ${peakKb / 1024 <= 150 ? 'met' : 'MISSED'}`,
+    `≤ 1.15x: ${ours / raw <= 1.15 ? 'met' : 'MISSED'}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ` +
+    `${peakKb / 1024 <= 150 ? 'met' : 'MISSED'}`,
 };
 export default restore;

@@ -35,7 +35,8 @@ const psql = (c: Cluster, sqlOrCopy: string, input?: string): void =>
       '--',
       'sh',
       '-c',
-      `PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -q -v ON_ERROR_STOP=1 -U learnflow -d learnflow -c '${sqlOrCopy}'`,
+      `PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -q -v ON_ERROR_STOP=1 -U learnflow -d learnflow -c ` +
+        `'${sqlOrCopy}'`,
     ],
     input,
   );

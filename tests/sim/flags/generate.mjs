@@ -10,8 +10,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const tools = path.join(here, '..', '..', '..', 'node_modules', '.cache', 'real-tools');
 
 const COMMANDS = {
-  kubectl: ['version', 'cluster-info', 'config current-context', 'get', 'create', 'create namespace',
-    'create secret generic', 'delete', 'exec', 'logs', 'wait', 'scale'],
+  kubectl: [
+    'version',
+    'cluster-info',
+    'config current-context',
+    'get',
+    'create',
+    'create namespace',
+    'create secret generic',
+    'delete',
+    'exec',
+    'logs',
+    'wait',
+    'scale',
+  ],
   helm: ['version', 'list', 'status', 'upgrade', 'install', 'uninstall', 'get values', 'history', 'rollback'],
 };
 
@@ -19,15 +31,20 @@ const COMMANDS = {
 const KUBECTL_OPTIONAL = { 'dry-run': 'unchanged', validate: 'strict', cascade: 'background' };
 // Deprecated flags cobra hides from --help but still accepts.
 const HIDDEN = {
-  helm4: { upgrade: { atomic: { type: 'bool', deprecated: 'use --rollback-on-failure instead' } },
+  helm4: {
+    upgrade: { atomic: { type: 'bool', deprecated: 'use --rollback-on-failure instead' } },
     install: { atomic: { type: 'bool', deprecated: 'use --rollback-on-failure instead' } },
-    rollback: {} },
+    rollback: {},
+  },
   helm3: {},
   kubectl: {},
 };
 
 function help(bin, words) {
-  const out = spawnSync(path.join(tools, bin), [...words.split(' '), '--help'], { encoding: 'utf8', env: { ...process.env, KUBECONFIG: '/dev/null' } });
+  const out = spawnSync(path.join(tools, bin), [...words.split(' '), '--help'], {
+    encoding: 'utf8',
+    env: { ...process.env, KUBECONFIG: '/dev/null' },
+  });
   if (out.status !== 0) throw new Error(`${bin} ${words} --help failed: ${out.stderr}`);
   return out.stdout;
 }
@@ -37,8 +54,19 @@ function parseKubectl(text) {
   const flags = {};
   for (const m of text.matchAll(/^\s{4}(?:-(\w), )?--([\w-]+)=(.*):$/gm)) {
     const [, short, name, def] = m;
-    const type = def === 'false' || def === 'true' ? 'bool' : def === '[]' ? 'array' : KUBECTL_OPTIONAL[name] ? 'optional' : 'string';
-    flags[name] = { ...(short ? { short } : {}), type, ...(type === 'optional' ? { optDefault: KUBECTL_OPTIONAL[name] } : {}) };
+    const type =
+      def === 'false' || def === 'true'
+        ? 'bool'
+        : def === '[]'
+          ? 'array'
+          : KUBECTL_OPTIONAL[name]
+            ? 'optional'
+            : 'string';
+    flags[name] = {
+      ...(short ? { short } : {}),
+      type,
+      ...(type === 'optional' ? { optDefault: KUBECTL_OPTIONAL[name] } : {}),
+    };
   }
   return flags;
 }
@@ -61,7 +89,8 @@ function parseHelm(text) {
 function table(tool, bin) {
   const parse = tool === 'kubectl' ? parseKubectl : parseHelm;
   const out = { global: {}, commands: {} };
-  if (tool === 'kubectl') out.global = parseKubectl(spawnSync(path.join(tools, bin), ['options'], { encoding: 'utf8' }).stdout);
+  if (tool === 'kubectl')
+    out.global = parseKubectl(spawnSync(path.join(tools, bin), ['options'], { encoding: 'utf8' }).stdout);
   for (const words of COMMANDS[tool]) {
     const text = help(bin, words);
     if (tool === 'helm') {
@@ -77,7 +106,11 @@ function table(tool, bin) {
 
 const check = process.argv.includes('--check');
 let stale = 0;
-for (const [tool, bin] of [['kubectl', 'kubectl'], ['helm', 'helm3'], ['helm', 'helm4']]) {
+for (const [tool, bin] of [
+  ['kubectl', 'kubectl'],
+  ['helm', 'helm3'],
+  ['helm', 'helm4'],
+]) {
   const file = path.join(here, `${bin}.json`);
   const text = JSON.stringify(table(tool, bin), null, 1) + '\n';
   if (check) {

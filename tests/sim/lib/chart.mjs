@@ -203,7 +203,10 @@ export function imagePullError(image) {
 }
 
 export function manifestUnknown(image) {
-  return `Error response from daemon: manifest for ${image.replace(/^docker\.io\//, '')} not found: manifest unknown: manifest unknown`;
+  return (
+    `Error response from daemon: manifest for ${image.replace(/^docker\.io\//, '')} not found: manifest ` +
+    `unknown: manifest unknown`
+  );
 }
 
 export function quantityBytes(q) {

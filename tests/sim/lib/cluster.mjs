@@ -110,7 +110,10 @@ export function bindPvc(state, dir, pvc) {
       objUid: pvc.uid,
       reason: 'ExternalProvisioning',
       component: 'persistentvolume-controller',
-      message: `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.`,
+      message:
+        `Waiting for a volume to be created either by the external provisioner '${provisioner}' or manually ` +
+        `by the system administrator. If volume creation is delayed, please verify that the provisioner is ` +
+        `running and correctly registered.`,
     });
     return;
   }
@@ -241,7 +244,8 @@ function reconcilePod(state, dir, pod) {
     ev(
       'Warning',
       'FailedScheduling',
-      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are ' +
+        'available: 1 Preemption is not helpful for scheduling.',
       'default-scheduler',
     );
     return;
@@ -329,7 +333,8 @@ function writeCrashLog(dir, pod) {
   const text = [
     'postgresql INFO  ==> ** Starting PostgreSQL **',
     `${nowIso()} [1] FATAL:  database files are incompatible with server`,
-    `${nowIso()} [1] DETAIL:  The data directory was initialized by PostgreSQL version 15, which is not compatible with this version 18.1.`,
+    `${nowIso()} [1] DETAIL:  The data directory was initialized by PostgreSQL version 15, which is not compatible ` +
+      `with this version 18.1.`,
     '',
   ].join('\n');
   for (const file of ['container.log', 'previous.log']) fs.writeFileSync(path.join(podDir(dir, pod), file), text);
@@ -364,7 +369,8 @@ export function podStatus(state, dir, pod) {
       'PodScheduled',
       'False',
       'Unschedulable',
-      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+      '0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are ' +
+        'available: 1 Preemption is not helpful for scheduling.',
     );
     return { phase, conditions, qosClass: 'Burstable' };
   }

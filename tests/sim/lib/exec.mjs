@@ -8,7 +8,8 @@ export function runExec(dir, pod, command, { stdin, cutAfter }) {
     process.stderr.write(
       `error: Internal error occurred: Internal error occurred: error executing command in container: ` +
         `failed to exec in container: failed to start exec "${'a'.repeat(64)}": OCI runtime exec failed: ` +
-        `exec failed: unable to start container process: exec: "${command[0]}": executable file not found in $PATH: unknown\n`,
+        `exec failed: unable to start container process: exec: "${command[0]}": executable file not found in ` +
+        `$PATH: unknown\n`,
     );
     return Promise.resolve(1);
   }

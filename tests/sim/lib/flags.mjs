@@ -26,7 +26,8 @@ export function parseFlags(args, spec) {
       if (value === undefined) value = 'true';
       if (!/^(true|false|1|0|t|f|TRUE|FALSE|True|False)$/.test(value)) {
         throw new FlagError(
-          `invalid argument "${value}" for "${def.short ? `-${def.short}, ` : ''}--${name}" flag: strconv.ParseBool: parsing "${value}": invalid syntax`,
+          `invalid argument "${value}" for "${def.short ? `-${def.short}, ` : ''}--${name}" flag: ` +
+            `strconv.ParseBool: parsing "${value}": invalid syntax`,
           'invalid',
         );
       }

@@ -179,13 +179,15 @@ function checkReachable(flags) {
   const s = state0;
   if (flags['kube-context'] && flags['kube-context'] !== s.context) {
     throw new HelmError(
-      `Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: context "${flags['kube-context']}" does not exist`,
+      `Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: context "${flags['kube-context']}" ` +
+        `does not exist`,
     );
   }
   if (s.faults.unreachable || s.stopped) {
     const host = new URL(s.server).host;
     throw new HelmError(
-      `Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: Get "${s.server}/version": dial tcp ${host}: connect: connection refused`,
+      `Error: ${major === 3 ? 'Kubernetes' : 'kubernetes'} cluster unreachable: Get "${s.server}/version": dial ` +
+        `tcp ${host}: connect: connection refused`,
     );
   }
 }
@@ -318,7 +320,8 @@ function chartJson(rev) {
       home: 'https://bitnami.com',
       version: rev.chart.version,
       description:
-        'PostgreSQL (Postgres) is an open source object-relational database known for reliability and data integrity. ACID-compliant, it supports foreign keys, joins, views, triggers and stored procedures.',
+        'PostgreSQL (Postgres) is an open source object-relational database known for reliability and data ' +
+        'integrity. ACID-compliant, it supports foreign keys, joins, views, triggers and stored procedures.',
       apiVersion: 'v2',
       appVersion: rev.chart.appVersion,
       annotations: { category: 'Database', images: `- name: postgresql\n  image: ${rev.image}\n` },
@@ -401,7 +404,8 @@ function notes(chart, rendered, namespace) {
     '',
     `To get the password for "postgres" run:`,
     '',
-    `    export POSTGRES_ADMIN_PASSWORD=$(kubectl get secret --namespace ${namespace} ${rendered.secretName} -o jsonpath="{.data.postgres-password}" | base64 -d)`,
+    `    export POSTGRES_ADMIN_PASSWORD=$(kubectl get secret --namespace ${namespace} ${rendered.secretName} -o ` +
+      `jsonpath="{.data.postgres-password}" | base64 -d)`,
   ].join('\n')}\n`;
 }
 
@@ -427,7 +431,8 @@ function waitStrategy(flags) {
   }
   if (!['watcher', 'hookOnly', 'legacy'].includes(w)) {
     throw new HelmError(
-      `Error: invalid argument "${w}" for "--wait" flag: invalid wait input "${w}". Valid inputs are watcher, hookOnly, and legacy`,
+      `Error: invalid argument "${w}" for "--wait" flag: invalid wait input "${w}". Valid inputs are watcher, ` +
+        `hookOnly, and legacy`,
     );
   }
   return w === 'hookOnly' ? null : w;
@@ -438,7 +443,8 @@ async function upgrade({ flags, positionals }, installCmd) {
   const install = installCmd || flags.install;
   if (positionals.length !== 2) {
     throw new HelmError(
-      `Error: "helm ${verb}" requires 2 arguments\n\nUsage:  helm ${verb} [${installCmd ? 'NAME' : 'RELEASE'}] [CHART] [flags]`,
+      `Error: "helm ${verb}" requires 2 arguments\n\nUsage:  helm ${verb} [${installCmd ? 'NAME' : 'RELEASE'}] ` +
+        `[CHART] [flags]`,
     );
   }
   const [name, ref] = positionals;
@@ -502,7 +508,13 @@ async function upgrade({ flags, positionals }, installCmd) {
     const rendered = renderRelease({ release: name, chart, values });
     if (rendered.error === 'insecure-images') {
       throw new HelmError(
-        `Error: ${prefix(fresh)}execution error at (postgresql/templates/NOTES.txt:123:4): \n\n⚠ ERROR: Original containers have been substituted for unrecognized ones. Deploying this chart with non-standard containers is likely to cause degraded security and performance, broken chart features, and missing environment variables.\n\nUnrecognized images:\n  - ${rendered.image}\n\nIf you are sure you want to proceed with non-standard containers, you can skip container image verification by setting the global parameter 'global.security.allowInsecureImages' to true.\nFurther information can be obtained at https://github.com/bitnami/charts/issues/30850`,
+        `Error: ${prefix(fresh)}execution error at (postgresql/templates/NOTES.txt:123:4): \n\n⚠ ERROR: Original ` +
+          `containers have been substituted for unrecognized ones. Deploying this chart with non-standard ` +
+          `containers is likely to cause degraded security and performance, broken chart features, and missing ` +
+          `environment variables.\n\nUnrecognized images:\n  - ${rendered.image}\n\nIf you are sure you want to ` +
+          `proceed with non-standard containers, you can skip container image verification by setting the global ` +
+          `parameter 'global.security.allowInsecureImages' to true.\nFurther information can be obtained at ` +
+          `https://github.com/bitnami/charts/issues/30850`,
       );
     }
     const at = nowIso();
@@ -528,7 +540,9 @@ async function upgrade({ flags, positionals }, installCmd) {
   if (wait) error = await waitForPod(namespace, outcome.pod, timeoutMs);
   // Helm 4's watcher names what was not ready before the deadline.
   if (error && major === 4 && wait === 'watcher') {
-    error = `resource StatefulSet/${namespace}/${outcome.pod.replace(/-0$/, '')} not ready. status: InProgress, message: Ready: 0/1\n${error}`;
+    error =
+      `resource StatefulSet/${namespace}/${outcome.pod.replace(/-0$/, '')} not ready. status: InProgress, ` +
+      `message: Ready: 0/1\n${error}`;
   }
   let message;
   withState(dir, (s) => {
@@ -550,12 +564,15 @@ async function upgrade({ flags, positionals }, installCmd) {
     if (outcome.fresh) {
       removeWorkload(s, dir, { release: name, namespace });
       delete s.releases[key(namespace, name)];
-      message = `Error: ${prefix(true)}release ${name} failed, and has been uninstalled due to ${flag} being set: ${error}`;
+      message =
+        `Error: ${prefix(true)}release ${name} failed, and has been uninstalled due to ${flag} being set: ` +
+        `${error}`;
       return;
     }
     const target = r.revisions.findLast((x) => x.status === 'deployed' || x.status === 'superseded');
     rollbackTo(s, r, target, `Rollback to ${target.version}`);
-    message = `Error: UPGRADE FAILED: release ${name} failed, and has been rolled back due to ${flag} being set: ${error}`;
+    message =
+      `Error: UPGRADE FAILED: release ${name} failed, and has been rolled back due to ${flag} being set: ` + `${error}`;
   });
   if (message) throw new HelmError(message);
   const r = readState(dir).releases[key(namespace, name)];

@@ -70,8 +70,18 @@ export class JsonPathError extends Error {}
 function evaluate(expr, ctx, root) {
   let nodes = [expr.startsWith('$') ? root : ctx];
   const path = expr.replace(/^[$@]/, '');
-  const re =
-    /\.\.?([A-Za-z0-9_\-/]+|\*)|\[\s*'([^']*)'\s*\]|\[\s*"([^"]*)"\s*\]|\[\s*(-?\d+)\s*\]|\[\s*\*\s*\]|\[\s*\?\((.*?)\)\s*\]/y;
+  // .name or ..name, ['name'], ["name"], [index], [*], [?(filter)]
+  const re = new RegExp(
+    [
+      String.raw`\.\.?([A-Za-z0-9_\-/]+|\*)`,
+      String.raw`\[\s*'([^']*)'\s*\]`,
+      String.raw`\[\s*"([^"]*)"\s*\]`,
+      String.raw`\[\s*(-?\d+)\s*\]`,
+      String.raw`\[\s*\*\s*\]`,
+      String.raw`\[\s*\?\((.*?)\)\s*\]`,
+    ].join('|'),
+    'y',
+  );
   let pos = 0;
   while (pos < path.length) {
     re.lastIndex = pos;

@@ -155,7 +155,8 @@ function checkReachable(flags, { discoveryLines = 5, createPath = null } = {}) {
   const refused = `dial tcp ${host}: connect: connection refused`;
   if (createPath) {
     throw new KubectlError(
-      `error: failed to create ${createPath.kind} Post "${s.server}${createPath.path}?fieldManager=kubectl-create&fieldValidation=Strict": ${refused}`,
+      `error: failed to create ${createPath.kind} Post ` +
+        `"${s.server}${createPath.path}?fieldManager=kubectl-create&fieldValidation=Strict": ${refused}`,
     );
   }
   const timeout = flags['request-timeout'] && flags['request-timeout'] !== '0' ? flags['request-timeout'] : '32s';
@@ -172,7 +173,10 @@ function klogStamp(retry) {
   const d = new Date();
   const p = (n, w = 2) => String(n).padStart(w, '0');
   const micros = d.getMilliseconds() * 1000 + retry * 350;
-  return `E${p(d.getMonth() + 1)}${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(micros, 6)}`;
+  return (
+    `E${p(d.getMonth() + 1)}${p(d.getDate())} ` +
+    `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(micros, 6)}`
+  );
 }
 
 // The command is the leading words that spell a registered command ("create secret generic");
@@ -269,7 +273,9 @@ function clusterInfo({ flags }) {
   checkReachable(flags);
   const s = load();
   out(
-    `Kubernetes control plane is running at ${s.server}\nCoreDNS is running at ${s.server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose cluster problems, use 'kubectl cluster-info dump'.\n`,
+    `Kubernetes control plane is running at ${s.server}\nCoreDNS is running at ` +
+      `${s.server}/api/v1/namespaces/kube-system/services/kube-dns:dns/proxy\n\nTo further debug and diagnose ` +
+      `cluster problems, use 'kubectl cluster-info dump'.\n`,
   );
   return 0;
 }
@@ -283,7 +289,9 @@ function currentContext() {
 function targets(positionals) {
   if (positionals.length === 0) {
     throw new KubectlError(
-      'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed description of that resource (e.g. kubectl explain pods).\nSee \'kubectl get -h\' for help and examples',
+      'You must specify the type of resource to get. Use "kubectl api-resources" for a complete list of supported ' +
+        'resources.\n\nerror: Required resource not specified.\nUse "kubectl explain <resource>" for a detailed ' +
+        "description of that resource (e.g. kubectl explain pods).\nSee 'kubectl get -h' for help and examples",
     );
   }
   if (positionals[0].includes('/')) {
@@ -377,7 +385,9 @@ function print(items, { output, single, flags, namespace, plural, noHeaders }) {
   } else if (output === 'yaml') throw new KubectlError('sim: -o yaml is not simulated (use -o json)');
   else
     throw new KubectlError(
-      `error: unable to match a printer suitable for the output format "${output}", allowed formats are: custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,jsonpath-file,name,template,templatefile,wide,yaml`,
+      `error: unable to match a printer suitable for the output format "${output}", allowed formats are: ` +
+        'custom-columns,custom-columns-file,go-template,go-template-file,json,jsonpath,jsonpath-as-json,' +
+        'jsonpath-file,name,template,templatefile,wide,yaml',
     );
 }
 
@@ -424,7 +434,9 @@ function createNamespace({ flags, positionals }) {
     );
   if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 63) {
     throw new KubectlError(
-      `The Namespace "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
+      `The Namespace "${name}" is invalid: metadata.name: Invalid value: "${name}": a lowercase RFC 1123 label ` +
+        `must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric ` +
+        `character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')`,
     );
   }
   withState(dir, (s) => {
@@ -509,7 +521,9 @@ function createObjects(docs, flags, generator, source) {
     ) {
       const host = new URL(s.server).host;
       throw new KubectlError(
-        `error: error validating "${source}": error validating data: failed to download openapi: Get "${s.server}/openapi/v2?timeout=32s": dial tcp ${host}: connect: connection refused; if you choose to ignore these errors, turn validation off with --validate=false`,
+        `error: error validating "${source}": error validating data: failed to download openapi: Get ` +
+          `"${s.server}/openapi/v2?timeout=32s": dial tcp ${host}: connect: connection refused; if you choose to ` +
+          `ignore these errors, turn validation off with --validate=false`,
       );
     }
     checkReachable(flags, { createPath: generator });
@@ -532,12 +546,15 @@ function createObjects(docs, flags, generator, source) {
       const ns = doc.metadata.namespace || flags.namespace || 'default';
       if (flags.namespace && doc.metadata.namespace && doc.metadata.namespace !== flags.namespace) {
         throw new KubectlError(
-          `error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace "${flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this operation.`,
+          `error: the namespace from the provided object "${doc.metadata.namespace}" does not match the namespace ` +
+            `"${flags.namespace}". You must pass '--namespace=${doc.metadata.namespace}' to perform this ` +
+            `operation.`,
         );
       }
       if (!s.namespaces[ns])
         throw new KubectlError(
-          `Error from server (NotFound): ${source ? `error when creating "${source}": ` : ''}namespaces "${ns}" not found`,
+          `Error from server (NotFound): ${source ? `error when creating "${source}": ` : ''}namespaces "${ns}" ` +
+            `not found`,
         );
       if (s.secrets[key(ns, name)]) {
         if (generator) throw new KubectlError(`error: failed to create secret secrets "${name}" already exists`);
@@ -550,11 +567,13 @@ function createObjects(docs, flags, generator, source) {
       for (const [k, v] of Object.entries(data)) {
         if (!/^[-._a-zA-Z0-9]+$/.test(k))
           throw new KubectlError(
-            `The Secret "${name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
+            `The Secret "${name}" is invalid: data[${k}]: Invalid value: "${k}": a valid config key must consist ` +
+              `of alphanumeric characters, '-', '_' or '.'`,
           );
         if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
           throw new KubectlError(
-            `Error from server (BadRequest): error when creating "${source}": Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0`,
+            `Error from server (BadRequest): error when creating "${source}": Secret in version "v1" cannot be ` +
+              `handled as a Secret: illegal base64 data at input byte 0`,
           );
       }
       const record = {
@@ -647,7 +666,8 @@ async function exec({ flags, positionals, dashArgs }) {
   const command = dashArgs ?? positionals.slice(1);
   if (!dashArgs && positionals.length > 1) {
     throw new KubectlError(
-      "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl exec -h' for help and examples",
+      "error: exec [POD] [COMMAND] is not supported anymore. Use exec [POD] -- [COMMAND] instead\nSee 'kubectl " +
+        "exec -h' for help and examples",
     );
   }
   if (!command.length) throw new KubectlError('error: you must specify at least one command for the container');
@@ -677,7 +697,8 @@ function logs({ flags, positionals }) {
   checkReachable(flags, { discoveryLines: 4 });
   if (!positionals.length)
     throw new KubectlError(
-      "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument for the logs command\nSee 'kubectl logs -h' for help and examples",
+      "error: expected 'logs [-f] [-p] (POD | TYPE/NAME) [-c CONTAINER]'.\nPOD or TYPE/NAME is a required argument " +
+        "for the logs command\nSee 'kubectl logs -h' for help and examples",
     );
   refresh();
   const namespace = flags.namespace || 'default';
@@ -760,7 +781,8 @@ function scale({ flags, positionals }) {
   const replicas = Number(flags.replicas);
   if (!Number.isInteger(replicas) || replicas < 0)
     throw new KubectlError(
-      `error: invalid argument "${flags.replicas}" for "--replicas" flag: strconv.ParseInt: parsing "${flags.replicas}": invalid syntax`,
+      `error: invalid argument "${flags.replicas}" for "--replicas" flag: strconv.ParseInt: parsing ` +
+        `"${flags.replicas}": invalid syntax`,
     );
   if (replicas > 1) throw new KubectlError('sim: more than one replica is not simulated');
   const [{ plural, name }] = targets(positionals);

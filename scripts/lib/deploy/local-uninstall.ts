@@ -1,0 +1,55 @@
+// deploy --target local --uninstall: stop the server; with --delete-data --yes, delete what deploy made.
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { toolError, usageError } from '../cli/errors.ts';
+import { localPaths, readLocalState, serverStatus, serverUser, shownPath, stopServer } from '../target/local-server.ts';
+import type { LocalDeployConfig } from './local.ts';
+
+export interface LocalUninstallReport {
+  status: 'uninstalled' | 'nothing-to-do';
+  deleted: string[];
+  kept: string[];
+  stopped: boolean;
+}
+
+/** Stops the server; deletes only what deploy made (never the whole --local-dir blindly). */
+export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUninstallReport> {
+  const p = localPaths(resolve(cfg.localDir));
+  const owned = [p.dataDir, p.secretsDir, p.logDir, p.socketDir, p.stateFile].filter((f) => existsSync(f));
+  if (cfg.deleteData && !cfg.yes) {
+    throw usageError(
+      `--delete-data would destroy ${shownPath(p.dataDir)} and its passwords in ${shownPath(p.secretsDir)}`,
+      'add --yes to confirm, or drop --delete-data to keep the data',
+    );
+  }
+  const state = readLocalState(p);
+  const running = serverStatus(p).state === 'running';
+  if (running) {
+    if (!state)
+      throw toolError(
+        `the server of ${shownPath(p.dataDir)} runs but ${shownPath(p.stateFile)} is missing`,
+        `stop it by hand: pg_ctl stop -D ${p.dataDir}`,
+      );
+    await stopServer(p, state, serverUser());
+  }
+  if (!cfg.deleteData) {
+    return {
+      status: running ? 'uninstalled' : 'nothing-to-do',
+      deleted: [],
+      kept: [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(shownPath),
+      stopped: running,
+    };
+  }
+  for (const f of owned) rmSync(f, { recursive: true, force: true });
+  try {
+    if (!readdirSync(p.dir).length) rmSync(p.dir, { recursive: true });
+  } catch {
+    // already gone
+  }
+  return {
+    status: running || owned.length ? 'uninstalled' : 'nothing-to-do',
+    deleted: owned.map(shownPath),
+    kept: [],
+    stopped: running,
+  };
+}

@@ -1,0 +1,49 @@
+// One dbmate run for up or rollback: the pod's dbmate (copied when missing or different), then one
+// exec with the files and dbmate; the local target runs this machine's dbmate where it is.
+import type { MigrationFile } from '../schema/migration-files.ts';
+import type { ExecTarget } from '../target/spawn.ts';
+import type { Output } from '../cli/output.ts';
+import type { InPod, MigrateConfig } from './command.ts';
+import { hostUnameM, localDbmateFor } from './dbmate-binary.ts';
+import {
+  driverScript,
+  ensureDbmateInPod,
+  readPodFacts,
+  readServerSocket,
+  type DbmateAction,
+  type DbmateRun,
+} from './dbmate-in-pod.ts';
+
+export async function runDbmate(
+  cfg: MigrateConfig,
+  out: Output,
+  t: ExecTarget,
+  { session, shell }: InPod,
+  files: MigrationFile[],
+  action: DbmateAction,
+): Promise<DbmateRun> {
+  // Side by side: the pod's facts and the hash of the binary a pod like this machine would need (a
+  // different pod architecture is hashed once its name is known); the shell is already waiting.
+  const guessArch = hostUnameM();
+  const guess = localDbmateFor(guessArch, {
+    override: cfg.dbmateBinary,
+    os: t.kind === 'local' ? process.platform : 'linux',
+  });
+  guess.catch(() => {}); // awaited below when it is the one needed; its error surfaces there
+  let dbmatePath: string | undefined;
+  try {
+    const server = readServerSocket(session);
+    server.catch(() => {}); // awaited below; a dead session surfaces in the next query too
+    if (t.kind === 'local') dbmatePath = (await guess).path;
+    else {
+      const facts = await readPodFacts(session);
+      const local = cfg.dbmateBinary || facts.arch === guessArch ? await guess : await localDbmateFor(facts.arch);
+      if (await ensureDbmateInPod(t, facts, local))
+        out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.where}:/tmp/dbmate`);
+    }
+    return await shell.run(driverScript(files, action, await server, dbmatePath));
+  } catch (err) {
+    shell.end();
+    throw err;
+  }
+}

@@ -1,0 +1,46 @@
+// migrate status: which files are applied, pending, changed since applied, or applied without a file.
+import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
+import type { Output } from '../cli/output.ts';
+import type { MigrationFile } from '../schema/migration-files.ts';
+import type { MigrationPlan } from '../schema/migration-plan.ts';
+import { fileName, MIGRATE_CMD } from './command.ts';
+
+/** At most five lines whatever the number of files: one per kind, the verdict last; --json has them all. */
+export function reportStatus(out: Output, files: MigrationFile[], plan: MigrationPlan): ExitCodeValue {
+  const drifted = new Set(plan.drifted.map((d) => d.file.version));
+  const pending = new Set(plan.pending.map((f) => f.version));
+  const rows = files.map((f) => ({
+    version: f.version,
+    file: f.path,
+    state: drifted.has(f.version) ? 'changed' : pending.has(f.version) ? 'pending' : 'applied',
+  }));
+  const applied = rows.filter((r) => r.state !== 'pending');
+  if (applied.length) out.line(`[X] applied: ${applied.length} (${applied[0]!.version} … ${applied.at(-1)!.version})`);
+  if (plan.pending.length) out.line(`[ ] pending: ${plan.pending.map(fileName).join(', ')}`);
+  if (plan.drifted.length)
+    out.line(`[!] changed since applied: ${plan.drifted.map((d) => fileName(d.file)).join(', ')}`);
+  if (plan.missing.length) out.line(`[?] applied, no local file: ${plan.missing.join(', ')}`);
+  const ok = !plan.pending.length && !plan.drifted.length && !plan.missing.length;
+  out.result({
+    ok,
+    status: ok ? 'up-to-date' : 'behind',
+    schemaVersion: plan.latestApplied,
+    migrations: rows,
+    pending: plan.pending.map(fileName),
+    changed: plan.drifted.map((d) => fileName(d.file)),
+    missing: plan.missing,
+  });
+  const problems = [
+    plan.pending.length && `${plan.pending.length} pending (npm run -s db:migrate)`,
+    plan.drifted.length &&
+      `${plan.drifted.length} changed since applied (${MIGRATE_CMD} accept VERSION, or restore the file)`,
+    plan.missing.length && `${plan.missing.length} applied without a local file`,
+  ].filter(Boolean);
+  out.verdict(
+    ok,
+    ok
+      ? `up to date: ${files.length} applied, schema ${plan.latestApplied ?? 'empty'}`
+      : `${problems.join('; ')}; schema ${plan.latestApplied ?? 'empty'}`,
+  );
+  return ok ? ExitCode.ok : ExitCode.notOk;
+}
