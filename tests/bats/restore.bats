@@ -28,8 +28,13 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   pod_psql -c "delete from tags where id > 500; update t set v = 'changed' where id < 100; create table later (x int); drop table tags"
   changed=$(fingerprint)
   [ "$changed" != "$before" ]
+  # As on the real image, the app user owns schema public, which DROP OWNED drops.
+  public="select pg_get_userbyid(nspowner) || ' ' || nspacl::text || ' ' || obj_description(oid, 'pg_namespace')
+          from pg_namespace where nspname = 'public'"
+  [ "$(pod_psql -c "$public")" = 'learnflow {learnflow=UC/learnflow,=U/learnflow} standard public schema' ]
   run --separate-stderr backup restore "$file" --yes
   assert_success
+  [ "$(pod_psql -c "$public")" = 'learnflow {learnflow=UC/learnflow,=U/learnflow} standard public schema' ]
   [ "${#lines[@]}" -le 5 ]
   assert_line --index 0 --regexp "^restored: $file → learnflow \(2 tables, schema none, taken .*\)$"
   assert_line --index -1 'ok: restored in one transaction'

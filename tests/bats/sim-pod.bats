@@ -29,6 +29,16 @@ setup() { export PATH="$CLUSTER/bin:$PATH"; }
   assert_output "learnflow|learnflow"
 }
 
+@test "first boot grants as the image does: the app user has CREATEDB and owns the database and schema public" {
+  run pod_psql -c "select rolcreatedb, pg_get_userbyid(d.datdba), pg_get_userbyid(n.nspowner)
+                   from pg_roles, pg_database d, pg_namespace n
+                   where rolname = current_user and d.datname = current_database() and n.nspname = 'public'"
+  assert_success
+  assert_output "t|learnflow|learnflow"
+  run kubectl logs -n postgres postgresql-0
+  assert_output --partial "Setting ownership for the 'public' schema database \"learnflow\" to \"learnflow\""
+}
+
 @test "exec passes the command's exit code through, with kubectl's message" {
   run --separate-stderr kubectl exec -n postgres postgresql-0 -- sh -c 'echo out; echo err >&2; exit 7'
   assert_failure 7

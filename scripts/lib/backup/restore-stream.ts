@@ -17,8 +17,29 @@ export const COMMITTED_MARKER = 'restore-committed';
  * The database becomes exactly the backup: everything the app user owns is dropped first, in the
  * same transaction. (pg_restore --clean drops only what the archive holds, so a table created since
  * the backup would stay, and one that references a restored table would make the restore fail.)
+ * The Bitnami image makes the app user the owner of schema public, so DROP OWNED drops it too, and
+ * pg_dump 15+ never writes CREATE SCHEMA public: it is made again here as it was (owner, PUBLIC's
+ * USAGE and CREATE, comment). Where someone else owns public (the local target), it is not touched.
  */
-const PRELUDE = 'BEGIN;\nDROP OWNED BY CURRENT_USER;';
+const PRELUDE = [
+  'BEGIN;',
+  'SELECT coalesce(bool_or(pg_get_userbyid(nspowner) = current_user), false) AS pgk8s_public_ours, ' +
+    "coalesce(bool_or(has_schema_privilege('public', oid, 'USAGE')), false) AS pgk8s_public_usage, " +
+    "coalesce(bool_or(has_schema_privilege('public', oid, 'CREATE')), false) AS pgk8s_public_create, " +
+    "coalesce(max(obj_description(oid, 'pg_namespace')), '') AS pgk8s_public_comment " +
+    "FROM pg_namespace WHERE nspname = 'public' \\gset",
+  'DROP OWNED BY CURRENT_USER;',
+  '\\if :pgk8s_public_ours',
+  'CREATE SCHEMA public;',
+  '\\if :pgk8s_public_usage',
+  'GRANT USAGE ON SCHEMA public TO PUBLIC;',
+  '\\endif',
+  '\\if :pgk8s_public_create',
+  'GRANT CREATE ON SCHEMA public TO PUBLIC;',
+  '\\endif',
+  "COMMENT ON SCHEMA public IS :'pgk8s_public_comment';",
+  '\\endif',
+].join('\n');
 const EPILOGUE = `COMMIT;\n\\echo ${COMMITTED_MARKER}`;
 
 export function restoreCommand(): string[] {

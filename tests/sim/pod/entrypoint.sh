@@ -30,14 +30,21 @@ ALTER ROLE postgres PASSWORD :'pw';
 SQL
   fi
   if [ -n "${POSTGRES_USER:-}" ] && [ "$POSTGRES_USER" != postgres ]; then
+    # libpostgresql.sh postgresql_create_custom_database, then postgresql_create_custom_user: the
+    # user gets CREATEDB, owns the database AND its public schema (so DROP OWNED drops public).
+    db="${POSTGRES_DATABASE:-$POSTGRES_USER}"
     log "Creating user ${POSTGRES_USER}"
+    log "Granting access to \"${POSTGRES_USER}\" to the database \"${db}\""
+    log "Setting ownership for the 'public' schema database \"${db}\" to \"${POSTGRES_USER}\""
     psql -h /opt/bitnami/postgresql/tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
-      -v user="$POSTGRES_USER" -v db="${POSTGRES_DATABASE:-$POSTGRES_USER}" \
-      -v pwfile="$POSTGRES_PASSWORD_FILE" <<'SQL'
+      -v user="$POSTGRES_USER" -v db="$db" -v pwfile="$POSTGRES_PASSWORD_FILE" <<'SQL'
 \set pw `cat :pwfile`
-CREATE ROLE :"user" LOGIN PASSWORD :'pw';
-CREATE DATABASE :"db" OWNER :"user";
+CREATE DATABASE :"db";
+CREATE ROLE :"user" WITH LOGIN CREATEDB PASSWORD :'pw';
 GRANT ALL PRIVILEGES ON DATABASE :"db" TO :"user";
+ALTER DATABASE :"db" OWNER TO :"user";
+\c :"db"
+ALTER SCHEMA public OWNER TO :"user";
 SQL
   elif [ -n "${POSTGRES_DATABASE:-}" ] && [ "$POSTGRES_DATABASE" != postgres ]; then
     psql -h /opt/bitnami/postgresql/tmp -U postgres -d postgres -q -c "CREATE DATABASE \"$POSTGRES_DATABASE\""
