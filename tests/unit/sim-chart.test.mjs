@@ -44,6 +44,17 @@ test('existingSecret, custom user and the nano preset as the chart renders them'
   assert.equal(r.fullname, 'postgresql');
 });
 
+test('fullname as common.names.fullname renders it: release, <release>-postgresql, override, cut to 63', () => {
+  const name = (release, values = {}) => renderRelease({ release, chart, values }).fullname;
+  assert.equal(name('my-postgresql'), 'my-postgresql');
+  assert.equal(name('ldb'), 'ldb-postgresql');
+  assert.equal(name('ldb', { nameOverride: 'pg' }), 'ldb-pg');
+  assert.equal(name('ldb', { nameOverride: 'db' }), 'ldb');
+  assert.equal(name('ldb', { fullnameOverride: 'pg' }), 'pg');
+  assert.equal(name('a'.repeat(53)), `${'a'.repeat(53)}-postgresq`);
+  assert.equal(name('ldb', { fullnameOverride: `${'x'.repeat(62)}-y` }), 'x'.repeat(62));
+});
+
 test('--set and --set-string follow helm strvals', () => {
   const v = {};
   setValue(v, 'primary.persistence.size=2Gi');

@@ -1,4 +1,5 @@
 // How an application reaches the database deploy made: in-cluster URL, parts, Secret, local access.
+import { chartNames } from '../cluster/chart-names.ts';
 import { maskConnectionString } from '../cli/redact.ts';
 import type { Kubectl } from '../cluster/kubectl.ts';
 import { SECRET_KEYS } from './credentials.ts';
@@ -24,7 +25,8 @@ export function connectionInfo(o: {
   password?: string;
   showSecrets: boolean;
 }): ConnectionInfo {
-  const host = `${o.release}.${o.namespace}.svc.cluster.local`;
+  const { service } = chartNames(o.release);
+  const host = `${service}.${o.namespace}.svc.cluster.local`;
   const url = `postgresql://${o.user}:${o.password ?? '****'}@${host}:5432/${o.database}`;
   return {
     url: o.showSecrets ? url : maskConnectionString(url),
@@ -34,7 +36,7 @@ export function connectionInfo(o: {
     user: o.user,
     secret: o.secret,
     secretKeys: { user: SECRET_KEYS.user, admin: SECRET_KEYS.admin },
-    portForward: `kubectl port-forward -n ${o.namespace} svc/${o.release} 5432:5432`,
+    portForward: `kubectl port-forward -n ${o.namespace} svc/${service} 5432:5432`,
   };
 }
 

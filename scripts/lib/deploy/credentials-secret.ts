@@ -1,4 +1,5 @@
 // Make sure the credentials Secret exists before helm runs: read first, create once, never overwrite.
+import { chartNames } from '../cluster/chart-names.ts';
 import { credentialsSecretManifest, generatePassword, SECRET_KEYS } from './credentials.ts';
 import { toolError } from '../cli/errors.ts';
 import { createFromStdinArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
@@ -24,7 +25,7 @@ export async function ensureCredentialsSecret(
     return 'exists';
   }
   // Credentials are set on the first boot only: old data with new passwords would never log in.
-  const pvc = `data-${o.release}-0`;
+  const { pvc } = chartNames(o.release);
   if (await kubectl.getJson('pvc', pvc, o.namespace)) {
     throw toolError(
       `volume ${o.namespace}/${pvc} holds data from an earlier install but Secret ${o.name} is gone; its passwords ` +

@@ -1,4 +1,5 @@
 // Remove the release; the data volume and the credentials Secret stay unless asked, with --yes.
+import { chartNames } from '../cluster/chart-names.ts';
 import { usageError } from '../cli/errors.ts';
 import { deleteArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
 import { helmFailureError, uninstallArgs, type Helm } from '../cluster/helm.ts';
@@ -22,7 +23,7 @@ export async function undeploy(
     releasePresent: boolean;
   },
 ): Promise<UndeployResult> {
-  const pvc = `data-${o.release}-0`;
+  const { pvc } = chartNames(o.release);
   if (o.deleteData && !o.yes) {
     throw usageError(
       `--delete-data would destroy volume ${o.namespace}/${pvc} and Secret ${o.secret}`,

@@ -1,4 +1,5 @@
 // Is the deployed PostgreSQL usable, and if not, why: an authenticated query, then the evidence.
+import { chartNames } from '../cluster/chart-names.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diagnose, type EventJson, type PodJson, type Problem, type PvcJson } from '../cluster/diagnose.ts';
 import { execArgs, logsArgs, type Kubectl } from '../cluster/kubectl.ts';
@@ -9,11 +10,11 @@ export interface PodRef {
   release: string;
 }
 
-export const podName = (release: string): string => `${release}-0`;
+export const podName = (release: string): string => chartNames(release).pod;
 
 export async function collectDiagnosis(kubectl: Kubectl, o: PodRef): Promise<Problem | null> {
   const pod = (await kubectl.getJson('pod', podName(o.release), o.namespace)) as PodJson | null;
-  const pvc = (await kubectl.getJson('pvc', `data-${o.release}-0`, o.namespace)) as PvcJson | null;
+  const pvc = (await kubectl.getJson('pvc', chartNames(o.release).pvc, o.namespace)) as PvcJson | null;
   const ev = await kubectl.run(['get', 'events', '-n', o.namespace, '-o', 'json']);
   const events = ev.exitCode === 0 ? ((JSON.parse(ev.stdout) as { items: EventJson[] }).items ?? []) : [];
   const crashed = pod?.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff');

@@ -1,5 +1,6 @@
 // One verify pass: deployed at all, then the pod, then one exec into it. On a healthy database that
 // is three calls: helm status, kubectl get pod, kubectl exec.
+import { chartNames } from '../cluster/chart-names.ts';
 import { readdirSync } from 'node:fs';
 import {
   assessProbe,
@@ -67,7 +68,7 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
       missing: {
         part: 'pod',
         message: `release ${t.release} (${releaseStatus}) has no pod ${podName(t.release)}`,
-        fix: `kubectl scale statefulset ${t.release} -n ${t.namespace} --replicas=1`,
+        fix: `kubectl scale statefulset ${chartNames(t.release).statefulSet} -n ${t.namespace} --replicas=1`,
       },
       ...empty,
     };

@@ -101,9 +101,12 @@ export function setValue(values, expr, { string = false } = {}) {
 
 export function renderRelease({ release, chart, values }) {
   const v = mergeValues(chartDefaults(chart), values);
-  const fullname =
-    v.fullnameOverride ||
-    (release.includes(v.nameOverride || 'postgresql') ? release : `${release}-${v.nameOverride || 'postgresql'}`);
+  // bitnami/common _names.tpl common.names.fullname: the override, else the release when it contains
+  // the chart's name, else "<release>-<name>"; each cut by `trunc 63 | trimSuffix "-"`.
+  const name = v.nameOverride || 'postgresql';
+  const fullname = (v.fullnameOverride || (release.includes(name) ? release : `${release}-${name}`))
+    .slice(0, 63)
+    .replace(/-+$/, '');
   const image = imageReference(v.image, v.global.imageRegistry);
   // bitnami/common's insecureImages check: a replaced image fails the render unless allowed; since
   // common 2.31.4 a bitnamilegacy replacement only warns (the 2025 catalog change's escape hatch).
