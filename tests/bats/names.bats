@@ -16,7 +16,11 @@ flow() {
   run --separate-stderr node --import tsx "$ROOT/scripts/deploy.ts" "${db[@]}"
   assert_success
   assert_line --index -1 --partial 'already deployed, up to date and usable: ldb in other'
-  run --separate-stderr node --import tsx "$ROOT/scripts/migrate.ts" "${db[@]}"
+  # A fix printed after -n/--release carries them, and works as printed.
+  run --separate-stderr node --import tsx "$ROOT/scripts/migrate.ts" "${db[@]}" status
+  assert_failure 1
+  assert_output --partial 'pending (PG_NAMESPACE=other PG_RELEASE=ldb npm run -s db:migrate)'
+  run --separate-stderr env PG_NAMESPACE=other PG_RELEASE=ldb npm run -s db:migrate
   assert_success
   run --separate-stderr node --import tsx "$ROOT/scripts/seed.ts" "${db[@]}"
   assert_success

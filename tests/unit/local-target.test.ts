@@ -119,6 +119,11 @@ test('suggested commands carry the target, once, however often they pass through
       "DB_LOCAL_DIR='/tmp/my dir' npm run -s db:backup -- restore f --yes",
   );
   assert.equal(withCommandEnv(once), once);
+  setCommandEnv({ PG_NAMESPACE: 'other', PG_RELEASE: 'ldb' });
+  const cluster = withCommandEnv(once);
+  assert.equal(cluster.split('PG_NAMESPACE=other PG_RELEASE=ldb npm run -s db:').length, 3);
+  assert.equal(cluster.includes('DB_TARGET'), false);
+  assert.equal(withCommandEnv(cluster), cluster);
   setCommandEnv({});
   assert.equal(withCommandEnv('fix: npm run -s db:verify'), 'fix: npm run -s db:verify');
 });

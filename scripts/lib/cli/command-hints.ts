@@ -1,6 +1,6 @@
 // The commands we suggest (fixes, undo lines) must run as they are printed. A flag such as
-// --target local does not survive into the next command, so it is carried as an environment
-// prefix on every `npm run -s db:…` we print: DB_TARGET=local npm run -s db:migrate.
+// --target local or --release ldb does not survive into the next command, so it is carried as an
+// environment prefix on every `npm run -s db:…` we print: PG_RELEASE=ldb npm run -s db:migrate.
 
 import { shWord } from './sh-quote.ts';
 
@@ -17,7 +17,7 @@ export function setCommandEnv(vars: Record<string, string>): void {
 export function withCommandEnv(text: string): string {
   if (!prefix) return text;
   return text.replace(
-    /(?:DB_TARGET=\S+ )?(?:DB_LOCAL_DIR=(?:'[^']*'|\S+) )?npm run -s db:/g,
+    /(?:(?:DB_TARGET|DB_LOCAL_DIR|PG_NAMESPACE|PG_RELEASE|KUBE_CONTEXT)=(?:'[^']*'|\S+) )*npm run -s db:/g,
     `${prefix}npm run -s db:`,
   );
 }

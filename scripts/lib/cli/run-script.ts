@@ -31,8 +31,9 @@ async function runCleanups(out: Output): Promise<void> {
 }
 
 /**
- * --target local (and a non-default --local-dir) given on this command line or in this command's
- * environment must be repeated in every command we suggest; from .env files it applies anyway.
+ * Where this command works (--target local and its --local-dir; on a cluster -n, --release and
+ * --context), given on this command line or in this command's environment, must be repeated in
+ * every command we suggest, as the option's environment twin; from .env files it applies anyway.
  */
 function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<string, string>): void {
   const passed = (name: string): boolean => sources[name] === 'flag' || sources[name] === 'env';
@@ -40,6 +41,14 @@ function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<s
   if (values.target === 'local' && passed('target')) {
     vars.DB_TARGET = 'local';
     if (passed('localDir')) vars.DB_LOCAL_DIR = String(values.localDir);
+  } else if (values.target !== 'local') {
+    for (const [name, env] of [
+      ['namespace', 'PG_NAMESPACE'],
+      ['release', 'PG_RELEASE'],
+      ['context', 'KUBE_CONTEXT'],
+    ] as const) {
+      if (passed(name) && typeof values[name] === 'string') vars[env] = values[name];
+    }
   }
   setCommandEnv(vars);
 }
