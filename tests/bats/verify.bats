@@ -152,7 +152,8 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
 @test "--debug: config sources and every tool call on stderr; stdout unchanged" {
   PG_NAMESPACE=postgres run --separate-stderr verify --debug
   assert_failure 4
-  assert_output 'not deployed: namespace postgres does not exist (fix: npm run -s db:deploy)'
+  # The namespace came from the environment, so the printed fix carries it (it works as printed in a new shell).
+  assert_output 'not deployed: namespace postgres does not exist (fix: PG_NAMESPACE=postgres npm run -s db:deploy)'
   [[ "$stderr" == *'config: --namespace = "postgres" (from env)'* ]]
   [[ "$stderr" == *'$ helm status postgresql --namespace postgres -o json'* ]]
 }
