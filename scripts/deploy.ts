@@ -18,6 +18,9 @@ import { phaseClock } from './lib/cli/phase-clock.ts';
 import { runScript } from './lib/cli/run-script.ts';
 import { ExitCode } from './lib/cli/exit-codes.ts';
 import { undeploy } from './lib/deploy/undeploy.ts';
+import { chartNames } from './lib/cluster/chart-names.ts';
+import { planStorage, refuseStorageChange, volumeSpec } from './lib/deploy/storage-plan.ts';
+import { applyStoragePlan, readLiveVolume } from './lib/deploy/volume-change.ts';
 
 // The same command the user ran, with --upgrade: what applies the change they asked for.
 const UPGRADE_CMD = [
@@ -49,8 +52,8 @@ await runScript(
       );
     if (cfg.target === 'local') return deployOnThisMachine(cfg, out);
     const clock = phaseClock();
-    checkNames({ namespace: cfg.namespace, release: cfg.release, database: cfg.database, user: cfg.user });
     const secret = cfg.secretName ?? `${cfg.release}-credentials`;
+    checkNames({ ...cfg, secret });
     const files = valuesFiles(cfg.overlay);
     const { kubectl, helm } = createClusterTools(cfg);
 
@@ -77,22 +80,19 @@ await runScript(
       return ExitCode.ok;
     }
 
-    const runtime = runtimeValues({
-      secret,
-      user: cfg.user,
-      database: cfg.database,
-      storageSize: cfg.storageSize,
-      storageClass: facts.storageClass,
-    });
+    const volume = { namespace: cfg.namespace, names: chartNames(cfg.release), ...facts };
+    const live = await readLiveVolume(kubectl, volume);
+    // Without --storage-class, the data keeps the class its claim has, whatever the cluster's default is now.
+    const storageClass = cfg.storageClass ?? (live.claim?.storageClass || facts.storageClass);
+    const runtime = runtimeValues({ ...cfg, secret, storageClass });
     const desired = {
       chartVersion: CHART.version,
       appVersion: CHART.appVersion,
       values: desiredValues(files, runtime),
     };
-    const decision = decideDeploy(installed, desired, {
-      upgrade: cfg.upgrade,
-      allowMajorUpgrade: cfg.allowMajorUpgrade,
-    });
+    const decision = decideDeploy(installed, desired, cfg);
+    const storage = planStorage(live, volumeSpec(desired.values));
+    if (storage.kind === 'refuse') refuseStorageChange(storage, { ...cfg, deployArgs: process.argv.slice(2) });
     const connection = () => readConnection(kubectl, { ...cfg, secret });
     const tools = { kubectl: facts.kubectlVersion, helm: facts.helmVersion, server: facts.serverVersion };
     const report = {
@@ -108,6 +108,7 @@ await runScript(
     if (cfg.dryRun) {
       const plan = {
         decision,
+        storage,
         helmArgs: installArgs({ ...ref, files, runtime, timeoutMs: cfg.timeout }, '<runtime-values.json>'),
         values: desired.values,
       };
@@ -134,6 +135,7 @@ await runScript(
       context: facts.context,
     });
     clock.mark('credentials');
+    await applyStoragePlan(kubectl, storage, { ...volume, timeoutMs: cfg.timeout, out });
     const helmCall = `helm upgrade --install ${cfg.release} (chart ${CHART.version}, helm ${facts.helmVersion})`;
     out.progress(`${helmCall}; waiting up to ${Math.round(cfg.timeout / 1000)}s`);
     const helmProblem = await helmInstall(helm, kubectl, { ...ref, files, runtime, timeoutMs: cfg.timeout });

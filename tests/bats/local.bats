@@ -9,7 +9,10 @@ setup() {
   chmod 755 "$PROJECT"
   cd "$PROJECT"
   cp -r "$ROOT/db" "$ROOT/package.json" "$ROOT/scripts" .
-  ln -s "$ROOT/node_modules" node_modules
+  # Hard links, not a symlink: a checkout under a private directory (root's 0700 home) is not one the
+  # postgres user can pass through, but linked files keep their own modes. A copy across filesystems
+  # falls back to the symlink.
+  cp -al "$ROOT/node_modules" node_modules 2>/dev/null || { rm -rf node_modules; ln -s "$ROOT/node_modules" node_modules; }
 }
 
 teardown() {
@@ -164,7 +167,8 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
 }
 
 @test "as a normal user: no user switch, the files are that user's" {
-  chown -R postgres:postgres "$PROJECT"
+  # node_modules is hard-linked to the checkout's: its files stay root's (readable), the rest is the user's.
+  find "$PROJECT" -path "$PROJECT/node_modules" -prune -o -exec chown postgres:postgres {} +
   as_postgres() { runuser -u postgres -- env HOME=/var/lib/postgresql npm run -s "$@"; }
   run --separate-stderr as_postgres db:up -- --target local
   assert_success

@@ -43,6 +43,15 @@ teardown() { stop_cluster; }
   [ "$stderr" = "sim: kubectl get: flag --watch is not simulated" ]
 }
 
+@test "an unmodelled helm command says so, with a hint that fits it" {
+  run --separate-stderr helm repo add bitnami https://example.com/charts
+  assert_failure 1
+  [ "$stderr" = 'sim: helm repo is not simulated (the simulated cluster serves its charts by OCI reference only: oci://registry-1.docker.io/bitnamicharts/postgresql)' ]
+  run --separate-stderr helm template x oci://registry-1.docker.io/bitnamicharts/postgresql
+  assert_failure 1
+  [ "$stderr" = 'sim: helm template is not simulated (the real helm in node_modules/.cache/real-tools renders and lints the chart)' ]
+}
+
 @test "kubectl reports a missing object with the API server's NotFound text" {
   run --separate-stderr kubectl get pod postgresql-0 -n postgres -o json
   assert_failure 1

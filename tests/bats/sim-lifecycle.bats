@@ -90,3 +90,84 @@ teardown() { stop_cluster; }
   assert_failure 1
   [[ "$stderr" == *"was refused - did you specify the right host or port?" ]]
 }
+
+# apps/validation ValidateStatefulSetUpdate; helm v3.17.2 pkg/kube/client.go updateResource ("cannot patch"),
+# v4.1.4 patchResourceServerSide (the API error as it is); both then roll back under their flag.
+@test "volumeClaimTemplates are immutable: helm 3 and 4 fail the upgrade with the API's text, and roll back" {
+  forbidden="StatefulSet.apps \"postgresql\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+  for major in 4 3; do
+    stop_cluster
+    start_cluster --helm "$major"
+    install_release
+    if [ "$major" = 3 ]; then flag=--atomic; text="cannot patch \"postgresql\" with kind StatefulSet: $forbidden"
+    else flag=--rollback-on-failure; text=$forbidden; fi
+    run --separate-stderr helm upgrade postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" \
+      --set primary.persistence.size=1Gi
+    assert_failure 1
+    [[ "$stderr" == *"Error: UPGRADE FAILED: $text" ]]
+    [ "$(helm history postgresql -n postgres -o json | jq -r '.[-1].status')" = failed ]
+    run --separate-stderr helm upgrade postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" \
+      --set primary.persistence.size=1Gi $flag
+    assert_failure 1
+    [[ "$stderr" == *"Error: UPGRADE FAILED: release postgresql failed, and has been rolled back due to ${flag#--} being set: $text" ]]
+    [ "$(helm history postgresql -n postgres -o json | jq -r '.[-1].status')" = deployed ]
+    [ "$(kubectl get sts postgresql -n postgres -o jsonpath='{.spec.volumeClaimTemplates[0].spec.resources.requests.storage}')" = 256Mi ]
+  done
+}
+
+# plugin/pkg/admission/storage/persistentvolume/resize; core/validation ValidatePersistentVolumeClaimUpdate.
+@test "a claim grows only on a class with allowVolumeExpansion, never below its capacity; capacity follows" {
+  install_release
+  patch() { kubectl patch pvc data-postgresql-0 -n postgres -p "{\"spec\":{\"resources\":{\"requests\":{\"storage\":\"$1\"}}}}"; }
+  run patch 1Gi
+  assert_failure 1
+  assert_output 'Error from server (Forbidden): persistentvolumeclaims "data-postgresql-0" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize'
+  printf '{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"standard-x"},"provisioner":"k8s.io/minikube-hostpath","allowVolumeExpansion":true}' | kubectl create -f -
+  run kubectl get sc standard-x -o jsonpath='{.allowVolumeExpansion}'
+  assert_output true
+  run kubectl get sc standard -o json
+  [ "$(jq 'has("allowVolumeExpansion")' <<<"$output")" = false ]
+  helm uninstall postgresql -n postgres >/dev/null
+  kubectl delete pvc data-postgresql-0 -n postgres >/dev/null
+  helm upgrade --install postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" $(wait_flags) \
+    --set primary.persistence.storageClass=standard-x >/dev/null
+  run patch 128Mi
+  assert_failure 1
+  assert_output 'The PersistentVolumeClaim "data-postgresql-0" is invalid: spec.resources.requests.storage: Forbidden: field can not be less than status.capacity'
+  run patch 1Gi
+  assert_success
+  assert_output 'persistentvolumeclaim/data-postgresql-0 patched'
+  run patch 1Gi
+  assert_output 'persistentvolumeclaim/data-postgresql-0 patched (no change)'
+  for _ in 1 2; do kubectl get pvc data-postgresql-0 -n postgres >/dev/null; done
+  [ "$(kubectl get pvc data-postgresql-0 -n postgres -o jsonpath='{.status.capacity.storage}')" = 1Gi ]
+  run kubectl exec -n postgres postgresql-0 -- df -h /bitnami/postgresql
+  assert_output --partial ' 1.0G '
+  run kubectl get events -n postgres --field-selector involvedObject.name=data-postgresql-0 -o jsonpath='{.items[*].reason}'
+  assert_output --partial 'FileSystemResizeSuccessful'
+}
+
+@test "deleting a StatefulSet with --cascade=orphan keeps its pod running; the next one adopts it" {
+  install_release
+  uid=$(kubectl get pod postgresql-0 -n postgres -o jsonpath='{.metadata.uid}')
+  run kubectl delete sts postgresql -n postgres --cascade=orphan
+  assert_output 'statefulset.apps "postgresql" deleted'
+  run kubectl get sts postgresql -n postgres
+  assert_failure 1
+  [ "$(kubectl get pod postgresql-0 -n postgres -o jsonpath='{.metadata.uid} {.status.phase}')" = "$uid Running" ]
+  helm upgrade postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" $(wait_flags) >/dev/null
+  [ "$(kubectl get pod postgresql-0 -n postgres -o jsonpath='{.metadata.uid}')" = "$uid" ]
+  run kubectl delete sts postgresql -n postgres
+  run kubectl get pod postgresql-0 -n postgres
+  assert_failure 1
+}
+
+# helm pkg/cli/output: UPDATED is the release's time.Time printed by Go ("2006-01-02 15:04:05.999999999 -0700 MST").
+@test "helm list shows UPDATED with its seconds and a nanosecond fraction, in the table and the JSON" {
+  install_release
+  stamp='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{9} \+0000 UTC'
+  run helm list -n postgres
+  assert_line --index 1 --regexp "^postgresql[[:space:]]+postgres[[:space:]]+1[[:space:]]+$stamp[[:space:]]+deployed"
+  run helm list -n postgres -o json
+  [[ "$(jq -r '.[0].updated' <<<"$output")" =~ ^$stamp$ ]]
+}

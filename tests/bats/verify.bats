@@ -21,6 +21,16 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
   [ "$(calls_since "$n")" -le 4 ]
 }
 
+@test "a Secret name the API server would refuse is bad input (2), checked before any call" {
+  run --separate-stderr verify --secret-name Bad_Secret
+  assert_failure 2
+  [[ "$stderr" == *'error: secret name "Bad_Secret" is not a valid name'* ]]
+  run --separate-stderr verify -n Bad_NS
+  assert_failure 2
+  [[ "$stderr" == *'error: namespace "Bad_NS" is not a valid name'* ]]
+  [ ! -s "$CLUSTER/calls.jsonl" ]
+}
+
 @test "--json: one object with status, problems, warnings and details" {
   deploy
   node --import tsx "$ROOT/scripts/migrate.ts" >/dev/null 2>&1

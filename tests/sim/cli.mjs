@@ -54,6 +54,9 @@ const FAULTS = {
     apply: (s) => setReleaseStatus(s, 'pending-upgrade'),
     clear: (s) => setReleaseStatus(s, 'deployed'),
   },
+  'resize-stuck': {
+    help: 'a grown claim stays at its old capacity (the resizer or kubelet never finishes): condition Resizing',
+  },
   'exec-cut': { help: 'VALUE=N: kubectl exec stops after N bytes in either direction and exits 0', value: 'bytes' },
   'max-connections': {
     help: 'VALUE=N (default 5): PostgreSQL restarts with max_connections=N',

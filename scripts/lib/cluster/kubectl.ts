@@ -54,6 +54,17 @@ export function deleteArgs(kind: string, name: string, o: { namespace: string; i
   return ['delete', kind, name, '-n', o.namespace, ...(o.ignoreNotFound ? ['--ignore-not-found'] : [])];
 }
 
+/** Deletes a StatefulSet but leaves its pods running (the next StatefulSet with their labels adopts them). */
+export function deleteOrphaningArgs(kind: string, name: string, namespace: string): string[] {
+  return ['delete', kind, name, '-n', namespace, '--cascade=orphan', '--ignore-not-found'];
+}
+
+/** A merge patch of a claim's storage request: the one field of a bound claim that may grow. */
+export function patchClaimSizeArgs(claim: string, namespace: string, size: string): string[] {
+  const body = JSON.stringify({ spec: { resources: { requests: { storage: size } } } });
+  return ['patch', 'persistentvolumeclaim', claim, '-n', namespace, '--type', 'merge', '-p', body];
+}
+
 export function logsArgs(o: {
   namespace: string;
   pod: string;

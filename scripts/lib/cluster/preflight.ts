@@ -5,10 +5,12 @@ import { currentContextArgs, getArgs, kubectlFailureError, type Kubectl } from '
 import { parseJsonStdout } from '../cli/process-runner.ts';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+// A Secret's name is a DNS-1123 subdomain: labels joined by "." (apimachinery IsDNS1123Subdomain).
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const SQL_NAME = /^[a-z_][a-z0-9_]*$/;
 
-/** Kubernetes and PostgreSQL naming rules, checked before any call. */
-export function checkNames(o: { namespace: string; release: string; database: string; user: string }): void {
+/** The Kubernetes names a script will use, checked before any call (the API server would refuse them later). */
+export function checkKubernetesNames(o: { namespace: string; release: string; secret?: string | undefined }): void {
   if (!DNS_LABEL.test(o.namespace) || o.namespace.length > 63) {
     throw usageError(
       `namespace "${o.namespace}" is not a valid name (lower-case letters, digits, "-", at most 63)`,
@@ -22,6 +24,23 @@ export function checkNames(o: { namespace: string; release: string; database: st
       'pass e.g. --release postgresql',
     );
   }
+  if (o.secret !== undefined && (!DNS_SUBDOMAIN.test(o.secret) || o.secret.length > 253)) {
+    throw usageError(
+      `secret name "${o.secret}" is not a valid name (lower-case letters, digits, "-" and ".", at most 253)`,
+      `pass e.g. --secret-name ${o.release}-credentials`,
+    );
+  }
+}
+
+/** Kubernetes and PostgreSQL naming rules, checked before any call. */
+export function checkNames(o: {
+  namespace: string;
+  release: string;
+  secret?: string | undefined;
+  database: string;
+  user: string;
+}): void {
+  checkKubernetesNames(o);
   for (const [what, value, flag] of [
     ['database', o.database, '--database'],
     ['user', o.user, '--user'],
@@ -42,6 +61,8 @@ export interface ClusterFacts {
   helmMajor: number;
   context: string;
   storageClass: string;
+  /** StorageClasses whose claims may grow (allowVolumeExpansion: true). */
+  expandableClasses: string[];
 }
 
 interface VersionJson {
@@ -50,7 +71,7 @@ interface VersionJson {
 }
 
 interface StorageClassList {
-  items: Array<{ metadata: { name: string; annotations?: Record<string, string> } }>;
+  items: Array<{ metadata: { name: string; annotations?: Record<string, string> }; allowVolumeExpansion?: boolean }>;
 }
 
 export async function checkCluster(o: {
@@ -98,6 +119,7 @@ export async function checkCluster(o: {
     helmMajor: helm.major,
     context,
     storageClass,
+    expandableClasses: items.filter((i) => i.allowVolumeExpansion === true).map((i) => i.metadata.name),
   };
 }
 

@@ -40,7 +40,7 @@ export const DEPLOY_OPTIONS = [
     env: 'PG_STORAGE_SIZE',
     type: 'string',
     default: '8Gi',
-    description: 'size of the data volume, e.g. 8Gi',
+    description: 'size of the data volume, e.g. 8Gi; bigger with --upgrade grows it where the StorageClass allows',
   },
   {
     name: 'overlay',

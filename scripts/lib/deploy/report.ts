@@ -3,6 +3,7 @@ import { YAML } from 'zx';
 import type { Output } from '../cli/output.ts';
 import { CHART } from './chart-pin.ts';
 import type { ConnectionInfo } from './connection-info.ts';
+import type { StoragePlan } from './storage-plan.ts';
 import type { DeployDecision } from './decision.ts';
 import type { LocalUninstallReport } from './local-uninstall.ts';
 import type { UndeployResult } from './undeploy.ts';
@@ -69,12 +70,18 @@ export function reportLocalUninstalled(out: Output, r: LocalUninstallReport): vo
 export function reportDryRun(
   out: Output,
   report: DeployReport,
-  plan: { decision: DeployDecision; helmArgs: string[]; values: Record<string, unknown> },
+  plan: { decision: DeployDecision; storage: StoragePlan; helmArgs: string[]; values: Record<string, unknown> },
 ): void {
-  const { decision } = plan;
+  const { decision, storage } = plan;
   out.result({ ok: true, status: 'dry-run', ...report, plan });
   const changes = 'changes' in decision && decision.changes.length ? ` (${decision.changes.join('; ')})` : '';
   out.line(`plan: ${decision.kind}${changes}`);
+  if (storage.kind === 'grow')
+    out.line(
+      `storage: grow ${storage.claim} ${storage.from} → ${storage.to}, then recreate the StatefulSet around its pod`,
+    );
+  if (storage.kind === 'recreate-statefulset')
+    out.line('storage: recreate the StatefulSet around its pod, so its volume template matches the claim');
   out.line(`helm ${plan.helmArgs.join(' ')}`);
   out.line(`values (merged; the Secret holds the passwords):\n${YAML.stringify(plan.values).trimEnd()}`);
   out.verdict(true, 'dry run: nothing changed');

@@ -23,6 +23,7 @@ const COMMANDS = {
     'logs',
     'wait',
     'scale',
+    'patch',
   ],
   helm: ['version', 'list', 'status', 'upgrade', 'install', 'uninstall', 'get values', 'history', 'rollback'],
 };

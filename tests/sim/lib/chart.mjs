@@ -160,6 +160,7 @@ export function renderRelease({ release, chart, values }) {
       enabled: v.primary.persistence.enabled !== false,
       size: String(v.primary.persistence.size),
       storageClass: v.primary.persistence.storageClass || v.global.defaultStorageClass || v.global.storageClass || '',
+      accessModes: [...(v.primary.persistence.accessModes ?? ['ReadWriteOnce'])],
     },
     serverSettings: parseConf(v.primary.extendedConfiguration || ''),
     computedValues: v,

@@ -19,6 +19,7 @@ import {
   killPodProcesses,
   waitGone,
 } from './pod-runtime.mjs';
+import { finishResizes } from './volume-expansion.mjs';
 
 export const NODE_NAME = 'minikube';
 
@@ -52,7 +53,7 @@ export function defaultStorageClass(state) {
   return Object.entries(state.storageClasses).find(([, sc]) => sc.default)?.[0] ?? null;
 }
 
-export function ensurePvc(state, dir, namespace, name, { size, storageClass, labels }) {
+export function ensurePvc(state, dir, namespace, name, { size, storageClass, accessModes, labels }) {
   const k = key(namespace, name);
   if (!state.pvcs[k]) {
     state.pvcs[k] = {
@@ -63,6 +64,7 @@ export function ensurePvc(state, dir, namespace, name, { size, storageClass, lab
       size,
       requestedClass: storageClass || null,
       storageClass: storageClass || defaultStorageClass(state),
+      accessModes,
       phase: 'Pending',
       labels,
     };
@@ -223,6 +225,7 @@ function blocker(state, pod) {
 
 export function reconcile(state, dir) {
   for (const pvc of Object.values(state.pvcs)) bindPvc(state, dir, pvc);
+  for (const event of finishResizes(state, dir)) addEvent(state, event);
   for (const pod of Object.values(state.pods)) reconcilePod(state, dir, pod);
 }
 

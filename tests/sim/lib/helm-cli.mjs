@@ -5,7 +5,7 @@ import { appendCall, key, nowIso, readState, uid, withState } from './state.mjs'
 import { FlagError, parseFlags, parseGoDuration } from './flags.mjs';
 import { lookupChart, chartDefaults, mergeValues, renderRelease, setValue, CHART_REF } from './chart.mjs';
 import { podReady, reconcile } from './cluster.mjs';
-import { applyWorkload, removeWorkload } from './workload.mjs';
+import { applyWorkload, removeWorkload, statefulSetUpdateError } from './workload.mjs';
 
 // Set for each call: the daemon serves many calls in one process, strictly one after another.
 let dir;
@@ -145,6 +145,15 @@ const NOT_SIMULATED = [
   'get hooks',
   'get metadata',
 ];
+
+// Where to turn instead, for the commands users' own scripts reach for.
+function notSimulatedHint(name) {
+  if (['template', 'lint', 'show', 'package', 'dependency'].includes(name))
+    return ` (the real helm in node_modules/.cache/real-tools renders and lints the chart)`;
+  if (['repo', 'search', 'pull', 'push', 'registry'].includes(name))
+    return ` (the simulated cluster serves its charts by OCI reference only: ${CHART_REF})`;
+  return '';
+}
 
 function flagSpec(name) {
   const spec = {};
@@ -531,15 +540,32 @@ async function upgrade({ flags, positionals }, installCmd) {
     };
     s.releases[k] = r ?? { name, namespace, revisions: [] };
     s.releases[k].revisions.push(rev);
-    applyWorkload(s, dir, { release: name, namespace, rendered });
-    reconcile(s, dir);
-    outcome = { fresh, revision: rev.version, previous: fresh ? null : last.version, pod: `${rendered.fullname}-0` };
+    // Helm 4 installs with server-side apply and upgrades a release the way it was installed (release.ApplyMethod);
+    // Helm 3 always patches client-side.
+    rev.applyMethod = fresh ? (major === 4 ? 'ssa' : 'csa') : (last.applyMethod ?? 'csa');
+    const apiError = fresh ? null : statefulSetUpdateError(s, { namespace, rendered });
+    if (!apiError) {
+      applyWorkload(s, dir, { release: name, namespace, rendered });
+      reconcile(s, dir);
+    }
+    // A refused update fails the release before any wait (helm pkg/kube/client.go: updateResource wraps the
+    // client-side patch's error as `cannot patch`; patchResourceServerSide returns the API error as it is).
+    const applyError =
+      apiError &&
+      (rev.applyMethod === 'ssa' ? apiError : `cannot patch "${rendered.fullname}" with kind StatefulSet: ${apiError}`);
+    outcome = {
+      fresh,
+      revision: rev.version,
+      previous: fresh ? null : last.version,
+      pod: `${rendered.fullname}-0`,
+      applyError,
+    };
   });
 
-  let error = null;
-  if (wait) error = await waitForPod(namespace, outcome.pod, timeoutMs);
+  let error = outcome.applyError;
+  if (wait && !error) error = await waitForPod(namespace, outcome.pod, timeoutMs);
   // Helm 4's watcher names what was not ready before the deadline.
-  if (error && major === 4 && wait === 'watcher') {
+  if (error && !outcome.applyError && major === 4 && wait === 'watcher') {
     error =
       `resource StatefulSet/${namespace}/${outcome.pod.replace(/-0$/, '')} not ready. status: InProgress, ` +
       `message: Ready: 0/1\n${error}`;
@@ -555,7 +581,8 @@ async function upgrade({ flags, positionals }, installCmd) {
       return;
     }
     rev.status = 'failed';
-    rev.description = `Release "${name}" failed: ${error}`;
+    // action/install.go and upgrade.go failRelease word it their own way.
+    rev.description = `${outcome.fresh ? 'Release' : 'Upgrade'} "${name}" failed: ${error}`;
     if (!rollbackOnFailure) {
       message = `Error: ${prefix(outcome.fresh)}${error}`;
       return;
@@ -720,8 +747,7 @@ async function main(name, rest) {
     out('The Kubernetes package manager (simulated)\n');
     return 0;
   }
-  if (NOT_SIMULATED.includes(name))
-    throw new HelmError(`sim: helm ${name} is not simulated (use the real helm for template/lint)`);
+  if (NOT_SIMULATED.includes(name)) throw new HelmError(`sim: helm ${name} is not simulated${notSimulatedHint(name)}`);
   const cmd = COMMANDS[name];
   if (!cmd) throw new HelmError(`Error: unknown command "${name}" for "helm"\nRun 'helm --help' for usage.`);
   let parsed;

@@ -7,6 +7,7 @@ import { listObjects, resolveResource, resourceInfo, tableRows } from './objects
 import { renderJsonPath, JsonPathError } from './jsonpath.mjs';
 import { createStatefulPod, deletePod, deletePvc, reconcile } from './cluster.mjs';
 import { runExec } from './exec.mjs';
+import { ClaimPatchError, requestClaimSize } from './volume-expansion.mjs';
 import { podDir } from './pod-runtime.mjs';
 import path from 'node:path';
 
@@ -103,6 +104,7 @@ const COMMANDS = {
   },
   wait: { modelled: ['for', 'timeout', 'output', 'allow-missing-template-keys'], run: wait },
   scale: { modelled: ['replicas', 'timeout', 'output', 'allow-missing-template-keys'], run: scale },
+  patch: { modelled: ['patch', 'type'], run: patch },
 };
 const GLOBAL = TABLE.global;
 
@@ -122,7 +124,6 @@ const NOT_SIMULATED = [
   'cp',
   'port-forward',
   'edit',
-  'patch',
   'label',
   'annotate',
   'rollout',
@@ -319,7 +320,7 @@ function refresh() {
 function get({ flags, positionals }) {
   checkReachable(flags);
   const wanted = targets(positionals);
-  if (wanted.some((t) => ['pods', 'statefulsets'].includes(t.plural))) refresh();
+  if (wanted.some((t) => ['pods', 'statefulsets', 'persistentvolumeclaims'].includes(t.plural))) refresh();
   const s = load();
   const namespace = flags.namespace || 'default';
   const all = flags['all-namespaces'];
@@ -531,9 +532,25 @@ function createObjects(docs, flags, generator, source) {
   const created = [];
   const commit = (s) => {
     for (const doc of docs) {
-      if (doc.kind !== 'Secret' && doc.kind !== 'Namespace')
+      if (!['Secret', 'Namespace', 'StorageClass'].includes(doc.kind))
         throw new KubectlError(`sim: creating ${doc.kind} is not simulated`);
       const name = doc.metadata?.name;
+      if (doc.kind === 'StorageClass') {
+        if (s.storageClasses[name])
+          throw new KubectlError(
+            `Error from server (AlreadyExists): error when creating "${source}": storageclasses.storage.k8s.io ` +
+              `"${name}" already exists`,
+          );
+        s.storageClasses[name] = {
+          created: nowIso(),
+          uid: uid(),
+          provisioner: doc.provisioner,
+          default: doc.metadata?.annotations?.['storageclass.kubernetes.io/is-default-class'] === 'true',
+          ...(typeof doc.allowVolumeExpansion === 'boolean' ? { allowVolumeExpansion: doc.allowVolumeExpansion } : {}),
+        };
+        created.push({ doc, path: `storageclass.storage.k8s.io/${name}` });
+        continue;
+      }
       if (doc.kind === 'Namespace') {
         if (s.namespaces[name])
           throw new KubectlError(
@@ -611,6 +628,11 @@ function del({ flags, positionals }) {
   const lines = [];
   const errors = [];
   const podsToDelete = [];
+  const cascade = flags.cascade ?? 'background';
+  if (!['background', 'foreground', 'orphan', 'true', 'false'].includes(cascade))
+    throw new KubectlError(
+      `error: invalid cascade value (${cascade}). Must be "background", "foreground", or "orphan"`,
+    );
   withState(dir, (s) => {
     for (const { plural, name } of wanted) {
       if (!name) throw new KubectlError('error: resource(s) were provided, but no name was specified');
@@ -627,9 +649,14 @@ function del({ flags, positionals }) {
       } else if (plural === 'namespaces') {
         if (!s.namespaces[name]) errors.push(notFound(plural, name).message);
         else deleteNamespace(s, name);
+      } else if (plural === 'statefulsets') {
+        if (!s.statefulsets?.[k]) errors.push(notFound('statefulsets.apps', name).message);
+        else deleteStatefulSet(s, s.statefulsets[k], cascade);
       } else throw new KubectlError(`sim: deleting ${plural} is not simulated`);
       if (!errors.length || !errors.at(-1).includes(`"${name}"`))
-        lines.push(`${resourceInfo(plural).kind.toLowerCase()} "${name}" deleted`);
+        lines.push(
+          `${resourceInfo(plural).kind.toLowerCase()}${plural === 'statefulsets' ? '.apps' : ''} "${name}" deleted`,
+        );
     }
     for (const pod of podsToDelete) deletePod(s, dir, pod);
     reconcile(s, dir);
@@ -637,6 +664,53 @@ function del({ flags, positionals }) {
   if (lines.length) out(`${lines.join('\n')}\n`);
   const real = errors.filter(() => !flags['ignore-not-found']);
   if (real.length) throw new KubectlError(real.join('\n'));
+  return 0;
+}
+
+// The garbage collector deletes a StatefulSet's pods unless the delete orphans them (--cascade=orphan, or the
+// deprecated false); an orphaned pod keeps running and the next StatefulSet with a matching selector adopts it.
+function deleteStatefulSet(s, sts, cascade) {
+  delete s.statefulsets[key(sts.namespace, sts.name)];
+  if (cascade === 'orphan' || cascade === 'false') return;
+  const pod = s.pods[key(sts.namespace, `${sts.name}-0`)];
+  if (pod) deletePod(s, dir, pod, { recreate: false });
+}
+
+// `kubectl patch pvc NAME -p '{"spec":{"resources":{"requests":{"storage":"16Gi"}}}}'` (strategic or merge):
+// the claim's size request is the one field the double lets a patch change.
+function patch({ flags, positionals }) {
+  checkReachable(flags);
+  const type = flags.type ?? 'strategic';
+  if (!['strategic', 'merge', 'json'].includes(type))
+    throw new KubectlError(`error: --type must be one of [json merge strategic], not "${type}"`);
+  if (flags.patch === undefined)
+    throw new KubectlError('error: must specify --patch or --patch-file containing the contents of the patch');
+  const [{ plural, name }] = targets(positionals);
+  if (!name) throw new KubectlError('error: resource(s) were provided, but no name was specified');
+  if (plural !== 'persistentvolumeclaims' || type === 'json')
+    throw new KubectlError(`sim: kubectl patch is simulated only for a PVC's storage request (strategic or merge)`);
+  let body;
+  try {
+    body = JSON.parse(flags.patch);
+  } catch (e) {
+    throw new KubectlError(`error: unable to parse "${flags.patch}": ${e.message}`);
+  }
+  const storage = body?.spec?.resources?.requests?.storage;
+  const only = JSON.stringify({ spec: { resources: { requests: { storage } } } });
+  if (storage === undefined || JSON.stringify(body) !== only)
+    throw new KubectlError('sim: kubectl patch is simulated only for spec.resources.requests.storage of a PVC');
+  const namespace = flags.namespace || 'default';
+  const result = withState(dir, (s) => {
+    const pvc = s.pvcs[key(namespace, name)];
+    if (!pvc) throw notFound('persistentvolumeclaims', name);
+    try {
+      return requestClaimSize(s, pvc, String(storage));
+    } catch (e) {
+      if (e instanceof ClaimPatchError) throw new KubectlError(e.message);
+      throw e;
+    }
+  });
+  out(`persistentvolumeclaim/${name} patched${result === 'unchanged' ? ' (no change)' : ''}\n`);
   return 0;
 }
 

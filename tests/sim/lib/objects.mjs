@@ -81,6 +81,8 @@ export function listObjects(state, dir, plural) {
           provisioner: sc.provisioner,
           reclaimPolicy: 'Delete',
           volumeBindingMode: 'Immediate',
+          // The API omits the field unless it was set (minikube's "standard" does not set it).
+          ...(sc.allowVolumeExpansion !== undefined ? { allowVolumeExpansion: sc.allowVolumeExpansion } : {}),
         });
       }
       break;
@@ -127,14 +129,20 @@ export function listObjects(state, dir, plural) {
             finalizers: ['kubernetes.io/pvc-protection'],
           },
           spec: {
-            accessModes: ['ReadWriteOnce'],
+            accessModes: p.accessModes ?? ['ReadWriteOnce'],
             resources: { requests: { storage: p.size } },
             ...(p.storageClass ? { storageClassName: p.storageClass } : {}),
             volumeMode: 'Filesystem',
             ...(bound ? { volumeName: p.volumeName } : {}),
           },
+          // status.capacity trails the request until a resize finishes (kubelet's FileSystemResizeSuccessful).
           status: bound
-            ? { accessModes: ['ReadWriteOnce'], capacity: { storage: p.size }, phase: 'Bound' }
+            ? {
+                accessModes: p.accessModes ?? ['ReadWriteOnce'],
+                capacity: { storage: p.capacity ?? p.size },
+                ...(p.capacity ? { conditions: [{ type: 'Resizing', status: 'True' }] } : {}),
+                phase: 'Bound',
+              }
             : { phase: 'Pending' },
         });
       }
@@ -163,6 +171,23 @@ export function listObjects(state, dir, plural) {
             template: {
               spec: { containers: [{ name: 'postgresql', image: s.template.image, resources: s.template.resources }] },
             },
+            // primary/statefulset.yaml: one claim template "data" (common.storage.class renders the class if set).
+            ...(s.claimTemplate
+              ? {
+                  volumeClaimTemplates: [
+                    {
+                      apiVersion: 'v1',
+                      kind: 'PersistentVolumeClaim',
+                      metadata: { name: 'data' },
+                      spec: {
+                        accessModes: s.claimTemplate.accessModes,
+                        resources: { requests: { storage: s.claimTemplate.size } },
+                        ...(s.claimTemplate.storageClass ? { storageClassName: s.claimTemplate.storageClass } : {}),
+                      },
+                    },
+                  ],
+                }
+              : {}),
           },
           status: {
             replicas: pod ? 1 : 0,
@@ -306,7 +331,7 @@ export function tableRows(plural, objects, { allNamespaces }) {
           o.provisioner,
           o.reclaimPolicy,
           o.volumeBindingMode,
-          'false',
+          String(o.allowVolumeExpansion ?? false),
           created,
         ];
       case 'secrets':

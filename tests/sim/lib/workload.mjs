@@ -9,6 +9,26 @@ function randomPassword() {
   return [...crypto.randomBytes(10)].map((b) => alphabet[b % alphabet.length]).join('');
 }
 
+// What the chart renders into the StatefulSet's volumeClaimTemplates (primary/statefulset.yaml).
+function claimTemplate(rendered) {
+  const { size, storageClass, accessModes } = rendered.persistence;
+  return { size, storageClass, accessModes };
+}
+
+// The API server's StatefulSet update validation (apps/validation ValidateStatefulSetUpdate): only replicas,
+// ordinals, template, updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds may change, so a
+// changed volumeClaimTemplates is refused. Returns the API error's text, or null when the update is allowed.
+export function statefulSetUpdateError(state, { namespace, rendered }) {
+  const sts = state.statefulsets?.[key(namespace, rendered.fullname)];
+  if (!sts?.claimTemplate) return null;
+  if (JSON.stringify(sts.claimTemplate) === JSON.stringify(claimTemplate(rendered))) return null;
+  return (
+    `StatefulSet.apps "${rendered.fullname}" is invalid: spec: Forbidden: updates to statefulset spec for fields ` +
+    `other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and ` +
+    `'minReadySeconds' are forbidden`
+  );
+}
+
 export function applyWorkload(state, dir, { release, namespace, rendered }) {
   const labels = {
     'app.kubernetes.io/instance': release,
@@ -60,6 +80,7 @@ export function applyWorkload(state, dir, { release, namespace, rendered }) {
     created: prev?.created ?? nowIso(),
     template,
     templateHash,
+    claimTemplate: claimTemplate(rendered),
     generation: (prev?.generation ?? 0) + (prev?.templateHash === templateHash ? 0 : 1),
   };
   for (const [name, headless] of [
@@ -80,6 +101,7 @@ export function applyWorkload(state, dir, { release, namespace, rendered }) {
   ensurePvc(state, dir, namespace, `data-${rendered.fullname}-0`, {
     size: rendered.persistence.size,
     storageClass: rendered.persistence.storageClass,
+    accessModes: rendered.persistence.accessModes,
     labels: {
       'app.kubernetes.io/component': 'primary',
       'app.kubernetes.io/instance': release,
