@@ -120,7 +120,7 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   [ ! -s "$CLUSTER/calls.jsonl" ]
   # The API server takes only DNS-1123 subdomains as Secret names: refused before the namespace is made.
   for bad in Bad_Secret 'a b' -lead "$(printf 'x%.0s' {1..254})"; do
-    run --separate-stderr deploy --secret-name "$bad"
+    run --separate-stderr deploy "--secret-name=$bad"
     assert_failure 2
     [[ "$stderr" == *"error: secret name \"$bad\" is not a valid name (lower-case letters, digits, \"-\" and \".\", at most 253) (fix: pass e.g. --secret-name postgresql-credentials)"* ]]
   done

@@ -223,7 +223,7 @@ function version({ flags }) {
 }
 
 const helmTime = (iso) =>
-  iso.replace('T', ' ').replace(/\.?(\d*)Z$/, (_, frac) => `.${(frac || '0').padEnd(9, '0')} +0000 UTC`);
+  iso.replace('T', ' ').replace(/(?:\.(\d+))?Z$/, (_, frac) => `.${(frac ?? '0').padEnd(9, '0')} +0000 UTC`);
 const jsonTime = (iso) => iso.replace(/Z$/, '').replace(/(\.\d+)?$/, (m) => `${(m || '.').padEnd(10, '0')}Z`);
 const textTime = (iso) =>
   new Date(iso)
