@@ -171,3 +171,24 @@ teardown() { stop_cluster; }
   run helm list -n postgres -o json
   [[ "$(jq -r '.[0].updated' <<<"$output")" =~ ^$stamp$ ]]
 }
+
+# kubectl expands the "all" category and comma-separated types, one table per type with type/name.
+@test "kubectl get all and pods,svc: one table per type, names as type/name" {
+  run --separate-stderr kubectl get all -n postgres
+  assert_success
+  [ "$stderr" = 'No resources found in postgres namespace.' ]
+  install_release
+  run --separate-stderr kubectl get all -n postgres
+  assert_success
+  assert_line --index 0 --regexp '^NAME +READY +STATUS +RESTARTS +AGE$'
+  assert_line --index 1 --regexp '^pod/postgresql-0 +1/1 +Running +0 +'
+  assert_line --index 3 --regexp '^service/postgresql +ClusterIP +'
+  assert_line --index 6 --regexp '^statefulset.apps/postgresql +1/1 +'
+  # bats' lines leave out the blank line kubectl prints between the tables.
+  [[ "$output" == *$'\n\nNAME'*$'\n\nNAME'* ]]
+  run kubectl get pods,svc -n postgres -o name
+  assert_output $'pod/postgresql-0\nservice/postgresql\nservice/postgresql-hl'
+  run --separate-stderr kubectl get all,bogus -n postgres
+  assert_failure 1
+  [ "$stderr" = "error: the server doesn't have a resource type \"bogus\"" ]
+}

@@ -303,10 +303,18 @@ function targets(positionals) {
       return { plural, name };
     });
   }
-  const plural = resolveResource(positionals[0]);
-  if (!plural) throw new KubectlError(`error: the server doesn't have a resource type "${positionals[0]}"`);
+  // "pods,svc" names several types; the category "all" is the namespaced workload types (kubectl's
+  // categories from discovery: of those the sim holds, pods, services and statefulsets).
+  const plurals = positionals[0].split(',').flatMap((type) => {
+    if (type === 'all') return ['pods', 'services', 'statefulsets'];
+    const plural = resolveResource(type);
+    if (!plural) throw new KubectlError(`error: the server doesn't have a resource type "${type}"`);
+    return [plural];
+  });
   const names = positionals.slice(1);
-  return names.length ? names.map((name) => ({ plural, name })) : [{ plural, name: null }];
+  return plurals.flatMap((plural) =>
+    names.length ? names.map((name) => ({ plural, name })) : [{ plural, name: null }],
+  );
 }
 
 function refresh() {
@@ -340,6 +348,12 @@ function get({ flags, positionals }) {
     }
   }
   const single = wanted.length === 1 && wanted[0].name !== null;
+  const kinds = [...new Set(wanted.map((w) => w.plural))];
+  if (kinds.length > 1 && (!flags.output || flags.output === 'wide')) {
+    printGroups(items, kinds, flags, namespace);
+    if (errors.length) throw new KubectlError(errors.join('\n'));
+    return 0;
+  }
   print(items, {
     output: flags.output,
     single,
@@ -350,6 +364,26 @@ function get({ flags, positionals }) {
   });
   if (errors.length) throw new KubectlError(errors.join('\n'));
   return 0;
+}
+
+// More than one type as tables: one table per type, names as type/name, a blank line between them.
+function printGroups(items, kinds, flags, namespace) {
+  const tables = kinds
+    .map((plural) => items.filter((i) => i.plural === plural))
+    .filter((group) => group.length)
+    .map((group) =>
+      tableRows(group[0].plural, group, {
+        allNamespaces: flags['all-namespaces'],
+        kindPrefix: kindPath(group[0].plural),
+      }),
+    );
+  if (!tables.length) {
+    err(flags['all-namespaces'] ? 'No resources found\n' : `No resources found in ${namespace} namespace.\n`);
+    return;
+  }
+  let text = tables.join('\n');
+  if (flags['no-headers']) text = tables.map((t) => t.split('\n').slice(1).join('\n')).join('\n');
+  out(text);
 }
 
 function print(items, { output, single, flags, namespace, plural, noHeaders }) {

@@ -318,9 +318,9 @@ const age = (iso) => {
 };
 
 // kubectl's default table columns for each type.
-export function tableRows(plural, objects, { allNamespaces }) {
+export function tableRows(plural, objects, { allNamespaces, kindPrefix = null }) {
   const rows = objects.map(({ object: o }) => {
-    const name = o.metadata.name;
+    const name = kindPrefix ? `${kindPrefix}/${o.metadata.name}` : o.metadata.name;
     const created = age(o.metadata.creationTimestamp);
     switch (plural) {
       case 'namespaces':
