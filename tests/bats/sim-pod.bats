@@ -39,6 +39,20 @@ setup() { export PATH="$CLUSTER/bin:$PATH"; }
   assert_output --partial "Setting ownership for the 'public' schema database \"learnflow\" to \"learnflow\""
 }
 
+# bitnami/containers postgresql: only the entrypoint loads nss_wrapper (libos.sh); kubectl exec sessions run
+# as uid 1001 with no passwd entry, so libpq must be told the user.
+@test "an exec session's uid has no passwd entry: libpq without -U fails as in the real image" {
+  uid=$(kubectl exec -n postgres postgresql-0 -- id -u)
+  run --separate-stderr kubectl exec -n postgres postgresql-0 -- id -un
+  assert_failure 1
+  [[ "$stderr" == *"id: cannot find name for user ID $uid"* ]]
+  run --separate-stderr kubectl exec -n postgres postgresql-0 -- psql -d postgres -c 'select 1'
+  assert_failure 2
+  [[ "$stderr" == *"local user with ID $uid does not exist"* ]]
+  run pod_psql -c 'select current_user'
+  assert_output learnflow
+}
+
 @test "exec passes the command's exit code through, with kubectl's message" {
   run --separate-stderr kubectl exec -n postgres postgresql-0 -- sh -c 'echo out; echo err >&2; exit 7'
   assert_failure 7

@@ -142,7 +142,7 @@ export function podUser() {
   return cachedUser;
 }
 
-function enterArgs(dir, pod, command) {
+function enterArgs(dir, pod, command, { exec = false } = {}) {
   const base = podDir(dir, pod);
   const volume = pod.volume ? volumeDir(dir, pod.namespace, pod.volume) : '-';
   return [
@@ -154,9 +154,22 @@ function enterArgs(dir, pod, command) {
     path.join(base, 'root'),
     volume,
     path.join(base, 'env'),
+    exec ? execPasswd(dir) : '-',
     '--',
     ...command,
   ];
+}
+
+// The host's /etc/passwd without the container user: what an exec session of the real image sees for
+// uid 1001 (libpq without a user then fails "local user with ID 1001 does not exist").
+function execPasswd(dir) {
+  const file = path.join(dir, 'exec-passwd');
+  if (!fs.existsSync(file)) {
+    const { uid } = podUser();
+    const lines = fs.readFileSync('/etc/passwd', 'utf8').split('\n');
+    fs.writeFileSync(file, lines.filter((l) => l.split(':')[2] !== String(uid)).join('\n'), { mode: 0o644 });
+  }
+  return file;
 }
 
 export function startContainer(dir, pod) {
@@ -243,7 +256,7 @@ function resolveInRoot(dir, pod, p) {
 
 // Runs COMMAND in the pod. Returns the spawned child; the caller wires the streams.
 export function spawnInPod(dir, pod, command, stdio) {
-  return spawn('unshare', enterArgs(dir, pod, command), { stdio });
+  return spawn('unshare', enterArgs(dir, pod, command, { exec: true }), { stdio });
 }
 
 export function mountVolume(dir, namespace, pvcName, bytes) {

@@ -1,11 +1,16 @@
 #!/bin/sh
 # Enters a simulated pod: called under `unshare -m` so the mounts stay private to this process tree.
-# usage: enter.sh ROOTFS VOLUME_DIR|- ENV_FILE -- COMMAND [ARGS...]
+# usage: enter.sh ROOTFS VOLUME_DIR|- ENV_FILE PASSWD_FILE|- -- COMMAND [ARGS...]
+# PASSWD_FILE replaces /etc/passwd: an exec session's uid has no entry there (only the image's
+# entrypoint loads nss_wrapper, which gives the container user a name).
 set -eu
-root=$1 volume=$2 envfile=$3
-shift 4
+root=$1 volume=$2 envfile=$3 passwd=$4
+shift 5
+# Numeric ids, looked up before /etc/passwd is replaced (chroot resolves names inside the new root).
+uid=$(id -u "${SIM_POD_USER:-postgres}") gid=$(getent group "${SIM_POD_GROUP:-postgres}" | cut -d: -f3)
 mount --rbind /usr "$root/usr"
 mount --bind /etc "$root/etc"
+if [ "$passwd" != - ]; then mount --bind "$passwd" "$root/etc/passwd"; fi
 mount --rbind /dev "$root/dev"
 mount --rbind /proc "$root/proc"
 if [ "$volume" != - ]; then mount --bind "$volume" "$root/bitnami/postgresql"; fi
@@ -15,4 +20,4 @@ n=$#
 while IFS= read -r line; do set -- "$@" "$line"; done <"$envfile"
 while [ "$n" -gt 0 ]; do set -- "$@" "$1"; shift; n=$((n - 1)); done
 set -- env -i "$@"
-exec chroot --userspec="${SIM_POD_USER:-postgres}:${SIM_POD_GROUP:-postgres}" "$root" "$@"
+exec chroot --userspec="$uid:$gid" --groups="$gid" "$root" "$@"
