@@ -210,3 +210,45 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
   run --separate-stderr migrate new 'Bad Name'
   assert_failure 2
 }
+
+# The registry has @dbmate/linux-arm64 only up to 2.24.0 (the pin is 2.36.0). A stand-in npm answers
+# `npm view` and `npm pack` (its "arm64" build is this machine's dbmate, so the simulated pod can run it).
+@test "an arm64 node: the pod gets the newest dbmate published for linux-arm64, said once; later runs reuse it" {
+  stop_cluster
+  start_cluster --arch aarch64
+  node --import tsx "$ROOT/scripts/deploy.ts" >/dev/null 2>&1
+  # A project of its own, so the download lands in its node_modules/.cache, not the checkout's.
+  project="$BATS_TEST_TMPDIR/project"
+  mkdir "$project" && cp -r "$ROOT/scripts" "$ROOT/package.json" "$project/"
+  cp -al "$ROOT/node_modules" "$project/node_modules"
+  rm -rf "$project/node_modules/.cache/dbmate"
+  mkdir -p "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/pkg/package/bin"
+  cp "$ROOT/node_modules/@dbmate/linux-x64/bin/dbmate" "$BATS_TEST_TMPDIR/pkg/package/bin/dbmate"
+  cat >"$BATS_TEST_TMPDIR/bin/npm" <<STUB
+#!/bin/sh
+echo "\$*" >>"$BATS_TEST_TMPDIR/npm.log"
+case "\$1 \$2" in
+  'view @dbmate/linux-arm64') echo '["2.6.0","2.15.0","2.17.0","2.24.0"]' ;;
+  'pack @dbmate/linux-arm64@2.24.0')
+    dest=\$(echo "\$*" | sed 's/.*--pack-destination //')
+    tar -czf "\$dest/dbmate-linux-arm64-2.24.0.tgz" -C "$BATS_TEST_TMPDIR/pkg" package
+    echo dbmate-linux-arm64-2.24.0.tgz ;;
+  *) echo "npm error 404 \$*" >&2; exit 1 ;;
+esac
+STUB
+  chmod +x "$BATS_TEST_TMPDIR/bin/npm"
+  run_migrate() { PATH="$BATS_TEST_TMPDIR/bin:$PATH" node --import tsx "$project/scripts/migrate.ts" --migrations-dir "$MIG"; }
+  run --separate-stderr run_migrate
+  assert_success
+  [[ "$stderr" == *'copied dbmate 2.24.0 (downloaded, linux aarch64; 2.36.0 is not published for it, so the newest that is) into postgres/postgresql-0:/tmp/dbmate'* ]]
+  [ "$(cut -d' ' -f1-2 "$BATS_TEST_TMPDIR/npm.log" | tr '\n' ,)" = 'view @dbmate/linux-arm64,pack @dbmate/linux-arm64@2.24.0,' ]
+  [ "$(applied | wc -w)" = 6 ]
+  # A new pod has an empty /tmp: the download is copied again, npm is not asked again.
+  kubectl delete pod postgresql-0 -n postgres >/dev/null
+  kubectl wait --for=condition=Ready pod/postgresql-0 -n postgres --timeout=60s >/dev/null
+  printf -- '-- migrate:up\ncreate table hints (id int);\n-- migrate:down\ndrop table hints;\n' >"$MIG/20261126000001_create_hints.sql"
+  run --separate-stderr run_migrate
+  assert_success
+  [[ "$stderr" == *'copied dbmate 2.24.0 (cache, linux aarch64; 2.36.0 is not published for it'* ]]
+  [ "$(wc -l <"$BATS_TEST_TMPDIR/npm.log")" = 2 ]
+}

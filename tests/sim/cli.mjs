@@ -17,7 +17,7 @@ import { processAlive } from './lib/state.mjs';
 
 const SIM_ROOT = path.dirname(fileURLToPath(import.meta.url));
 
-const USAGE = `usage: tests/sim/sim start DIR [--helm 3|4] [--context NAME]
+const USAGE = `usage: tests/sim/sim start DIR [--helm 3|4] [--context NAME] [--arch x86_64|aarch64|armv7l]
        tests/sim/sim fault DIR NAME [VALUE]
        tests/sim/sim clear DIR [NAME]
        tests/sim/sim status DIR
@@ -95,7 +95,12 @@ function start(dir, opts) {
   fs.mkdirSync(paths.bin, { recursive: true });
   const helmMajor = opts.helm ?? process.env.SIM_HELM ?? '4';
   if (!['3', '4'].includes(helmMajor)) fail(`--helm must be 3 or 4, not "${helmMajor}"`);
+  // The node's `uname -m` as pods see it (an arm64 node: aarch64); the host's binaries still run.
+  const arch = opts.arch ?? process.env.SIM_NODE_ARCH ?? null;
+  if (arch !== null && !['x86_64', 'aarch64', 'armv7l'].includes(arch))
+    fail(`--arch must be x86_64, aarch64 or armv7l, not "${arch}"`);
   const state = newState({
+    nodeArch: arch,
     context: opts.context ?? 'minikube',
     server: 'https://192.168.49.2:8443',
     helmVersion: helmMajor === '3' ? '3.17.3' : '4.1.4',
@@ -254,6 +259,7 @@ switch (verb) {
     for (let i = 0; i < rest.length; i++) {
       if (rest[i] === '--helm') opts.helm = rest[++i];
       else if (rest[i] === '--context') opts.context = rest[++i];
+      else if (rest[i] === '--arch') opts.arch = rest[++i];
       else fail(`unknown option ${rest[i]}`);
     }
     start(dir, opts);

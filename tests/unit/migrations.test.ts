@@ -199,3 +199,13 @@ test('the pinned dbmate version is the one package.json installs for x64 pods', 
   };
   assert.equal(pkg.optionalDependencies['@dbmate/linux-x64'], DBMATE_VERSION);
 });
+
+test('dbmate for a platform: the pinned version where it is published, else the newest release', async () => {
+  const { chooseDbmateVersion } = await import('../../scripts/lib/migrate/dbmate-release.ts');
+  // What the registry lists for @dbmate/linux-arm64 and @dbmate/linux-x64.
+  assert.equal(chooseDbmateVersion(['2.6.0', '2.15.0', '2.17.0', '2.24.0'], '2.36.0'), '2.24.0');
+  assert.equal(chooseDbmateVersion(['2.24.0', '2.36.0', '2.37.0'], '2.36.0'), '2.36.0');
+  // Numeric order, not text order; pre-releases are never chosen.
+  assert.equal(chooseDbmateVersion(['2.9.0', '2.10.0', '2.11.0-rc.1'], '3.0.0'), '2.10.0');
+  assert.equal(chooseDbmateVersion([], '2.36.0'), null);
+});

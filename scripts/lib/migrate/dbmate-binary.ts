@@ -1,7 +1,8 @@
 // dbmate runs inside the pod, so it must be the binary for the POD's architecture (always Linux),
 // never the host's. package.json carries @dbmate/linux-x64 as an optional dependency (the usual pod;
 // npm skips it on other hosts); any other build is fetched once with `npm pack` into
-// node_modules/.cache, or named with --dbmate-binary.
+// node_modules/.cache (the pinned version, or the newest published for that platform), or named with
+// --dbmate-binary.
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
@@ -21,6 +22,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolError, usageError } from '../cli/errors.ts';
 import { runProcess } from '../cli/process-runner.ts';
+import { chooseDbmateVersion, publishedVersions, readChosenVersion, writeChosenVersion } from './dbmate-release.ts';
 
 /** Where the binary lives in the pod: /tmp is the chart's writable emptyDir. */
 export const DBMATE_IN_POD = '/tmp/dbmate';
@@ -43,12 +45,14 @@ export function dbmatePackageFor(unameM: string, os: string = 'linux'): string |
   return a && ['linux', 'darwin', 'win32'].includes(os) ? `@dbmate/${os}-${a}` : null;
 }
 
-/** The dbmate every pod gets, whatever its architecture; package.json pins @dbmate/linux-x64 to it. */
+/** The dbmate every platform gets where it is published (see dbmate-release.ts); package.json pins @dbmate/linux-x64. */
 export const DBMATE_VERSION = '2.36.0';
 
 export interface LocalBinary {
   path: string;
   sha256: string;
+  /** The dbmate version ('' for --dbmate-binary); not DBMATE_VERSION where the platform has no build of it. */
+  version: string;
   /** How it was found, for --debug and the output. */
   source: 'flag' | 'node_modules' | 'cache' | 'downloaded';
 }
@@ -118,7 +122,7 @@ export async function localDbmateFor(
         `--dbmate-binary ${o.override} does not exist`,
         'point --dbmate-binary (DBMATE_POD_BINARY) at a Linux dbmate binary for the pod',
       );
-    return { path: o.override, sha256: await sha256(o.override, hashes), source: 'flag' };
+    return { path: o.override, sha256: await sha256(o.override, hashes), source: 'flag', version: '' };
   }
   const pkg = dbmatePackageFor(unameM, o.os);
   if (!pkg)
@@ -126,20 +130,29 @@ export async function localDbmateFor(
       `dbmate has no ${o.os ?? 'linux'} build for "${unameM.trim()}"`,
       'pass --dbmate-binary PATH to a dbmate built for it',
     );
-  const version = DBMATE_VERSION;
-  const candidates = dbmateCandidates(pkg, version, root);
-  for (const c of candidates) {
-    // node_modules may hold another version of a foreign package; the host's own is what npm ci put there.
-    if (
-      existsSync(c.path) &&
-      (c.source !== 'node_modules' || packageVersion(join(root, 'node_modules', pkg)) === version)
-    ) {
-      return { path: c.path, sha256: await sha256(c.path, hashes), source: c.source };
+  const chosenFile = join(root, 'node_modules/.cache/dbmate/chosen.json');
+  const found = async (version: string): Promise<LocalBinary | null> => {
+    for (const c of dbmateCandidates(pkg, version, root)) {
+      // node_modules may hold another version of a foreign package; the host's own is what npm ci put there.
+      if (
+        existsSync(c.path) &&
+        (c.source !== 'node_modules' || packageVersion(join(root, 'node_modules', pkg)) === version)
+      ) {
+        return { path: c.path, sha256: await sha256(c.path, hashes), source: c.source, version };
+      }
     }
-  }
-  const cached = candidates[1]!.path;
-  await download(pkg, version, cached);
-  return { path: cached, sha256: await sha256(cached, hashes), source: 'downloaded' };
+    return null;
+  };
+  const earlier = readChosenVersion(chosenFile, pkg);
+  const local = (await found(DBMATE_VERSION)) ?? (earlier ? await found(earlier) : null);
+  if (local) return local;
+  const version = chooseDbmateVersion(await publishedVersions(pkg), DBMATE_VERSION);
+  if (!version)
+    throw toolError(`${pkg} has no published release`, 'pass --dbmate-binary PATH to a dbmate built for it');
+  const cached = dbmateCandidates(pkg, version, root)[1]!.path;
+  if (!existsSync(cached)) await download(pkg, version, cached);
+  writeChosenVersion(chosenFile, pkg, version);
+  return { path: cached, sha256: await sha256(cached, hashes), source: 'downloaded', version };
 }
 
 function packageVersion(dir: string): string | null {

@@ -4,7 +4,7 @@ import type { MigrationFile } from '../schema/migration-files.ts';
 import type { ExecTarget } from '../target/spawn.ts';
 import type { Output } from '../cli/output.ts';
 import type { InPod, MigrateConfig } from './command.ts';
-import { hostUnameM, localDbmateFor } from './dbmate-binary.ts';
+import { DBMATE_VERSION, hostUnameM, localDbmateFor } from './dbmate-binary.ts';
 import {
   driverScript,
   ensureDbmateInPod,
@@ -38,8 +38,12 @@ export async function runDbmate(
     else {
       const facts = await readPodFacts(session);
       const local = cfg.dbmateBinary || facts.arch === guessArch ? await guess : await localDbmateFor(facts.arch);
-      if (await ensureDbmateInPod(t, facts, local))
-        out.progress(`copied dbmate (${local.source}, linux ${facts.arch}) into ${t.where}:/tmp/dbmate`);
+      if (await ensureDbmateInPod(t, facts, local)) {
+        const which = local.version ? `dbmate ${local.version} (${local.source}` : 'dbmate (--dbmate-binary';
+        const older = local.version && local.version !== DBMATE_VERSION;
+        const note = older ? `; ${DBMATE_VERSION} is not published for it, so the newest that is` : '';
+        out.progress(`copied ${which}, linux ${facts.arch}${note}) into ${t.where}:/tmp/dbmate`);
+      }
     }
     return await shell.run(driverScript(files, action, await server, dbmatePath));
   } catch (err) {

@@ -160,6 +160,7 @@ export function createStatefulPod(state, dir, sts) {
     serverSettings: sts.template.serverSettings,
     templateHash: sts.templateHash,
     volume: `data-${name}`,
+    arch: state.nodeArch ?? null,
     restartCount: 0,
     container: null,
     lastState: null,

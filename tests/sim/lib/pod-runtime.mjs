@@ -186,6 +186,7 @@ export function startContainer(dir, pod) {
   }
   const log = fs.openSync(path.join(base, 'container.log'), 'a');
   const child = spawn('unshare', enterArgs(dir, pod, ['/opt/bitnami/scripts/entrypoint.sh']), {
+    env: podEnterEnv(pod),
     detached: true,
     stdio: ['ignore', log, log],
   });
@@ -256,7 +257,12 @@ function resolveInRoot(dir, pod, p) {
 
 // Runs COMMAND in the pod. Returns the spawned child; the caller wires the streams.
 export function spawnInPod(dir, pod, command, stdio) {
-  return spawn('unshare', enterArgs(dir, pod, command, { exec: true }), { stdio });
+  return spawn('unshare', enterArgs(dir, pod, command, { exec: true }), { stdio, env: podEnterEnv(pod) });
+}
+
+// What enter.sh needs beyond its arguments: the node architecture `uname -m` reports, when set.
+function podEnterEnv(pod) {
+  return pod.arch ? { ...process.env, SIM_NODE_ARCH: pod.arch } : process.env;
 }
 
 export function mountVolume(dir, namespace, pvcName, bytes) {

@@ -16,10 +16,11 @@ export function statePaths(dir) {
   };
 }
 
-export function newState({ context, server, helmVersion, kubectlVersion, serverVersion }) {
+export function newState({ context, server, helmVersion, kubectlVersion, serverVersion, nodeArch = null }) {
   const now = new Date().toISOString();
   return {
     version: STATE_VERSION,
+    nodeArch,
     context,
     server,
     helmVersion,

@@ -11,6 +11,15 @@ uid=$(id -u "${SIM_POD_USER:-postgres}") gid=$(getent group "${SIM_POD_GROUP:-po
 mount --rbind /usr "$root/usr"
 mount --bind /etc "$root/etc"
 if [ "$passwd" != - ]; then mount --bind "$passwd" "$root/etc/passwd"; fi
+# A node of another architecture (a sim setting): uname -m says so; everything else is the host's.
+if [ -n "${SIM_NODE_ARCH:-}" ]; then
+  wrapper=$(mktemp)
+  printf '#!/bin/sh\ncase "$1" in -m|--machine|-p|-i) echo %s ;; -a) echo "Linux $(cat /proc/sys/kernel/hostname) $(cat /proc/sys/kernel/osrelease) %s GNU/Linux" ;; *) echo Linux ;; esac\n' \
+    "$SIM_NODE_ARCH" "$SIM_NODE_ARCH" >"$wrapper"
+  chmod 755 "$wrapper"
+  mount --bind "$wrapper" "$root/usr/bin/uname"
+  rm -f "$wrapper"
+fi
 mount --rbind /dev "$root/dev"
 mount --rbind /proc "$root/proc"
 if [ "$volume" != - ]; then mount --bind "$volume" "$root/bitnami/postgresql"; fi
