@@ -13,13 +13,18 @@ import { VERIFY_OPTIONS } from './lib/verify/options.ts';
 
 const POLL_MS = 2000;
 
+const gib = (bytes: number): string => `${+(bytes / 2 ** 30).toFixed(1)} GiB`;
+
 function summary(r: HealthReport): string {
   const d = r.details;
   const parts = [
     d.serverVersion && `PostgreSQL ${d.serverVersion}`,
     d.latencyMs !== undefined && `query ${d.latencyMs.toFixed(1)} ms`,
     d.connections && `connections ${d.connections.used}/${d.connections.max}`,
-    d.volume && `volume ${d.volume.percent}%`,
+    d.volume &&
+      (d.volume.enforced
+        ? `volume ${d.volume.percent}%`
+        : `volume unenforced (claim ${gib(d.volume.claimBytes ?? 0)}, node disk ${d.volume.percent}%)`),
     d.databaseSizeBytes !== undefined && `database ${(d.databaseSizeBytes / 1048576).toFixed(1)} MiB`,
     d.migrations && `migrations ${d.migrations.applied} applied, ${d.migrations.pending.length} pending`,
   ].filter(Boolean);

@@ -3,7 +3,10 @@
 load test_helper
 
 setup() { start_cluster; }
-teardown() { stop_cluster; }
+teardown() {
+  stop_cluster
+  if [ -n "${NODE_DISK:-}" ]; then umount -l "$NODE_DISK"; fi
+}
 
 deploy() { node --import tsx "$ROOT/scripts/deploy.ts" "$@" >/dev/null 2>&1; }
 verify() { node --import tsx "$ROOT/scripts/verify.ts" "$@"; }
@@ -166,4 +169,28 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
   assert_output 'not deployed: namespace postgres does not exist (fix: PG_NAMESPACE=postgres npm run -s db:deploy)'
   [[ "$stderr" == *'config: --namespace = "postgres" (from env)'* ]]
   [[ "$stderr" == *'$ helm status postgresql --namespace postgres -o json'* ]]
+}
+
+# minikube's hostPath and kind's local-path provisioners hand out a directory on the node: df in the pod
+# shows the node's disk, and the claim's size is not enforced.
+@test "a volume without a quota: the claim, the database and the node disk, never volume-full from a busy node" {
+  stop_cluster
+  NODE_DISK="$BATS_TEST_TMPDIR/node"
+  mkdir "$NODE_DISK" && mount -t tmpfs -o size=400M node-disk "$NODE_DISK"
+  CLUSTER="$NODE_DISK/cluster"
+  eval "$("$ROOT/tests/sim/sim" start "$CLUSTER")"
+  printf '{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"local-path"},"provisioner":"rancher.io/local-path"}' |
+    kubectl create -f - >/dev/null
+  deploy --storage-class local-path
+  avail=$(df -B1 --output=avail "$NODE_DISK" | tail -1)
+  fallocate -l $((avail - 12 * 1048576)) "$NODE_DISK/filler"
+  run --separate-stderr verify --json
+  assert_success
+  [ "$(jq -r .status <<<"$output")" = healthy ]
+  [ "$(jq -r '[.problems[].code] | join(",")' <<<"$output")" = '' ]
+  [ "$(jq -r '[.warnings[].code] | join(",")' <<<"$output")" = 'node-disk-high,migrations-pending' ]
+  [ "$(jq -r '.details.volume | "\(.enforced) \(.claimBytes)"' <<<"$output")" = 'false 8589934592' ]
+  [[ "$(jq -r '.warnings[0].message' <<<"$output")" == *"the node's disk under this volume is 9"*"% full ("*" MiB free); StorageClass local-path does not enforce the claim's 8Gi"* ]]
+  run --separate-stderr verify
+  assert_line --index 0 --regexp '^healthy: postgresql in postgres \(.*volume unenforced \(claim 8 GiB, node disk 9[0-9.]+%\)'
 }

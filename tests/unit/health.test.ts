@@ -86,3 +86,33 @@ test('an answer without its end marker (a cut exec stream) is never healthy', ()
   const cut = healthy.replace('\nprobe-end', '');
   assert.equal(assessProbe(parseProbeOutput(cut), ctx).problems[0]?.code, 'probe-incomplete');
 });
+
+test("a volume that is the node's disk: no volume-full from the node's usage, a warning and the claim instead", () => {
+  const full = healthy.replace('volume 1000 100 900', 'volume 1000 970 30');
+  const claim = { bytes: 100, size: '100', storageClass: 'local-path' };
+  // Larger than its claim: the node's disk.
+  const big = assessProbe(parseProbeOutput(full), { ...ctx, claim });
+  assert.deepEqual(big.problems, []);
+  assert.deepEqual(
+    big.warnings.map((w) => w.code),
+    ['node-disk-high', 'database-over-claim'],
+  );
+  assert.deepEqual(big.details.volume, {
+    usedBytes: 970,
+    sizeBytes: 1000,
+    percent: 97,
+    enforced: false,
+    claimBytes: 100,
+  });
+  // The same filesystem as the pod's /tmp, even if smaller than the claim.
+  const shared = assessProbe(parseProbeOutput(`${full}\ndevices 64768 64768`), {
+    ...ctx,
+    claim: { ...claim, bytes: 5000 },
+  });
+  assert.equal(shared.details.volume?.enforced, false);
+  assert.deepEqual(shared.problems, []);
+  // A volume of its own, about the claim's size: full is full.
+  const own = assessProbe(parseProbeOutput(`${full}\ndevices 41 64768`), { ...ctx, claim: { ...claim, bytes: 1024 } });
+  assert.equal(own.problems[0]?.code, 'volume-full');
+  assert.equal(own.details.volume?.enforced, true);
+});

@@ -25,6 +25,11 @@ export function getArgs(
   return ['get', kind, ...(name ? [name] : []), ...(o.namespace ? ['-n', o.namespace] : []), '-o', o.output];
 }
 
+/** Several objects in one call (`pod/x persistentvolumeclaim/y`): a List of those that exist. */
+export function getManyArgs(refs: readonly string[], namespace: string): string[] {
+  return ['get', ...refs, '-n', namespace, '-o', 'json', '--ignore-not-found'];
+}
+
 /** Never -t: a TTY mangles binary streams (pg_dump -Fc) and an agent has none. */
 export function execArgs(o: {
   namespace: string;

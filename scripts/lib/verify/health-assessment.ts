@@ -12,7 +12,12 @@ export interface HealthDetails {
   serverVersion?: string;
   latencyMs?: number;
   connections?: { used: number; max: number; percent: number };
-  volume?: { usedBytes: number; sizeBytes: number; percent: number };
+  /**
+   * The filesystem under the data directory. enforced false: it is larger than the claim (a hostPath or
+   * local-path volume is a directory on the node), so the numbers are the node's disk and claimBytes the
+   * size asked for, which nothing enforces.
+   */
+  volume?: { usedBytes: number; sizeBytes: number; percent: number; enforced: boolean; claimBytes?: number };
   databaseSizeBytes?: number;
   migrations?: { applied: number; pending: string[] };
 }
@@ -42,11 +47,23 @@ export function podProbeHints(o: { namespace: string; pod: string; secret: strin
   };
 }
 
+const mib = (bytes: number): string => (bytes / 1048576).toFixed(1);
 const pct = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : 0);
+
+/** The data volume's claim: its capacity and class (none for the local target). */
+export interface ClaimSize {
+  bytes: number;
+  size: string;
+  storageClass: string;
+}
+
+// A filesystem that enforces a claim is about its size (less the filesystem's own overhead); one much
+// larger, or the one the pod's emptyDir /tmp is on, is the node's disk.
+const ENFORCED_SLACK = 1.1;
 
 export function assessProbe(
   probe: ProbeResult,
-  o: { hints: ProbeHints; localMigrations: readonly string[] },
+  o: { hints: ProbeHints; localMigrations: readonly string[]; claim?: ClaimSize | undefined },
 ): { problems: Finding[]; warnings: Finding[]; details: HealthDetails } {
   const problems: Finding[] = [];
   const warnings: Finding[] = [];
@@ -62,9 +79,39 @@ export function assessProbe(
   }
   const { adminPsql, growVolume, logs, passwordStore } = o.hints;
 
-  if (probe.volume) {
+  const unenforced =
+    probe.volume && o.claim && (probe.onNodeDisk || probe.volume.sizeBytes > o.claim.bytes * ENFORCED_SLACK);
+  if (probe.volume && o.claim && unenforced) {
+    const v = probe.volume;
+    const percent = pct(v.usedBytes, v.sizeBytes);
+    details.volume = {
+      usedBytes: v.usedBytes,
+      sizeBytes: v.sizeBytes,
+      percent,
+      enforced: false,
+      claimBytes: o.claim.bytes,
+    };
+    // Not a problem of this database: the node's disk fills for every pod on it, and writes fail only then.
+    if (percent >= LIMITS.volumeProblemPercent) {
+      warnings.push({
+        code: 'node-disk-high',
+        message:
+          `the node's disk under this volume is ${percent}% full (${mib(v.availBytes)} MiB free); StorageClass ` +
+          `${o.claim.storageClass} does not enforce the claim's ${o.claim.size}, so the database ` +
+          `(${mib(probe.facts?.database_size ?? 0)} MiB) can grow until that disk is full`,
+        fix: "free space on the node's disk (minikube ssh -- df -h), or use a StorageClass whose volumes have a size",
+      });
+    }
+    if ((probe.facts?.database_size ?? 0) > o.claim.bytes) {
+      warnings.push({
+        code: 'database-over-claim',
+        message: `the database (${mib(probe.facts?.database_size ?? 0)} MiB) is larger than its claim (${o.claim.size})`,
+        fix: `npm run -s db:deploy -- --storage-size ${Math.ceil((2 * (probe.facts?.database_size ?? 0)) / 2 ** 30)}Gi --upgrade`,
+      });
+    }
+  } else if (probe.volume) {
     const percent = pct(probe.volume.usedBytes, probe.volume.sizeBytes);
-    details.volume = { usedBytes: probe.volume.usedBytes, sizeBytes: probe.volume.sizeBytes, percent };
+    details.volume = { usedBytes: probe.volume.usedBytes, sizeBytes: probe.volume.sizeBytes, percent, enforced: true };
     const finding = {
       message: `data volume ${percent}% full (${probe.volume.availBytes} bytes free)`,
       fix: `free space (VACUUM FULL, drop data) or ${growVolume}`,

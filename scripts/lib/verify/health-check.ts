@@ -6,12 +6,15 @@ import {
   assessProbe,
   migrationVersions,
   podProbeHints,
+  type ClaimSize,
   type Finding,
   type HealthDetails,
 } from './health-assessment.ts';
 import { parseProbeOutput, probeCommand } from './health-probe.ts';
 import { classifyHelmFailure, helmFailureError, statusArgs, type Helm } from '../cluster/helm.ts';
-import { execArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
+import { execArgs, getManyArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
+import { quantityBytes } from '../cluster/quantity.ts';
+import { parseJsonStdout } from '../cli/process-runner.ts';
 import type { PodJson } from '../cluster/diagnose.ts';
 import { collectDiagnosis, podName } from '../target/pod-health.ts';
 
@@ -47,6 +50,30 @@ export function localMigrations(dir: string): string[] {
   }
 }
 
+interface ClaimJson {
+  kind: 'PersistentVolumeClaim';
+  spec?: { storageClassName?: string };
+  status?: { capacity?: { storage?: string } };
+}
+
+/** The pod and its data claim in one call: the claim's capacity tells whether df in the pod means it. */
+async function readPodAndClaim(
+  kubectl: Kubectl,
+  t: HealthTarget,
+): Promise<{ pod: PodJson | null; claim: ClaimSize | undefined }> {
+  const names = chartNames(t.release);
+  const r = await kubectl.run(getManyArgs([`pod/${names.pod}`, `persistentvolumeclaim/${names.pvc}`], t.namespace));
+  if (r.exitCode !== 0) throw kubectlFailureError(r, { context: t.context, what: `get pod ${names.pod}` });
+  const items =
+    (parseJsonStdout(r, `kubectl get pod ${names.pod}`) as { items?: Array<{ kind?: string }> }).items ?? [];
+  const pod = (items.find((i) => i.kind === 'Pod') as PodJson | undefined) ?? null;
+  const pvc = items.find((i) => i.kind === 'PersistentVolumeClaim') as ClaimJson | undefined;
+  const size = pvc?.status?.capacity?.storage;
+  const bytes = size ? quantityBytes(size) : null;
+  const claim = size && bytes ? { bytes, size, storageClass: pvc?.spec?.storageClassName ?? '' } : undefined;
+  return { pod, claim };
+}
+
 export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget): Promise<HealthReport> {
   const empty = { problems: [], warnings: [], details: {} };
   const deployFix = 'npm run -s db:deploy';
@@ -61,7 +88,7 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
     return { status: 'not-deployed', missing, ...empty };
   }
   const releaseStatus = (JSON.parse(status.stdout) as { info?: { status?: string } }).info?.status ?? 'unknown';
-  const pod = (await kubectl.getJson('pod', podName(t.release), t.namespace)) as PodJson | null;
+  const { pod, claim } = await readPodAndClaim(kubectl, t);
   if (!pod) {
     return {
       status: 'not-deployed',
@@ -104,6 +131,7 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
   const assessed = assessProbe(parseProbeOutput(exec.stdout), {
     hints,
     localMigrations: localMigrations(t.migrationsDir),
+    claim,
   });
   problems.push(...assessed.problems);
   return {

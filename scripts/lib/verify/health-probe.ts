@@ -30,6 +30,8 @@ export function probeCommand(): string[] {
   const script = [
     'vol="${POSTGRESQL_VOLUME_DIR:-/bitnami/postgresql}"',
     'df -P -B1 "$vol" 2>/dev/null | awk \'NR==2 {print "volume " $2 " " $3 " " $4}\'',
+    // The same filesystem as the pod's emptyDir /tmp: a directory on the node's disk, not a volume of its own.
+    'echo "devices $(stat -c %d "$vol" 2>/dev/null) $(stat -c %d /tmp 2>/dev/null)"',
     'export PGCONNECT_TIMEOUT=5',
     // psql -c takes SQL or one meta-command, not both: the script goes in on stdin.
     'if out=$(printf "%s\\n" "$1" | PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -X -w -U "$POSTGRES_USER" ' +
@@ -56,6 +58,8 @@ export interface ProbeFacts {
 
 export interface ProbeResult {
   volume?: { sizeBytes: number; usedBytes: number; availBytes: number };
+  /** The data directory's filesystem is the one the pod's /tmp (an emptyDir on the node's disk) is on. */
+  onNodeDisk?: boolean;
   latencyMs?: number;
   facts?: ProbeFacts;
   /** null: no schema_migrations table yet. */
@@ -75,6 +79,8 @@ export function parseProbeOutput(stdout: string): ProbeResult {
       const [size, used, avail] = rest.map(Number);
       if (size && used !== undefined && avail !== undefined)
         result.volume = { sizeBytes: size, usedBytes: used, availBytes: avail };
+    } else if (tag === 'devices') {
+      if (rest[0] && rest[1]) result.onNodeDisk = rest[0] === rest[1];
     } else if (tag === 'latency') result.latencyMs = Number(body);
     else if (tag === 'facts') result.facts = JSON.parse(body) as ProbeFacts;
     else if (tag === 'migrations') result.migrations = JSON.parse(body) as string[];

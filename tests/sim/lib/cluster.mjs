@@ -119,7 +119,9 @@ export function bindPvc(state, dir, pvc) {
     });
     return;
   }
-  mountVolume(dir, pvc.namespace, pvc.name, quantityBytes(pvc.size));
+  // A hostPath-style provisioner hands out a plain directory on the node: no quota, df shows the node's disk.
+  pvc.sizeEnforced = sizeEnforced(state.storageClasses[pvc.storageClass]);
+  mountVolume(dir, pvc.namespace, pvc.name, pvc.sizeEnforced ? quantityBytes(pvc.size) : null);
   pvc.phase = 'Bound';
   pvc.volumeName = `pvc-${pvc.uid}`;
   addEvent(state, {
@@ -438,9 +440,23 @@ export function podReady(state, dir, pod) {
   return podStatus(state, dir, pod).containerStatuses?.[0]?.ready === true;
 }
 
+// kind's rancher.io/local-path and the other hostPath provisioners make directories, not filesystems.
+// The built-in "standard" class enforces its size (a tmpfs per claim) so disk faults can be modelled;
+// minikube's own does not (see README: known differences).
+const HOSTPATH_PROVISIONERS = [
+  'rancher.io/local-path',
+  'k8s.io/minikube-hostpath',
+  'docker.io/hostpath',
+  'microk8s.io/hostpath',
+];
+function sizeEnforced(sc) {
+  if (!sc || sc.builtin) return true;
+  return !HOSTPATH_PROVISIONERS.includes(sc.provisioner);
+}
+
 export function applyDiskFault(state, dir, percent) {
   for (const pvc of Object.values(state.pvcs)) {
-    if (pvc.phase !== 'Bound') continue;
+    if (pvc.phase !== 'Bound' || pvc.sizeEnforced === false) continue;
     const full = quantityBytes(pvc.size);
     if (percent === null) {
       resizeVolume(dir, pvc.namespace, pvc.name, full);

@@ -265,10 +265,15 @@ function podEnterEnv(pod) {
   return pod.arch ? { ...process.env, SIM_NODE_ARCH: pod.arch } : process.env;
 }
 
+// bytes null: a plain directory on this machine's disk (a hostPath volume), no size of its own.
 export function mountVolume(dir, namespace, pvcName, bytes) {
   const target = volumeDir(dir, namespace, pvcName);
   fs.mkdirSync(target, { recursive: true });
-  if (!isMountPoint(target)) {
+  if (bytes === null) {
+    const { uid, gid } = podUser();
+    fs.chmodSync(target, 0o775);
+    fs.chownSync(target, uid, gid);
+  } else if (!isMountPoint(target)) {
     run('mount', ['-t', 'tmpfs', '-o', `size=${bytes},mode=0775`, `sim-${pvcName}`, target]);
     const { uid, gid } = podUser();
     fs.chownSync(target, uid, gid); // the chart's fsGroup makes the volume the container user's
@@ -277,6 +282,7 @@ export function mountVolume(dir, namespace, pvcName, bytes) {
 }
 
 export function resizeVolume(dir, namespace, pvcName, bytes) {
+  if (!isMountPoint(volumeDir(dir, namespace, pvcName))) return; // a directory has no size to change
   run('mount', ['-o', `remount,size=${bytes}`, volumeDir(dir, namespace, pvcName)]);
 }
 

@@ -32,7 +32,7 @@ export function newState({ context, server, helmVersion, kubectlVersion, serverV
       'kube-system': { created: now, uid: uid() },
     },
     storageClasses: {
-      standard: { created: now, provisioner: 'k8s.io/minikube-hostpath', default: true, uid: uid() },
+      standard: { created: now, provisioner: 'k8s.io/minikube-hostpath', default: true, uid: uid(), builtin: true },
     },
     secrets: {},
     pvcs: {},
