@@ -194,3 +194,23 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
   run --separate-stderr verify
   assert_line --index 0 --regexp '^healthy: postgresql in postgres \(.*volume unenforced \(claim 8 GiB, node disk 9[0-9.]+%\)'
 }
+
+# The chart's secret volume has no items: a key the Secret lacks is a missing file, and the image's
+# postgresql-env.sh skips it, then postgresql_validate refuses the empty password (exit 1).
+@test "a credentials Secret without the password key: a crash loop named for the missing key" {
+  deploy
+  admin=$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.postgres-password}')
+  kubectl delete secret postgresql-credentials -n postgres >/dev/null
+  printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"postgresql-credentials","namespace":"postgres"},"data":{"postgres-password":"%s"}}' "$admin" |
+    kubectl create -f - >/dev/null
+  kubectl delete pod postgresql-0 -n postgres >/dev/null
+  run kubectl get events -n postgres --field-selector involvedObject.name=postgresql-0 -o jsonpath='{.items[*].reason}'
+  refute_output --partial FailedMount
+  run --separate-stderr verify --wait 20s --json
+  assert_failure 1
+  [ "$(problem_codes)" = secret-key-missing ]
+  [[ "$(jq -r '.problems[0].message' <<<"$output")" == *'Secret postgres/postgresql-credentials has no key "password", so the image finds no /opt/bitnami/postgresql/secrets/password'* ]]
+  run kubectl logs postgresql-0 -n postgres --previous
+  assert_output --partial "WARN  ==> Skipping export of 'POSTGRES_PASSWORD'. '/opt/bitnami/postgresql/secrets/password' is not readable."
+  assert_output --partial 'ERROR ==> The POSTGRESQL_PASSWORD environment variable is empty or not set.'
+}

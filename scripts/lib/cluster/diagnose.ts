@@ -8,6 +8,7 @@ export interface Problem {
     | 'oom-killed'
     | 'crash-loop'
     | 'secret-mount'
+    | 'secret-key-missing'
     | 'pod-missing'
     | 'pod-not-ready'
     | 'password-mismatch'
@@ -26,7 +27,10 @@ interface ContainerStatus {
 }
 
 export interface PodJson {
-  spec?: { containers?: Array<{ name?: string; image?: string; resources?: { limits?: { memory?: string } } }> };
+  spec?: {
+    containers?: Array<{ name?: string; image?: string; resources?: { limits?: { memory?: string } } }>;
+    volumes?: Array<{ name?: string; secret?: { secretName?: string } }>;
+  };
   status?: { phase?: string; containerStatuses?: ContainerStatus[] };
 }
 
@@ -53,6 +57,27 @@ export interface DiagnoseInput {
   events: EventJson[];
   /** The last lines of the previous container's log, for a crash loop. */
   previousLog?: string[];
+}
+
+// The chart mounts the whole Secret; a key it lacks is a file the image cannot read (postgresql-env.sh
+// "Skipping export of 'POSTGRES_PASSWORD'. '/opt/bitnami/postgresql/secrets/password' is not readable.").
+function missingSecretKey(o: DiagnoseInput): Problem | null {
+  const line = (o.previousLog ?? []).find((l) => /Skipping export of '\w+'\. '[^']+' is not readable/.test(l));
+  const file = line && /'([^']+)' is not readable/.exec(line)?.[1];
+  if (!file) return null;
+  const keyName = file.split('/').at(-1) ?? file;
+  const secret = o.pod?.spec?.volumes?.find((v) => v.name === 'postgresql-password')?.secret?.secretName;
+  const where = secret ? `Secret ${o.namespace}/${secret}` : 'the credentials Secret';
+  return {
+    code: 'secret-key-missing',
+    message:
+      `postgresql keeps crashing: ${where} has no key "${keyName}", so the image finds no ${file} and refuses ` +
+      'to start without the password',
+    fix: secret
+      ? `put the key back with the password the data was created with (kubectl edit secret ${secret} -n ` +
+        `${o.namespace}); the pod restarts on its own`
+      : 'put the key back into the Secret named by auth.existingSecret; the pod restarts on its own',
+  };
 }
 
 function latestEvent(events: EventJson[], name: string, pick: (e: EventJson) => boolean): EventJson | undefined {
@@ -116,6 +141,8 @@ export function diagnose(o: DiagnoseInput): Problem | null {
     };
   }
   if (waiting?.reason === 'CrashLoopBackOff' || (terminated && !c?.ready)) {
+    const missing = missingSecretKey(o);
+    if (missing) return missing;
     const last = (o.previousLog ?? [])
       .filter((l) => l.trim())
       .slice(-2)

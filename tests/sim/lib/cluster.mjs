@@ -206,17 +206,13 @@ function blocker(state, pod) {
   if (pvc?.phase !== 'Bound') return { kind: 'unschedulable' };
   // Volumes are mounted when a container starts: a Secret deleted later leaves a running one alone.
   const running = pod.container && !pod.container.suspended && processAlive(pod.container.pid);
-  for (const { secret, key: k } of running ? [] : Object.values(pod.secretFiles)) {
+  // The chart's secret volume has no items: a Secret without one of the keys still mounts (that file is absent).
+  for (const { secret } of running ? [] : Object.values(pod.secretFiles)) {
     const s = state.secrets[key(pod.namespace, secret)];
     if (!s)
       return {
         kind: 'mount',
         message: `MountVolume.SetUp failed for volume "postgresql-password" : secret "${secret}" not found`,
-      };
-    if (!(k in s.data))
-      return {
-        kind: 'mount',
-        message: `MountVolume.SetUp failed for volume "postgresql-password" : references non-existent secret key: ${k}`,
       };
   }
   const pull = state.faults['image-pull'] ? manifestUnknown(pod.image) : imagePullError(pod.image);
@@ -288,6 +284,7 @@ function reconcilePod(state, dir, pod) {
   }
   const wantedArgs = serverArgs(state, pod);
   if (pod.container && processAlive(pod.container.pid) && pod.container.args === wantedArgs) return;
+  if (pod.backoffUntil && Date.now() < pod.backoffUntil) return;
   if (pod.container && !pod.container.suspended && pod.container.args === wantedArgs && pod.container.pid) {
     // It died on its own: the kubelet records the termination and restarts it.
     const at = nowIso();
@@ -295,7 +292,24 @@ function reconcilePod(state, dir, pod) {
     pod.restartCount += 1;
     killPodProcesses(pod);
     waitGone(pod.container.pid);
+    // The kubelet's crash back-off (pkg/kubelet/kuberuntime): the first restart at once, then 10 s,
+    // doubling to 5 min, reset once a container ran 10 min; meanwhile the container waits in
+    // CrashLoopBackOff.
+    const ranMs = Date.parse(at) - Date.parse(pod.container.startedAt);
+    pod.crashes = ranMs >= 600_000 ? 1 : (pod.crashes ?? 0) + 1;
+    if (pod.crashes > 1 && !pod.backoffUntil) {
+      const delayS = Math.min(10 * 2 ** (pod.crashes - 2), 300);
+      pod.backoffUntil = Date.now() + delayS * 1000;
+      pod.backoffSeconds = delayS;
+      ev(
+        'Warning',
+        'BackOff',
+        `Back-off restarting failed container postgresql in pod ${pod.name}_${pod.namespace}(${pod.uid})`,
+      );
+      return;
+    }
   }
+  delete pod.backoffUntil;
   if (pod.container) stopContainer(pod.container);
   launch(state, dir, pod, wantedArgs);
 }
@@ -311,7 +325,8 @@ function serverArgs(state, pod) {
 function launch(state, dir, pod, args) {
   const files = {};
   for (const [file, { secret, key: k }] of Object.entries(pod.secretFiles)) {
-    files[file] = Buffer.from(state.secrets[key(pod.namespace, secret)].data[k], 'base64');
+    const value = state.secrets[key(pod.namespace, secret)].data[k];
+    files[file] = value === undefined ? null : Buffer.from(value, 'base64');
   }
   pod.env = { ...pod.env, SIM_CLUSTER: path.resolve(dir), SIM_POD_UID: pod.uid, SIM_SERVER_ARGS: args };
   if (pod.container) rotateContainerLog(dir, pod);
@@ -398,6 +413,16 @@ export function podStatus(state, dir, pod) {
       waiting: {
         reason: 'CrashLoopBackOff',
         message: `back-off 10s restarting failed container=postgresql pod=${pod.name}_${pod.namespace}(${pod.uid})`,
+      },
+    };
+  } else if (pod.backoffUntil && Date.now() < pod.backoffUntil) {
+    phase = 'Running';
+    container.state = {
+      waiting: {
+        reason: 'CrashLoopBackOff',
+        message:
+          `back-off ${pod.backoffSeconds}s restarting failed container=postgresql ` +
+          `pod=${pod.name}_${pod.namespace}(${pod.uid})`,
       },
     };
   } else if (pod.container) {

@@ -84,6 +84,7 @@ export function writePodFiles(dir, pod, secretFiles) {
   for (const [file, value] of Object.entries(secretFiles)) {
     const target = path.join(secrets, file);
     fs.rmSync(target, { force: true });
+    if (value === null) continue; // the Secret has no such key: no file
     fs.writeFileSync(target, value, { mode: 0o440 });
     fs.chownSync(target, 0, gid);
   }

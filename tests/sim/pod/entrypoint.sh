@@ -6,6 +6,21 @@ set -eu
 export LC_ALL=C.UTF-8
 
 log() { echo "postgresql $(date '+%H:%M:%S.%2N') INFO  ==> $*"; }
+warn() { echo "postgresql $(date '+%H:%M:%S.%2N') WARN  ==> $*"; }
+error() { echo "postgresql $(date '+%H:%M:%S.%2N') ERROR ==> $*"; }
+
+# postgresql-env.sh: each *_FILE variable is read if the file is readable, else skipped with a warning
+# (the chart mounts the whole Secret, so a missing key is a missing file, not a failed mount). Then
+# libpostgresql.sh postgresql_validate refuses an empty app password.
+for var in POSTGRES_PASSWORD POSTGRES_POSTGRES_PASSWORD; do
+  eval "file=\${${var}_FILE:-}"
+  if [ -n "$file" ] && [ ! -r "$file" ]; then warn "Skipping export of '$var'. '$file' is not readable."; fi
+done
+log "Validating settings in POSTGRESQL_* env vars.."
+if [ -n "${POSTGRES_PASSWORD_FILE:-}" ] && [ ! -s "$POSTGRES_PASSWORD_FILE" ]; then
+  error "The POSTGRESQL_PASSWORD environment variable is empty or not set. Set the environment variable ALLOW_EMPTY_PASSWORD=yes to allow the container to be started with blank passwords. This is recommended only for development."
+  exit 1
+fi
 
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
   log "Initializing PostgreSQL database..."
