@@ -146,6 +146,23 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   [[ "$stderr" == *"[image-pull]: cannot pull image docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4: "*"manifest unknown"* ]]
 }
 
+# Docker Hub limits anonymous pulls (429 toomanyrequests): its own problem, and a mirror gets past it.
+@test "a rate-limited pull is named as such, with the ways past it; the mirror overlay works" {
+  sim fault pull-rate-limit
+  run --separate-stderr deploy --timeout 6s
+  assert_failure 1
+  [[ "$stderr" == *"[image-pull-rate-limited]: the registry refuses to serve docker.io/bitnamilegacy/postgresql:17.6.0-debian-12-r4 for now: 429 toomanyrequests (the anonymous pull limit)"* ]]
+  [[ "$stderr" == *"(fix: wait for the limit to reset and deploy again, or pull with credentials or through a mirror: helm-values/mirror.example.yaml)"* ]]
+  # The example, filled in, as a user would: a project copy, so the checkout's helm-values stays as it is.
+  project="$BATS_TEST_TMPDIR/project"
+  mkdir "$project" && cp -r "$ROOT/scripts" "$ROOT/helm-values" "$ROOT/package.json" "$project/"
+  ln -s "$ROOT/node_modules" "$project/node_modules"
+  sed -e 's/^# *registry: REGISTRY$/  registry: registry.example.com/' -e 's/^# *image:$/image:/'     "$project/helm-values/mirror.example.yaml" >"$project/helm-values/mirror.yaml"
+  run --separate-stderr node --import tsx "$project/scripts/deploy.ts" --overlay mirror --timeout 60s
+  assert_success
+  [ "$(kubectl get pod postgresql-0 -n postgres -o jsonpath='{.spec.containers[0].image}')" = registry.example.com/bitnamilegacy/postgresql:17.6.0-debian-12-r4 ]
+}
+
 @test "crash loop: diagnosed with the last log lines" {
   sim fault crash-loop
   run --separate-stderr deploy --timeout 6s

@@ -41,6 +41,9 @@ const FAULTS = {
     help: 'the StorageClass exists but its provisioner does not run: PVCs stay Pending (ExternalProvisioning)',
   },
   'image-pull': { help: 'the registry has no manifest for the pod image: ErrImagePull, then ImagePullBackOff' },
+  'pull-rate-limit': {
+    help: 'Docker Hub refuses anonymous pulls (429 toomanyrequests); images from another registry still pull',
+  },
   'crash-loop': { help: 'the container exits at start: CrashLoopBackOff, restarts, last log lines' },
   oom: { help: 'the container is OOMKilled (exit 137): CrashLoopBackOff' },
   'not-ready': { help: 'the container runs but PostgreSQL does not answer: Running, not Ready' },

@@ -5,6 +5,7 @@ export interface Problem {
   code:
     | 'pvc-pending'
     | 'image-pull'
+    | 'image-pull-rate-limited'
     | 'oom-killed'
     | 'crash-loop'
     | 'secret-mount'
@@ -120,6 +121,16 @@ export function diagnose(o: DiagnoseInput): Problem | null {
       (e) => e.reason === 'Failed' && (e.message ?? '').startsWith('Failed to pull'),
     );
     const detail = ev?.message ?? waiting.message ?? waiting.reason;
+    // Docker Hub's anonymous limit (429 toomanyrequests): the image exists, this node may not pull it now.
+    if (/toomanyrequests|429 Too Many Requests/i.test(detail ?? '')) {
+      return {
+        code: 'image-pull-rate-limited',
+        message: `the registry refuses to serve ${image} for now: 429 toomanyrequests (the anonymous pull limit)`,
+        fix:
+          'wait for the limit to reset and deploy again, or pull with credentials or through a mirror: ' +
+          'helm-values/mirror.example.yaml',
+      };
+    }
     return {
       code: 'image-pull',
       message: `cannot pull image ${image}: ${detail}`,

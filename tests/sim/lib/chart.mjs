@@ -206,6 +206,16 @@ export function imagePullError(image) {
   return null; // another registry: a mirror the simulation cannot judge
 }
 
+// Docker Hub's anonymous pull limit as the node's Docker daemon reports it (minikube's docker driver).
+export function pullRateLimited(image) {
+  const fromHub = /^(docker\.io\/|registry-1\.docker\.io\/)/.test(image) || !/^[^/]+[.:][^/]*\//.test(image);
+  if (!fromHub) return null;
+  return (
+    'Error response from daemon: toomanyrequests: You have reached your unauthenticated pull rate limit. ' +
+    'https://www.docker.com/increase-rate-limit'
+  );
+}
+
 export function manifestUnknown(image) {
   return (
     `Error response from daemon: manifest for ${image.replace(/^docker\.io\//, '')} not found: manifest ` +

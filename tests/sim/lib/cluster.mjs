@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { key, nowIso, uid, processAlive } from './state.mjs';
-import { imagePullError, manifestUnknown, quantityBytes } from './chart.mjs';
+import { imagePullError, manifestUnknown, pullRateLimited, quantityBytes } from './chart.mjs';
 import {
   containerReady,
   mountVolume,
@@ -215,7 +215,9 @@ function blocker(state, pod) {
         message: `MountVolume.SetUp failed for volume "postgresql-password" : secret "${secret}" not found`,
       };
   }
-  const pull = state.faults['image-pull'] ? manifestUnknown(pod.image) : imagePullError(pod.image);
+  const pull = state.faults['image-pull']
+    ? manifestUnknown(pod.image)
+    : ((state.faults['pull-rate-limit'] && pullRateLimited(pod.image)) ?? imagePullError(pod.image));
   if (pull) return { kind: 'image', message: pull };
   if (state.faults['crash-loop']) return { kind: 'crash', reason: 'Error', exitCode: 1 };
   if (state.faults.oom) return { kind: 'crash', reason: 'OOMKilled', exitCode: 137 };
