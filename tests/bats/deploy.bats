@@ -189,6 +189,13 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   assert_failure 3
   [[ "$stderr" == *"release postgresql is pending-upgrade"*"(fix: helm rollback postgresql -n postgres, then deploy again)"* ]]
   [ "$(mutating_calls | wc -l)" = "$before" ]
+  # The fix as printed: helm rollback takes a pending release back to the revision before it.
+  run helm rollback postgresql -n postgres
+  assert_success
+  assert_output 'Rollback was a success! Happy Helming!'
+  run --separate-stderr deploy
+  assert_success
+  assert_line --index -1 --partial 'already deployed, up to date and usable'
 }
 
 @test "a data volume left without its Secret is refused with the way out" {

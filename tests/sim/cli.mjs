@@ -53,9 +53,23 @@ const FAULTS = {
     clear: (s) => setReleaseStatus(s, 'deployed'),
   },
   'release-pending-upgrade': {
-    help: 'the release is stuck in pending-upgrade',
-    apply: (s) => setReleaseStatus(s, 'pending-upgrade'),
-    clear: (s) => setReleaseStatus(s, 'deployed'),
+    help: 'an upgrade was killed mid-way: a last revision stuck in pending-upgrade (helm rollback clears it)',
+    apply: (s) => {
+      for (const r of Object.values(s.releases)) {
+        const last = r.revisions.at(-1);
+        if (!last || last.status.startsWith('pending-')) continue;
+        r.revisions.push({
+          ...structuredClone(last),
+          version: last.version + 1,
+          status: 'pending-upgrade',
+          description: 'Preparing upgrade',
+        });
+      }
+    },
+    clear: (s) => {
+      for (const r of Object.values(s.releases))
+        r.revisions = r.revisions.filter((x) => x.status !== 'pending-upgrade');
+    },
   },
   'resize-stuck': {
     help: 'a grown claim stays at its old capacity (the resizer or kubelet never finishes): condition Resizing',

@@ -729,13 +729,13 @@ function rollback({ flags, positionals }) {
   withState(dir, (s) => {
     const r = s.releases[key(flags.namespace || 'default', name)];
     if (!r) throw new HelmError('Error: release: not found');
-    if (latest(r).status.startsWith('pending-'))
-      throw new HelmError('Error: another operation (install/upgrade/rollback) is in progress');
-    const target = revArg ? r.revisions.find((x) => String(x.version) === revArg) : r.revisions.at(-2);
-    if (!target)
-      throw new HelmError(
-        revArg ? `Error: release has no ${revArg} version` : 'Error: release has no previous version',
-      );
+    // action/rollback.go: no pending check (rollback is the way out of an interrupted upgrade); the
+    // target is the given revision, else the one before the last; the last becomes superseded.
+    const current = latest(r);
+    const wanted = revArg ? Number(revArg) : current.version - 1;
+    const target = r.revisions.find((x) => x.version === wanted);
+    if (!target) throw new HelmError(`Error: release has no ${wanted} version`);
+    current.status = 'superseded';
     rollbackTo(s, r, target, `Rollback to ${target.version}`);
   });
   out('Rollback was a success! Happy Helming!\n');
