@@ -192,3 +192,20 @@ teardown() { stop_cluster; }
   assert_failure 1
   [ "$stderr" = "error: the server doesn't have a resource type \"bogus\"" ]
 }
+
+@test "a call is in calls.jsonl from its start: one killed before it ends keeps a running exit" {
+  install_release
+  # Its own process group, so the kill reaches the double behind the wrapper too.
+  setsid kubectl exec -n postgres postgresql-0 -- sleep 30 &
+  pid=$!
+  for _ in $(seq 50); do grep -q '"sleep"' "$CLUSTER/calls.jsonl" && break; sleep 0.1; done
+  kill -9 -- "-$pid"
+  wait "$pid" 2>/dev/null || true
+  sleep 0.5
+  ! kill -0 -- "-$pid" 2>/dev/null
+  run jq -r 'select(.argv[0] == "exec") | .exit | type' "$CLUSTER/calls.jsonl"
+  assert_output string
+  kubectl get pod postgresql-0 -n postgres >/dev/null
+  run jq -c 'select(.argv[0] == "get" and .argv[1] == "pod")' "$CLUSTER/calls.jsonl"
+  assert_output '{"tool":"kubectl","argv":["get","pod","postgresql-0","-n","postgres"],"exit":0}'
+}

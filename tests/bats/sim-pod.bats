@@ -53,6 +53,14 @@ setup() { export PATH="$CLUSTER/bin:$PATH"; }
   assert_output learnflow
 }
 
+# The image's libpq is built with /tmp as its socket directory; the host's psql (Debian) with
+# /var/run/postgresql. Errors must name the image's.
+@test "psql in the pod names the image's socket directory, /tmp" {
+  run --separate-stderr kubectl exec -n postgres postgresql-0 -- psql -U learnflow -p 5999 -c 'select 1'
+  assert_failure 2
+  [[ "$stderr" == *'connection to server on socket "/tmp/.s.PGSQL.5999" failed: No such file or directory'* ]]
+}
+
 @test "exec passes the command's exit code through, with kubectl's message" {
   run --separate-stderr kubectl exec -n postgres postgresql-0 -- sh -c 'echo out; echo err >&2; exit 7'
   assert_failure 7

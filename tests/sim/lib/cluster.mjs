@@ -330,7 +330,15 @@ function launch(state, dir, pod, args) {
     const value = state.secrets[key(pod.namespace, secret)].data[k];
     files[file] = value === undefined ? null : Buffer.from(value, 'base64');
   }
-  pod.env = { ...pod.env, SIM_CLUSTER: path.resolve(dir), SIM_POD_UID: pod.uid, SIM_SERVER_ARGS: args };
+  // PGHOST stands in for the image's libpq, built with /tmp as its socket directory (the host's looks in
+  // /var/run/postgresql, which would then be the path its errors name).
+  pod.env = {
+    ...pod.env,
+    PGHOST: '/tmp',
+    SIM_CLUSTER: path.resolve(dir),
+    SIM_POD_UID: pod.uid,
+    SIM_SERVER_ARGS: args,
+  };
   if (pod.container) rotateContainerLog(dir, pod);
   writePodFiles(dir, pod, files);
   const pid = startContainer(dir, pod);

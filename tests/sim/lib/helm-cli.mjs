@@ -1,7 +1,7 @@
 // The helm double: Helm 3 or Helm 4 (the version `sim start --helm` chose), against the simulated cluster.
 // runHelm serves one call; the entry script and the daemon both use it.
 import fs from 'node:fs';
-import { appendCall, key, nowIso, readState, uid, withState } from './state.mjs';
+import { key, recordCallEnd, recordCallStart, nowIso, readState, uid, withState } from './state.mjs';
 import { FlagError, parseFlags, parseGoDuration } from './flags.mjs';
 import { lookupChart, chartDefaults, mergeValues, renderRelease, setValue, CHART_REF } from './chart.mjs';
 import { podReady, reconcile } from './cluster.mjs';
@@ -773,6 +773,7 @@ export async function runHelm(clusterDir, args, streams, { fastOnly = false } = 
   state0 = readState(dir);
   major = Number(state0.helmVersion.split('.')[0]);
   TABLE = flagTable(major);
+  const call = recordCallStart(dir, { tool: 'helm', argv: args });
   let code = 1;
   try {
     code = await main(name, rest);
@@ -785,6 +786,6 @@ export async function runHelm(clusterDir, args, streams, { fastOnly = false } = 
       code = 255;
     }
   }
-  appendCall(dir, { tool: 'helm', argv: args, exit: code });
+  recordCallEnd(dir, call, code);
   return code;
 }

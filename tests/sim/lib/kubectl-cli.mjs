@@ -1,7 +1,7 @@
 // The kubectl double: the subset of kubectl's CLI the toolkit uses, against the simulated cluster.
 // runKubectl serves one call; the entry script and the daemon both use it.
 import fs from 'node:fs';
-import { appendCall, key, nowIso, readState, uid, withState } from './state.mjs';
+import { key, recordCallEnd, recordCallStart, nowIso, readState, uid, withState } from './state.mjs';
 import { FlagError, parseFlags, parseGoDuration } from './flags.mjs';
 import { listObjects, resolveResource, resourceInfo, tableRows } from './objects.mjs';
 import { renderJsonPath, JsonPathError } from './jsonpath.mjs';
@@ -919,6 +919,7 @@ export async function runKubectl(clusterDir, args, streams, { fastOnly = false }
   dir = clusterDir;
   io = streams;
   state.loaded = null;
+  const call = recordCallStart(dir, { tool: 'kubectl', argv: args });
   let code = 1;
   try {
     code = await main(name, rest);
@@ -931,6 +932,6 @@ export async function runKubectl(clusterDir, args, streams, { fastOnly = false }
       code = 255;
     }
   }
-  appendCall(dir, { tool: 'kubectl', argv: args, exit: code });
+  recordCallEnd(dir, call, code);
   return code;
 }

@@ -118,8 +118,31 @@ export function processAlive(pid) {
   }
 }
 
-export function appendCall(dir, record) {
-  fs.appendFileSync(statePaths(dir).calls, `${JSON.stringify(record)}\n`);
+// A call is recorded when it starts, with a placeholder exit that its end overwrites in place (same
+// length: the code, then spaces JSON ignores). A call killed before it ends keeps "running:…", so the
+// log never undercounts. One O_APPEND write per line keeps concurrent calls' lines whole.
+export function recordCallStart(dir, record) {
+  const token = `"running:${process.pid}:${crypto.getRandomValues(new Uint32Array(1))[0].toString(36)}"`;
+  const line = `${JSON.stringify(record).slice(0, -1)},"exit":${token}}\n`;
+  fs.appendFileSync(statePaths(dir).calls, line);
+  return token;
+}
+
+export function recordCallEnd(dir, token, exit) {
+  const file = statePaths(dir).calls;
+  let at = -1;
+  try {
+    at = fs.readFileSync(file, 'latin1').lastIndexOf(token);
+  } catch {
+    // the log was removed meanwhile: nothing to finish
+  }
+  if (at < 0) return; // emptied by a test since the call started
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.writeSync(fd, String(exit).padEnd(token.length, ' '), at, 'latin1');
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 export function uid() {
