@@ -53,6 +53,14 @@ setup() { export PATH="$CLUSTER/bin:$PATH"; }
   assert_output learnflow
 }
 
+@test "the server sends clients no NOTICE: client_min_messages is the chart's error" {
+  run pod_psql -c 'show client_min_messages'
+  assert_output error
+  run --separate-stderr pod_psql -c 'drop table if exists no_such_table'
+  assert_success
+  [ -z "$stderr" ]
+}
+
 # The image's libpq is built with /tmp as its socket directory; the host's psql (Debian) with
 # /var/run/postgresql. Errors must name the image's.
 @test "psql in the pod names the image's socket directory, /tmp" {

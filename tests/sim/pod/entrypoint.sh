@@ -75,5 +75,8 @@ fi
 
 log "** Starting PostgreSQL **"
 # shellcheck disable=SC2086 # SIM_SERVER_ARGS is a list of -c options built by the simulator
+# libpostgresql.sh postgresql_configure_logging writes the chart's POSTGRESQL_CLIENT_MIN_MESSAGES
+# (audit.clientMinMessages, default error) into postgresql.conf: clients get no NOTICE or WARNING.
 exec postgres -D "$PGDATA" -c listen_addresses= -c unix_socket_directories=/tmp \
-  -c port="${POSTGRESQL_PORT_NUMBER:-5432}" ${SIM_SERVER_ARGS:-}
+  -c port="${POSTGRESQL_PORT_NUMBER:-5432}" -c client_min_messages="${POSTGRESQL_CLIENT_MIN_MESSAGES:-error}" \
+  ${SIM_SERVER_ARGS:-}
