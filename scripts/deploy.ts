@@ -74,6 +74,7 @@ await runScript(
         context: facts.context,
         deleteData: cfg.deleteData,
         yes: cfg.yes,
+        dryRun: cfg.dryRun,
         releasePresent: installed !== null,
       });
       reportUninstalled(out, r, ref);

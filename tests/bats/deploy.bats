@@ -218,6 +218,24 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   [ -z "$(mutating_calls)" ]
 }
 
+@test "--uninstall --dry-run (flag or PG_DRY_RUN) changes nothing and says what it would remove" {
+  deploy >/dev/null 2>&1
+  state() { helm list -n postgres -q; kubectl get pvc,secret -n postgres -o name; }
+  before=$(state)
+  run --separate-stderr deploy --uninstall --dry-run
+  assert_success
+  assert_line 'would keep (the data and its passwords): pvc/data-postgresql-0, secret/postgresql-credentials'
+  assert_line --index -1 'ok: dry run: would uninstall release postgresql from postgres; nothing changed'
+  PG_DRY_RUN=true run --separate-stderr deploy --uninstall --delete-data
+  assert_success
+  assert_line 'would delete: pvc/data-postgresql-0, secret/postgresql-credentials'
+  run --separate-stderr deploy --uninstall --delete-data --yes --dry-run --json
+  assert_success
+  [ "$(jq -r '.status + " " + (.wouldDelete | join(","))' <<<"$output")" = 'dry-run pvc/data-postgresql-0,secret/postgresql-credentials' ]
+  [ "$(state)" = "$before" ]
+  [ -z "$(mutating_calls | jq -c 'select(.argv[0] == "uninstall" or .argv[0] == "delete")')" ]
+}
+
 @test "--uninstall --delete-data needs --yes, then removes the volume and the Secret" {
   deploy >/dev/null 2>&1
   run --separate-stderr deploy --uninstall --delete-data </dev/null

@@ -180,6 +180,16 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   [ ! -e .data ]
 }
 
+@test "--uninstall --dry-run stops nothing and deletes nothing, and says what it would" {
+  db deploy >/dev/null 2>&1
+  before=$(find .data | sort; db verify --json | jq -r .status)
+  run --separate-stderr db deploy --uninstall --delete-data --dry-run
+  assert_success
+  assert_line --regexp '^would delete: \.data/pgdata, \.data/secrets, '
+  assert_line --index -1 'ok: dry run: would stop the local server and delete its data and passwords; nothing changed'
+  [ "$(find .data | sort; db verify --json | jq -r .status)" = "$before" ]
+}
+
 @test "no PostgreSQL installed: one line naming the package, nothing created" {
   # A private mount namespace hides the server binaries (Debian's pg_config then points nowhere).
   run --separate-stderr unshare -m sh -c 'mount -t tmpfs none /usr/lib/postgresql && exec npm run -s db:deploy -- --target local'

@@ -10,12 +10,20 @@ export interface LocalUninstallReport {
   deleted: string[];
   kept: string[];
   stopped: boolean;
+  /** --dry-run: nothing was stopped or deleted. */
+  dryRun?: { wouldStop: boolean; wouldDelete: string[] };
 }
 
 /** Stops the server; deletes only what deploy made (never the whole --local-dir blindly). */
 export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUninstallReport> {
   const p = localPaths(resolve(cfg.localDir));
   const owned = [p.dataDir, p.secretsDir, p.logDir, p.socketDir, p.stateFile].filter((f) => existsSync(f));
+  if (cfg.dryRun) {
+    const wouldDelete = cfg.deleteData ? owned.map(shownPath) : [];
+    const kept = cfg.deleteData ? [] : [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(shownPath);
+    const wouldStop = serverStatus(p).state === 'running';
+    return { status: 'nothing-to-do', deleted: [], kept, stopped: false, dryRun: { wouldStop, wouldDelete } };
+  }
   if (cfg.deleteData && !cfg.yes) {
     throw usageError(
       `--delete-data would destroy ${shownPath(p.dataDir)} and its passwords in ${shownPath(p.secretsDir)}`,

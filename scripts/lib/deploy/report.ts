@@ -18,6 +18,14 @@ export interface DeployReport {
   connection: ConnectionInfo;
 }
 
+function wouldKeepOrDelete(out: Output, r: { kept: string[]; wouldDelete: string[] }): void {
+  out.line(
+    r.wouldDelete.length
+      ? `would delete: ${r.wouldDelete.join(', ')}`
+      : `would keep (the data and its passwords): ${r.kept.join(', ') || 'nothing'}`,
+  );
+}
+
 function keptOrDeleted(out: Output, r: { kept: string[]; deleted: string[] }): void {
   out.line(
     r.kept.length
@@ -31,6 +39,16 @@ export function reportUninstalled(
   r: UndeployResult,
   ref: { release: string; namespace: string; helmMajor: number },
 ): void {
+  if (r.dryRun) {
+    const { wouldUninstall, wouldDelete } = r.dryRun;
+    out.result({ ok: true, status: 'dry-run', ...ref, wouldUninstall, wouldDelete, kept: r.kept });
+    wouldKeepOrDelete(out, { kept: r.kept, wouldDelete });
+    out.verdict(
+      true,
+      `dry run: ${wouldUninstall ? `would uninstall release ${ref.release} from ${ref.namespace}` : `release ${ref.release} is not installed in ${ref.namespace}`}; nothing changed`,
+    );
+    return;
+  }
   out.result({
     ok: true,
     status: r.release === 'absent' && !r.deleted.length ? 'nothing-to-do' : 'uninstalled',
@@ -48,6 +66,22 @@ export function reportUninstalled(
 }
 
 export function reportLocalUninstalled(out: Output, r: LocalUninstallReport): void {
+  if (r.dryRun) {
+    out.result({
+      ok: true,
+      status: 'dry-run',
+      release: null,
+      namespace: null,
+      helmMajor: null,
+      ...r.dryRun,
+      kept: r.kept,
+    });
+    wouldKeepOrDelete(out, { kept: r.kept, wouldDelete: r.dryRun.wouldDelete });
+    const stop = r.dryRun.wouldStop ? 'would stop the local server' : 'the local server is not running';
+    const files = r.dryRun.wouldDelete.length ? ' and delete its data and passwords' : '';
+    out.verdict(true, `dry run: ${stop}${files}; nothing changed`);
+    return;
+  }
   out.result({
     ok: true,
     status: r.status,

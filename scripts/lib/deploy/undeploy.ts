@@ -8,6 +8,8 @@ export interface UndeployResult {
   release: 'uninstalled' | 'absent';
   deleted: string[];
   kept: string[];
+  /** --dry-run: nothing was touched; what would be deleted (kept lists what would stay). */
+  dryRun?: { wouldUninstall: boolean; wouldDelete: string[] };
 }
 
 export async function undeploy(
@@ -21,9 +23,11 @@ export async function undeploy(
     deleteData: boolean;
     yes: boolean;
     releasePresent: boolean;
+    dryRun: boolean;
   },
 ): Promise<UndeployResult> {
   const { pvc } = chartNames(o.release);
+  if (o.dryRun) return planUndeploy(kubectl, o, pvc);
   if (o.deleteData && !o.yes) {
     throw usageError(
       `--delete-data would destroy volume ${o.namespace}/${pvc} and Secret ${o.secret}`,
@@ -48,4 +52,25 @@ export async function undeploy(
     if (r.stdout.trim()) deleted.push(`${kind}/${name}`);
   }
   return { release, deleted, kept: [] };
+}
+
+/** What undeploy would do, from reads only: the release, and which of the claim and Secret exist. */
+async function planUndeploy(
+  kubectl: Kubectl,
+  o: { namespace: string; secret: string; deleteData: boolean; releasePresent: boolean },
+  pvc: string,
+): Promise<UndeployResult> {
+  const present: string[] = [];
+  for (const [kind, name] of [
+    ['pvc', pvc],
+    ['secret', o.secret],
+  ] as const) {
+    if (await kubectl.getJson(kind, name, o.namespace)) present.push(`${kind}/${name}`);
+  }
+  return {
+    release: o.releasePresent ? 'uninstalled' : 'absent',
+    deleted: [],
+    kept: o.deleteData ? [] : present,
+    dryRun: { wouldUninstall: o.releasePresent, wouldDelete: o.deleteData ? present : [] },
+  };
 }
