@@ -43,10 +43,10 @@ export function reportUninstalled(
     const { wouldUninstall, wouldDelete } = r.dryRun;
     out.result({ ok: true, status: 'dry-run', ...ref, wouldUninstall, wouldDelete, kept: r.kept });
     wouldKeepOrDelete(out, { kept: r.kept, wouldDelete });
-    out.verdict(
-      true,
-      `dry run: ${wouldUninstall ? `would uninstall release ${ref.release} from ${ref.namespace}` : `release ${ref.release} is not installed in ${ref.namespace}`}; nothing changed`,
-    );
+    const what = wouldUninstall
+      ? `would uninstall release ${ref.release} from ${ref.namespace}`
+      : `release ${ref.release} is not installed in ${ref.namespace}`;
+    out.verdict(true, `dry run: ${what}; nothing changed`);
     return;
   }
   out.result({

@@ -45,7 +45,7 @@ export function dbmatePackageFor(unameM: string, os: string = 'linux'): string |
   return a && ['linux', 'darwin', 'win32'].includes(os) ? `@dbmate/${os}-${a}` : null;
 }
 
-/** The dbmate every platform gets where it is published (see dbmate-release.ts); package.json pins @dbmate/linux-x64. */
+/** The dbmate every platform gets where it is published (dbmate-release.ts); package.json pins linux-x64's. */
 export const DBMATE_VERSION = '2.36.0';
 
 export interface LocalBinary {

@@ -102,11 +102,12 @@ export function assessProbe(
         fix: "free space on the node's disk (minikube ssh -- df -h), or use a StorageClass whose volumes have a size",
       });
     }
-    if ((probe.facts?.database_size ?? 0) > o.claim.bytes) {
+    const database = probe.facts?.database_size ?? 0;
+    if (database > o.claim.bytes) {
       warnings.push({
         code: 'database-over-claim',
-        message: `the database (${mib(probe.facts?.database_size ?? 0)} MiB) is larger than its claim (${o.claim.size})`,
-        fix: `npm run -s db:deploy -- --storage-size ${Math.ceil((2 * (probe.facts?.database_size ?? 0)) / 2 ** 30)}Gi --upgrade`,
+        message: `the database (${mib(database)} MiB) is larger than its claim (${o.claim.size})`,
+        fix: `npm run -s db:deploy -- --storage-size ${Math.ceil((2 * database) / 2 ** 30)}Gi --upgrade`,
       });
     }
   } else if (probe.volume) {
