@@ -144,8 +144,15 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
   [[ "$stderr" == *"20261125000003_create_exercises.sql changed since it was applied (sha256 "*"up refused"*"npm run -s db:migrate -- accept 20261125000003)" ]]
   run pod_psql -c "select to_regclass('hints') is null"
   assert_output 't'
+  checksums() { pod_psql -c 'select string_agg(version || sha256, $$,$$ order by version) from schema_migrations_checksums'; }
+  before=$(checksums)
+  run --separate-stderr migrate accept 20261125000003 --dry-run
+  assert_success
+  assert_line --index -1 --regexp "^ok: dry run: would accept .*20261125000003_create_exercises.sql as applied \(sha256 [0-9a-f]{12}…\); nothing changed$"
+  [ "$(checksums)" = "$before" ]
   run --separate-stderr migrate accept 20261125000003
   assert_success
+  [ "$(checksums)" != "$before" ]
   run --separate-stderr migrate
   assert_success
   assert_line --index 0 'applied 1: 20261126000001_create_hints.sql'

@@ -21,6 +21,11 @@ export async function acceptEdited(
     throw usageError(`no migration file with version ${version} in ${cfg.migrationsDir}`, `${MIGRATE_CMD} status`);
   if (!applied.some((a) => a.version === version))
     throw usageError(`${f.path} is not applied yet: there is nothing to accept`, 'npm run -s db:migrate');
+  if (cfg.dryRun) {
+    out.result({ ok: true, status: 'dry-run', file: f.path, sha256: f.sha256 });
+    out.verdict(true, `dry run: would accept ${f.path} as applied (sha256 ${f.sha256.slice(0, 12)}…); nothing changed`);
+    return ExitCode.ok;
+  }
   await recordChecksums(session, [f]);
   out.result({ ok: true, status: 'accepted', file: f.path, sha256: f.sha256 });
   out.verdict(true, `${f.path} accepted as applied (sha256 ${f.sha256.slice(0, 12)}…)`);
