@@ -27,13 +27,14 @@ await runScript(
       `${BACKUP_CMD} list --keep 7`,
     ],
   },
-  async ({ cfg, positionals, out }) => {
+  async ({ cfg, positionals, out, sources }) => {
     const [action = 'backup', ...args] = positionals;
-    if (action === 'restore' && args.length === 1 && args[0]) return restoreAction(cfg, out, args[0]);
+    const given = (name: string): boolean => sources[name] === 'flag';
+    if (action === 'restore' && args.length === 1 && args[0]) return restoreAction(cfg, out, args[0], given);
     if (action === 'restore')
       throw usageError('restore needs exactly one backup file', `${BACKUP_CMD} restore FILE (see: ${BACKUP_CMD} list)`);
-    if (action === 'list' && !args.length) return listAction(cfg, out);
-    if (action === 'backup' && !args.length) return backupAction(cfg, out);
+    if (action === 'list' && !args.length) return listAction(cfg, out, sources.keep ?? 'default');
+    if (action === 'backup' && !args.length) return backupAction(cfg, out, given);
     throw usageError(`unknown action "${positionals.join(' ')}"`, `${BACKUP_CMD} ${ACTIONS}`);
   },
 );

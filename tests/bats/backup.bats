@@ -100,3 +100,58 @@ table_checksum() { echo "select count(*), md5(string_agg(v, ',' order by id)) fr
   assert_failure 3
   [[ "$stderr" == *"pod postgres/postgresql-0 not found (is PostgreSQL deployed?); the backup did not start (fix: npm run -s db:deploy)" ]]
 }
+
+@test "--keep must be 1 or more (flag or PG_BACKUP_KEEP); nothing is deleted by a bad value" {
+  backup >/dev/null 2>&1
+  for bad in 0 -1; do
+    run --separate-stderr backup list "--keep=$bad"
+    assert_failure 2
+    [[ "$stderr" == *"error: --keep must be 1 or more, not $bad (fix: npm run -s db:backup -- list --keep 7)"* ]]
+    PG_BACKUP_KEEP=$bad run --separate-stderr backup list
+    assert_failure 2
+    [[ "$stderr" == *"error: PG_BACKUP_KEEP must be 1 or more, not $bad"* ]]
+  done
+  [ "$(ls "$BK"/*.dump | wc -l)" = 1 ]
+}
+
+@test "pruning keeps N per release and namespace; other releases' backups are never touched" {
+  for i in 1 2; do backup >/dev/null 2>&1; sleep 1; done
+  # A backup of another release in the same directory (its manifest says so).
+  other="$BK/ldb-learnflow-20200101T000000Z.dump"
+  cp "$(ls "$BK"/*.dump | head -1)" "$other"
+  jq '.release = "ldb" | .namespace = "other" | .createdAt = "2020-01-01T00:00:00.000Z"' \
+    "$(ls "$BK"/*.dump.json | head -1)" >"$other.json"
+  run --separate-stderr backup list --keep 1 --json
+  assert_success
+  [ "$(jq '.removed | length' <<<"$output")" = 1 ]
+  [ -f "$other" ] && [ -f "$other.json" ]
+  [ "$(ls "$BK"/*.dump | wc -l)" = 2 ]
+}
+
+@test "PG_BACKUP_KEEP set for list (as .env.example shows) does not break backup or restore" {
+  PG_BACKUP_KEEP=7 run --separate-stderr backup
+  assert_success
+  file=$(ls "$BK"/*.dump | head -1)
+  PG_BACKUP_KEEP=7 run --separate-stderr backup restore "$file" --yes --skip-safety-backup
+  assert_success
+  run --separate-stderr backup --keep 2
+  assert_failure 2
+}
+
+@test "--dry-run with every backup action: nothing written, deleted or restored, and it says what it would do" {
+  fill 100
+  backup >/dev/null 2>&1; sleep 1; backup >/dev/null 2>&1
+  snapshot() { ls -l --time-style=+%s "$BK"; table_checksum pod_psql; }
+  before=$(snapshot)
+  run --separate-stderr backup --dry-run
+  assert_success
+  assert_line --index -1 --regexp "^ok: dry run: would back up learnflow from postgres/postgresql-0 to $BK/postgresql-learnflow-[0-9TZ]+\\.dump; nothing changed$"
+  run --separate-stderr backup list --keep 1 --dry-run
+  assert_success
+  assert_line --index -1 --regexp "^ok: dry run: 2 backup\\(s\\) in $BK; would remove 1 older than the 1 newest: postgresql-learnflow-.*\\.dump; nothing changed$"
+  file=$(ls "$BK"/*.dump | head -1)
+  run --separate-stderr backup restore "$file" --dry-run
+  assert_success
+  assert_line --index -1 --regexp "^ok: dry run: $file \\(learnflow, [0-9.]+ MiB, sha256 checked\\) would replace learnflow in postgres/postgresql-0, after a safety backup; nothing changed$"
+  [ "$(snapshot)" = "$before" ]
+}

@@ -47,7 +47,11 @@ test('listing reads manifests, newest first; files without one are not ours; pru
     listBackups(dir).map((b) => b.path),
     [newest, mid, old],
   );
-  assert.deepEqual(pruneBackups(dir, 1), ['b.dump', 'a.dump']);
+  // Another release's backups and a dry run are left alone.
+  assert.deepEqual(pruneBackups(dir, 1, { release: 'other', namespace: 'n' }), []);
+  assert.deepEqual(pruneBackups(dir, 1, { release: 'r', namespace: 'n' }, { dryRun: true }), ['b.dump', 'a.dump']);
+  assert.equal(existsSync(old), true);
+  assert.deepEqual(pruneBackups(dir, 1, { release: 'r', namespace: 'n' }), ['b.dump', 'a.dump']);
   assert.equal(existsSync(old) || existsSync(`${old}.json`) || existsSync(mid), false);
   assert.equal(existsSync(join(dir, 'stranger.dump')), true);
 });

@@ -73,9 +73,21 @@ export function listBackups(dir: string): Array<BackupManifest & { path: string 
     .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
 }
 
-/** Deletes all but the `keep` newest; returns the file names removed. */
-export function pruneBackups(dir: string, keep: number): string[] {
-  const doomed = listBackups(dir).slice(keep);
+/**
+ * Deletes all but the `keep` newest backups of one release and namespace (the manifests say whose each is;
+ * null and null: the local target's); others' backups in the same directory are never touched. Returns the
+ * file names removed, or that would be with dryRun.
+ */
+export function pruneBackups(
+  dir: string,
+  keep: number,
+  whose: { release: string | null; namespace: string | null },
+  o: { dryRun?: boolean } = {},
+): string[] {
+  const doomed = listBackups(dir)
+    .filter((b) => (b.release ?? null) === whose.release && (b.namespace ?? null) === whose.namespace)
+    .slice(keep);
+  if (o.dryRun) return doomed.map((b) => basename(b.path));
   for (const b of doomed) {
     rmSync(b.path, { force: true });
     rmSync(manifestPath(b.path), { force: true });

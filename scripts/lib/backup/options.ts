@@ -28,10 +28,18 @@ export const BACKUP_OPTIONS = [
     description: 'with restore: do not back up the current database first',
   },
   {
+    name: 'dryRun',
+    flag: 'dry-run',
+    env: 'PG_DRY_RUN',
+    type: 'boolean',
+    default: false,
+    description: 'say what backup, restore or list --keep would do, and change nothing',
+  },
+  {
     name: 'keep',
     flag: 'keep',
     env: 'PG_BACKUP_KEEP',
     type: 'integer',
-    description: 'with list: delete all but the N newest backups',
+    description: 'with list: delete all but the N newest backups of this release and namespace (N ≥ 1)',
   },
 ] as const satisfies readonly OptionSpec[];

@@ -8,16 +8,22 @@ import { execTarget, storageFix } from '../target/exec-target.ts';
 import { lockReadyPod, type HeldLock } from '../target/maintenance-lock.ts';
 import type { PodSession } from '../target/pod-session.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
-import { BACKUP_CMD, type BackupConfig, seconds } from './command.ts';
+import { BACKUP_CMD, type BackupConfig, type FlagGiven, mib, seconds } from './command.ts';
 import { checkBackupFile, defaultBackupPath, type BackupManifest } from './files.ts';
 import { settleRestore, startRestore, type RestoreOutcome } from './restore-stream.ts';
 import { takeBackup } from './run.ts';
 
-export async function restoreAction(cfg: BackupConfig, out: Output, file: string): Promise<ExitCodeValue> {
-  if (cfg.keep !== undefined || cfg.out !== undefined)
+export async function restoreAction(
+  cfg: BackupConfig,
+  out: Output,
+  file: string,
+  given: FlagGiven,
+): Promise<ExitCodeValue> {
+  if (given('keep') || given('out'))
     throw usageError('--keep and --out do not go with restore', `${BACKUP_CMD} restore ${file}`);
   const started = performance.now();
   const t = execTarget(cfg, 'restore');
+  if (cfg.dryRun) return reportRestorePlan(cfg, out, t, file);
   // Nothing changes until the file is known to be what its backup wrote and the user said yes. With
   // --yes, the checksum and the lock session (which changes nothing) run side by side.
   let source: BackupManifest;
@@ -111,6 +117,31 @@ export async function restoreAction(cfg: BackupConfig, out: Output, file: string
     if (leftover.length) out.line(`not in the backup, left in place: ${leftover.join(', ')}`);
     if (safety) out.line(`safety backup: ${safety} (undo: ${BACKUP_CMD} restore ${safety} --yes)`);
     out.verdict(true, 'restored in one transaction');
+    return ExitCode.ok;
+  } finally {
+    await lock.release();
+  }
+}
+
+/** --dry-run: the file checked against its manifest, the database named; no safety backup, no restore. */
+async function reportRestorePlan(cfg: BackupConfig, out: Output, t: ExecTarget, file: string): Promise<ExitCodeValue> {
+  const source = await checkBackupFile(file);
+  const lock = await lockReadyPod(cfg, t, { job: 'restore' });
+  try {
+    const safety = cfg.skipSafetyBackup ? '' : ', after a safety backup';
+    out.result({
+      ok: true,
+      status: 'dry-run',
+      file,
+      source,
+      database: lock.database,
+      safetyBackup: !cfg.skipSafetyBackup,
+    });
+    out.verdict(
+      true,
+      `dry run: ${file} (${source.database}, ${mib(source.sizeBytes)}, sha256 checked) would replace ` +
+        `${lock.database} in ${t.where}${safety}; nothing changed`,
+    );
     return ExitCode.ok;
   } finally {
     await lock.release();

@@ -4,13 +4,13 @@ import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
 import type { Output } from '../cli/output.ts';
 import { execTarget } from '../target/exec-target.ts';
 import { lockReadyPod } from '../target/maintenance-lock.ts';
-import { BACKUP_CMD, type BackupConfig, mib, seconds } from './command.ts';
+import { BACKUP_CMD, type BackupConfig, type FlagGiven, mib, seconds } from './command.ts';
 import { defaultBackupPath } from './files.ts';
 import { takeBackup } from './run.ts';
 
-export async function backupAction(cfg: BackupConfig, out: Output): Promise<ExitCodeValue> {
-  if (cfg.keep !== undefined) throw usageError('--keep goes with list', `${BACKUP_CMD} list --keep ${cfg.keep}`);
-  if (cfg.skipSafetyBackup)
+export async function backupAction(cfg: BackupConfig, out: Output, given: FlagGiven): Promise<ExitCodeValue> {
+  if (given('keep')) throw usageError('--keep goes with list', `${BACKUP_CMD} list --keep ${cfg.keep}`);
+  if (given('skipSafetyBackup'))
     throw usageError('--skip-safety-backup goes with restore', `${BACKUP_CMD} restore FILE --skip-safety-backup`);
   const started = performance.now();
   const t = execTarget(cfg, 'backup');
@@ -18,6 +18,11 @@ export async function backupAction(cfg: BackupConfig, out: Output): Promise<Exit
   try {
     const file =
       cfg.out ?? defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date());
+    if (cfg.dryRun) {
+      out.result({ ok: true, status: 'dry-run', file, database: lock.database });
+      out.verdict(true, `dry run: would back up ${lock.database} from ${t.where} to ${file}; nothing changed`);
+      return ExitCode.ok;
+    }
     out.progress(`pg_dump -Fc of ${lock.database} from ${t.where} → ${file}`);
     const m = await takeBackup(t, lock, file, cfg.release);
     out.result({ ok: true, status: 'backed-up', ...m, durationMs: Math.round(performance.now() - started) });

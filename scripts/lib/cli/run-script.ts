@@ -62,6 +62,8 @@ export interface ScriptContext<S extends readonly OptionSpec[]> {
   cfg: ConfigValues<S>;
   positionals: string[];
   out: Output;
+  /** Where each value came from: an env twin set for one action must not be taken as a flag for another. */
+  sources: Record<string, string>;
 }
 
 export async function runScript<const S extends readonly OptionSpec[]>(
@@ -102,7 +104,12 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);
       traceCommands((line) => out.progress(line));
     }
-    process.exitCode = await main({ cfg: loaded.values, positionals: loaded.positionals, out });
+    process.exitCode = await main({
+      cfg: loaded.values,
+      positionals: loaded.positionals,
+      out,
+      sources: loaded.sources,
+    });
     out.finish(process.exitCode);
   } catch (err) {
     out.error(err);

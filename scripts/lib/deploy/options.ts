@@ -79,7 +79,7 @@ export const DEPLOY_OPTIONS = [
     env: 'PG_DRY_RUN',
     type: 'boolean',
     default: false,
-    description: 'print the plan (helm argv, merged values) and change nothing',
+    description: 'print the plan (helm argv, merged values), or what --uninstall would remove; change nothing',
   },
   {
     name: 'uninstall',
