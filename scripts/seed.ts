@@ -7,7 +7,7 @@ import { runScript } from './lib/cli/run-script.ts';
 import { readMigrations, type MigrationFile } from './lib/schema/migration-files.ts';
 import { readSeedFiles, type SeedFile } from './lib/seed/files.ts';
 import { SEED_OPTIONS } from './lib/seed/options.ts';
-import { savePasswords } from './lib/seed/passwords-file.ts';
+import { showPasswords, writePasswords } from './lib/seed/passwords-file.ts';
 import { reportSeeded } from './lib/seed/report.ts';
 import { requireMigrated } from './lib/seed/require-migrated.ts';
 import { seedInTransaction } from './lib/seed/transaction.ts';
@@ -61,8 +61,10 @@ await runScript(
         migrations.map((m) => m.version),
       );
       migrated.catch(() => {}); // awaited in the transaction, before anything is written
-      const { reports, passwords } = await seedInTransaction(cfg, lock.session, files, migrated);
-      if (!cfg.dryRun) savePasswords(cfg, out, passwords);
+      const { reports, passwords } = await seedInTransaction(cfg, lock.session, files, migrated, {
+        beforeCommit: (generated) => writePasswords(cfg, out, generated),
+      });
+      if (!cfg.dryRun) showPasswords(cfg, out, passwords);
       reportSeeded(out, cfg, reports, passwords, Math.round(performance.now() - started));
       return ExitCode.ok;
     } finally {

@@ -152,3 +152,23 @@ count() { pod_psql -c "select count(*) from $1"; }
   [[ "$stderr" == 'error: the schema is behind: 1 migration(s) not applied (20261125000006) (fix: npm run -s db:migrate)' ]]
   [ "$(count users)" = 0 ]
 }
+
+# A generated password whose plaintext is not saved is lost for good: it is written (0600, flushed)
+# before COMMIT, and a failure to write it rolls everything back.
+@test "a passwords file that cannot be written: nothing is committed, one line says why" {
+  migrate
+  mkdir -p "$SECRETS"
+  run --separate-stderr seed
+  assert_failure 3
+  [[ "$stderr" == *"error: could not save the generated passwords to $SECRETS (EISDIR: it is a directory); nothing was seeded (the transaction rolled back) (fix: npm run -s db:seed -- --passwords-file $SECRETS/seed-passwords)"* ]]
+  [ "$(count users)" = 0 ]
+  [ "$(count curriculum)" = 0 ]
+  # An existing file readable by others is tightened to 0600 before a password goes in.
+  rmdir "$SECRETS"
+  install -m 644 /dev/null "$SECRETS"
+  run --separate-stderr seed
+  assert_success
+  [[ "$stderr" == *"$SECRETS was readable by others (644): tightened to 0600"* ]]
+  [ "$(stat -c %a "$SECRETS")" = 600 ]
+  [ "$(wc -l <"$SECRETS")" = 1 ]
+}

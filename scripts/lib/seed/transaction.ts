@@ -22,6 +22,7 @@ export async function seedInTransaction(
   session: PodSession,
   files: SeedFile[],
   migrated: Promise<void>,
+  o: { beforeCommit?: (passwords: GeneratedPassword[]) => void } = {},
 ): Promise<{ reports: TableReport[]; passwords: GeneratedPassword[] }> {
   const tables = new Set(files.flatMap((f) => [f.table, ...Object.values(f.references).map((r) => r.table)]));
   const reading = readColumns(session, [...tables]);
@@ -62,6 +63,14 @@ export async function seedInTransaction(
   } catch (err) {
     await session.query('rollback;');
     throw err;
+  }
+  if (!cfg.dryRun && o.beforeCommit) {
+    try {
+      o.beforeCommit(passwords);
+    } catch (err) {
+      await session.query('rollback;');
+      throw err;
+    }
   }
   const end = await session.query(cfg.dryRun ? 'rollback;' : 'commit;');
   if (end.error)
