@@ -3,7 +3,6 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClusterTools } from './lib/cluster/tools.ts';
-import { checkKubernetesNames } from './lib/cluster/preflight.ts';
 import { ExitCode } from './lib/cli/exit-codes.ts';
 import { localWhere } from './lib/target/exec-target.ts';
 import { checkHealth, type HealthReport } from './lib/verify/health-check.ts';
@@ -51,7 +50,6 @@ await runScript(
       secret: cfg.secretName ?? `${cfg.release}-credentials`,
       migrationsDir: cfg.migrationsDir,
     };
-    if (!local) checkKubernetesNames(target);
     const check = (): Promise<HealthReport> =>
       local
         ? checkLocalHealth({ localDir: cfg.localDir, migrationsDir: cfg.migrationsDir })

@@ -132,7 +132,12 @@ test('--target auto: a cluster when a kubeconfig or a context is there, else loc
   const home = mkdtempSync(join(tmpdir(), 'home-'));
   assert.equal(chooseTarget('auto', { env: {}, home }), 'local');
   assert.equal(chooseTarget('auto', { env: {}, home, context: 'minikube' }), 'kubernetes');
-  assert.equal(chooseTarget('auto', { env: { KUBECONFIG: '/nowhere/config' }, home }), 'local');
+  // A KUBECONFIG set to nothing that exists is a mistake, not a reason to pick the local target.
+  assert.throws(
+    () => chooseTarget('auto', { env: { KUBECONFIG: '/nowhere/config' }, home }),
+    /KUBECONFIG names \/nowhere\/config, which does not exist/,
+  );
+  assert.equal(chooseTarget('local', { env: { KUBECONFIG: '/nowhere/config' }, home }), 'local');
   const config = join(home, 'kubeconfig');
   writeFileSync(config, 'apiVersion: v1\n');
   assert.equal(chooseTarget('auto', { env: { KUBECONFIG: `/nowhere:${config}` }, home }), 'kubernetes');

@@ -9,6 +9,7 @@ import { redact } from './redact.ts';
 export interface OutStream {
   write(chunk: string): unknown;
   isTTY?: boolean;
+  on?(event: 'error', listener: (e: NodeJS.ErrnoException) => void): unknown;
 }
 
 export interface OutputOptions {
@@ -61,7 +62,15 @@ export function createOutput(opts: OutputOptions = {}): Output {
   let summary: string | null = null;
   let lastLine: string | null = null;
 
-  const out = (text: string): void => void stdout.write(`${withCommandEnv(opts.showSecrets ? text : redact(text))}\n`);
+  // A reader that went away (`| head -1`) ends our stdout, not the work: later lines are dropped quietly.
+  let stdoutClosed = false;
+  stdout.on?.('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') stdoutClosed = true;
+    else throw e;
+  });
+  const out = (text: string): void => {
+    if (!stdoutClosed) stdout.write(`${withCommandEnv(opts.showSecrets ? text : redact(text))}\n`);
+  };
   const err = (text: string): void => void stderr.write(`${withCommandEnv(redact(text))}\n`);
 
   return {

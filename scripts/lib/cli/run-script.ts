@@ -1,7 +1,8 @@
 // The frame every entry script runs in: config, --help, output, and one exit code per outcome.
 import { describeConfig, loadConfig } from './config.ts';
 import type { ConfigValues, OptionSpec } from './option-spec.ts';
-import { exitCodeOf } from './errors.ts';
+import { exitCodeOf, usageError } from './errors.ts';
+import { checkKubernetesNames } from './kube-names.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import { renderHelp, type HelpSpec } from './help.ts';
 import { createOutput, type Output } from './output.ts';
@@ -53,6 +54,17 @@ function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<s
   setCommandEnv(vars);
 }
 
+/** What every script refuses before any call: names the API server would refuse, a time limit of zero. */
+function checkFrameValues(spec: readonly OptionSpec[], values: Record<string, unknown>): void {
+  for (const opt of spec) {
+    if ((opt.name === 'timeout' || opt.name === 'readyTimeout') && values[opt.name] === 0)
+      throw usageError(`--${opt.flag} must be more than 0`, `pass e.g. --${opt.flag} 5m`);
+  }
+  if (values.target === 'local' || typeof values.namespace !== 'string' || typeof values.release !== 'string') return;
+  const secret = typeof values.secretName === 'string' ? values.secretName : undefined;
+  checkKubernetesNames({ namespace: values.namespace, release: values.release, secret });
+}
+
 export interface ScriptSpec<S extends readonly OptionSpec[]> extends Omit<HelpSpec, 'spec'> {
   spec: S;
   allowPositionals?: boolean;
@@ -99,6 +111,7 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       values.target = chooseTarget(requested, { context: values.context as string | undefined });
       if (requested === 'auto' && values.target === 'local') out.progress(AUTO_LOCAL_NOTE);
     }
+    checkFrameValues(script.spec, values);
     carryTargetIntoHints(values, loaded.sources);
     if (values.debug === true) {
       for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { usageError } from './errors.ts';
 
 export type Target = 'kubernetes' | 'local';
 
@@ -13,12 +14,23 @@ export function kubeconfigFound(env: NodeJS.ProcessEnv = process.env, home: stri
   return existsSync(join(home, '.kube', 'config'));
 }
 
-/** A named context means a cluster is meant even if its config is elsewhere. */
+/**
+ * A named context means a cluster is meant even if its config is elsewhere. A KUBECONFIG that is set but
+ * names no file that exists is a mistake to report, never a reason to fall back to the local target.
+ */
 export function chooseTarget(
   requested: string,
   o: { context?: string | undefined; env?: NodeJS.ProcessEnv; home?: string },
 ): Target {
-  if (requested === 'kubernetes' || requested === 'local') return requested;
+  if (requested === 'local') return requested;
+  const listed = (o.env ?? process.env).KUBECONFIG;
+  if (listed && !kubeconfigFound(o.env, o.home)) {
+    throw usageError(
+      `KUBECONFIG names ${listed}, which does not exist`,
+      "point KUBECONFIG at your cluster's config, or unset it (no kubeconfig at all means the local target)",
+    );
+  }
+  if (requested === 'kubernetes') return requested;
   return o.context || kubeconfigFound(o.env, o.home) ? 'kubernetes' : 'local';
 }
 
