@@ -122,7 +122,7 @@ teardown() { stop_cluster; }
   run patch 1Gi
   assert_failure 1
   assert_output 'Error from server (Forbidden): persistentvolumeclaims "data-postgresql-0" is forbidden: only dynamically provisioned pvc can be resized and the storageclass that provisions the pvc must support resize'
-  printf '{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"standard-x"},"provisioner":"k8s.io/minikube-hostpath","allowVolumeExpansion":true}' | kubectl create -f -
+  printf '{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"standard-x"},"provisioner":"csi.example.com","allowVolumeExpansion":true}' | kubectl create -f -
   run kubectl get sc standard-x -o jsonpath='{.allowVolumeExpansion}'
   assert_output true
   run kubectl get sc standard -o json
