@@ -13,7 +13,7 @@ verify() { node --import tsx "$ROOT/scripts/verify.ts" "$@"; }
 calls_since() { tail -n +"$(($1 + 1))" "$CLUSTER/calls.jsonl" | wc -l; }
 problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
 
-@test "healthy: one verdict line with the measurements, exit 0, three calls" {
+@test "healthy: one verdict line with the measurements, exit 0, at most four calls" {
   deploy
   node --import tsx "$ROOT/scripts/migrate.ts" >/dev/null 2>&1
   n=$(wc -l <"$CLUSTER/calls.jsonl")
@@ -208,9 +208,27 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
   refute_output --partial FailedMount
   run --separate-stderr verify --wait 20s --json
   assert_failure 1
-  [ "$(problem_codes)" = secret-key-missing ]
+  [ "$(problem_codes)" = secret-key-missing ] || { echo "$output" | jq -c .problems; false; }
   [[ "$(jq -r '.problems[0].message' <<<"$output")" == *'Secret postgres/postgresql-credentials has no key "password", so the image finds no /opt/bitnami/postgresql/secrets/password'* ]]
   run kubectl logs postgresql-0 -n postgres --previous
   assert_output --partial "WARN  ==> Skipping export of 'POSTGRES_PASSWORD'. '/opt/bitnami/postgresql/secrets/password' is not readable."
   assert_output --partial 'ERROR ==> The POSTGRESQL_PASSWORD environment variable is empty or not set.'
+}
+
+@test "the credentials Secret deleted while the pod runs: secret-missing, and the printed fix puts it back" {
+  deploy
+  pw=$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}')
+  kubectl delete secret postgresql-credentials -n postgres >/dev/null
+  run --separate-stderr verify --json
+  assert_failure 1
+  [ "$(problem_codes)" = secret-missing ]
+  fix=$(jq -r '.problems[0].fix' <<<"$output")
+  [[ "$fix" == 'kubectl create secret generic postgresql-credentials -n postgres --from-file=password=<(kubectl exec'* ]]
+  run --separate-stderr node --import tsx "$ROOT/scripts/deploy.ts"
+  assert_failure 1
+  [[ "$stderr" == *'[secret-missing]: Secret postgres/postgresql-credentials, which postgresql-0 mounts, is gone'* ]]
+  bash -c "$fix" >/dev/null
+  [ "$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}')" = "$pw" ]
+  run --separate-stderr verify
+  assert_success
 }

@@ -10,6 +10,7 @@ export interface Problem {
     | 'crash-loop'
     | 'secret-mount'
     | 'secret-key-missing'
+    | 'secret-missing'
     | 'pod-missing'
     | 'pod-not-ready'
     | 'password-mismatch'

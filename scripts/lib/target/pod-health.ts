@@ -3,6 +3,7 @@ import { chartNames } from '../cluster/chart-names.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { diagnose, type EventJson, type PodJson, type Problem, type PvcJson } from '../cluster/diagnose.ts';
 import { execArgs, logsArgs, type Kubectl } from '../cluster/kubectl.ts';
+import { secretMissingProblem } from './mounted-secret.ts';
 import { appQueryCommand, isPasswordRejected } from './pod-sql.ts';
 
 export interface PodRef {
@@ -17,7 +18,10 @@ export async function collectDiagnosis(kubectl: Kubectl, o: PodRef): Promise<Pro
   const pvc = (await kubectl.getJson('pvc', chartNames(o.release).pvc, o.namespace)) as PvcJson | null;
   const ev = await kubectl.run(['get', 'events', '-n', o.namespace, '-o', 'json']);
   const events = ev.exitCode === 0 ? ((JSON.parse(ev.stdout) as { items: EventJson[] }).items ?? []) : [];
-  const crashed = pod?.status?.containerStatuses?.some((c) => c.state?.waiting?.reason === 'CrashLoopBackOff');
+  // Waiting out a back-off, or just restarted after a crash: either way the last instance's log says why.
+  const crashed = pod?.status?.containerStatuses?.some(
+    (c) => c.state?.waiting?.reason === 'CrashLoopBackOff' || (c.lastState?.terminated && !c.ready),
+  );
   let previousLog: string[] | undefined;
   if (crashed) {
     const logs = await kubectl.run(
@@ -61,7 +65,8 @@ export async function waitUntilUsable(
   let last = '';
   for (;;) {
     const q = await queryAsApp(kubectl, o);
-    if (q.ok) return null;
+    // Usable now; not for long if the Secret it mounted is gone.
+    if (q.ok) return secretMissingProblem(kubectl, { ...o, podName: podName(o.release) });
     if (isPasswordRejected(q.stderr)) return passwordMismatch(o, o.secret);
     last =
       q.stderr

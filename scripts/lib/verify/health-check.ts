@@ -1,5 +1,5 @@
 // One verify pass: deployed at all, then the pod, then one exec into it. On a healthy database that
-// is three calls: helm status, kubectl get pod, kubectl exec.
+// is four calls: helm status, kubectl get of the pod and its claim, the exec beside a get of the Secret.
 import { chartNames } from '../cluster/chart-names.ts';
 import { readdirSync } from 'node:fs';
 import {
@@ -16,6 +16,7 @@ import { execArgs, getManyArgs, kubectlFailureError, type Kubectl } from '../clu
 import { quantityBytes } from '../cluster/quantity.ts';
 import { parseJsonStdout } from '../cli/process-runner.ts';
 import type { PodJson } from '../cluster/diagnose.ts';
+import { secretMissingProblem } from '../target/mounted-secret.ts';
 import { collectDiagnosis, podName } from '../target/pod-health.ts';
 
 export type HealthStatus = 'healthy' | 'unhealthy' | 'not-deployed';
@@ -116,15 +117,20 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
     if (problem) problems.push(problem);
     return { status: 'unhealthy', problems, warnings: [], details: { releaseStatus, pod: pod.status?.phase } };
   }
-  const exec = await kubectl.run(
-    execArgs({
-      namespace: t.namespace,
-      pod: podName(t.release),
-      container: 'postgresql',
-      stdin: false,
-      command: probeCommand(),
-    }),
-  );
+  // Side by side with the probe: the Secret the pod mounted must still be there.
+  const [exec, secretGone] = await Promise.all([
+    kubectl.run(
+      execArgs({
+        namespace: t.namespace,
+        pod: podName(t.release),
+        container: 'postgresql',
+        stdin: false,
+        command: probeCommand(),
+      }),
+    ),
+    secretMissingProblem(kubectl, { ...t, podName: podName(t.release), pod }),
+  ]);
+  if (secretGone) problems.push(secretGone);
   if (exec.exitCode !== 0 && !exec.stdout.includes('app-error'))
     throw kubectlFailureError(exec, { context: t.context, what: `exec into ${podName(t.release)}` });
   const hints = podProbeHints({ namespace: t.namespace, pod: podName(t.release), secret: t.secret });
