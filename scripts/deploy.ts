@@ -105,7 +105,7 @@ await runScript(
       connection: await connection(),
     };
 
-    refuseBlocked(decision, ref);
+    refuseBlocked(decision, { ...ref, timeoutMs: cfg.timeout });
     if (cfg.dryRun) {
       const plan = {
         decision,

@@ -69,6 +69,24 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   assert_output 7
 }
 
+@test "two deploys at once: one installs, the other is told a deploy is running, not to roll back" {
+  # The first one's pod is slow to become ready, so its helm operation is still running.
+  sim fault not-ready
+  deploy --timeout 60s >"$BATS_TEST_TMPDIR/first.out" 2>&1 &
+  first=$!
+  for _ in $(seq 100); do
+    [ "$(helm list -n postgres -a -o json 2>/dev/null | jq -r '.[0].status // empty')" = pending-install ] && break
+    sleep 0.1
+  done
+  run --separate-stderr deploy
+  sim clear not-ready
+  wait "$first"
+  assert_failure 3
+  [[ "$stderr" == *'another deploy is running'* ]]
+  [[ "$stderr" == *'(fix: wait for it to finish, then npm run -s db:deploy'* ]]
+  [ "$(helm list -n postgres -o json | jq -r '.[0].status')" = deployed ]
+}
+
 @test "data and passwords survive pod deletion and a re-deploy after uninstall" {
   deploy >/dev/null 2>&1
   pod_psql -c 'create table kept (v text); insert into kept values ($$here$$)'

@@ -63,6 +63,8 @@ const FAULTS = {
           version: last.version + 1,
           status: 'pending-upgrade',
           description: 'Preparing upgrade',
+          // Killed an hour ago: longer than any upgrade's timeout, so nothing is still at work on it.
+          lastDeployed: new Date(Date.now() - 3_600_000).toISOString().replace(/\.\d+Z$/, 'Z'),
         });
       }
     },

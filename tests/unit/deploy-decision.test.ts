@@ -57,6 +57,24 @@ test('failed releases are redeployed; pending and uninstalling ones are left alo
     assert.deepEqual(decideDeploy(installed({ status }), desired, { upgrade: true, allowMajorUpgrade: true }), {
       kind: 'in-progress',
       status,
+      sinceMs: null,
     });
   }
+});
+
+test("helm list's updated reads as a time; pending for less than a deploy's time limit: one runs", async () => {
+  const { helmTimeMs } = await import('../../scripts/lib/deploy/release-reader.ts');
+  const { refuseBlocked } = await import('../../scripts/lib/deploy/decision.ts');
+  assert.equal(helmTimeMs('2026-12-02 06:24:59.123456789 +0000 UTC'), Date.parse('2026-12-02T06:24:59.123Z'));
+  assert.equal(helmTimeMs('2026-12-02 08:24:59 +0200 EET'), Date.parse('2026-12-02T06:24:59Z'));
+  assert.equal(helmTimeMs('soon'), null);
+  const ref = { release: 'r', namespace: 'n', timeoutMs: 300_000 };
+  assert.throws(
+    () => refuseBlocked({ kind: 'in-progress', status: 'pending-install', sinceMs: 12_000 }, ref),
+    /pending-install since 12s ago: another deploy is running/,
+  );
+  assert.throws(
+    () => refuseBlocked({ kind: 'in-progress', status: 'pending-upgrade', sinceMs: 3_600_000 }, ref),
+    (e: unknown) => e instanceof Error && /another helm operation is in progress or was interrupted/.test(e.message),
+  );
 });

@@ -135,9 +135,9 @@ test('helm failures become one line with the recovery command', () => {
   };
   assert.equal(
     formatError(helmFailureError(stuck, { what: 'upgrade', release: 'postgresql', namespace: 'postgres' })),
-    'error: release postgresql is stuck in a pending state: UPGRADE FAILED: another operation ' +
-      '(install/upgrade/rollback) is in progress ' +
-      '(fix: helm rollback postgresql -n postgres)',
+    'error: release postgresql is being changed by another helm operation (another deploy is running?): UPGRADE ' +
+      'FAILED: another operation (install/upgrade/rollback) is in progress (fix: wait for it to finish, then npm ' +
+      'run -s db:deploy (only if none runs any more: helm rollback postgresql -n postgres))',
   );
 });
 

@@ -133,10 +133,12 @@ export function helmFailureError(
         'start the cluster, e.g. "minikube start", or pick one with --context',
       );
     case 'operation-in-progress':
-      // Never edit Helm's release secrets: a rollback is the supported way out of pending-*.
+      // Helm found another operation's lock just now: most likely a deploy running beside this one. A rollback
+      // (the way out of an interrupted one; never edit Helm's release secrets) would pull it out from under it.
       return toolError(
-        `release ${o.release} is stuck in a pending state: ${line}`,
-        `helm rollback ${o.release} -n ${o.namespace}`,
+        `release ${o.release} is being changed by another helm operation (another deploy is running?): ${line}`,
+        `wait for it to finish, then npm run -s db:deploy (only if none runs any more: helm rollback ${o.release} ` +
+          `-n ${o.namespace})`,
       );
     case 'release-not-found':
       return toolError(

@@ -8,6 +8,8 @@ export interface InstalledRelease {
   revision: number;
   chartVersion: string;
   appVersion: string;
+  /** When the last revision was written (helm list's `updated`), if known. */
+  updatedMs?: number | null;
   values: Record<string, unknown>;
 }
 
@@ -23,7 +25,7 @@ export type DeployDecision =
   | { kind: 'upgrade'; changes: string[]; why: 'requested' | 'failed-release' }
   | { kind: 'differs'; changes: string[] }
   | { kind: 'major-change'; from: number; to: number }
-  | { kind: 'in-progress'; status: string };
+  | { kind: 'in-progress'; status: string; sinceMs: number | null };
 
 export function releaseChanges(installed: InstalledRelease, desired: DesiredRelease): string[] {
   const chart =
@@ -41,7 +43,11 @@ export function decideDeploy(
   if (!installed || installed.status === 'uninstalled') return { kind: 'install' };
   // Another helm operation owns the release; touching it now would corrupt its history.
   if (installed.status.startsWith('pending-') || installed.status === 'uninstalling')
-    return { kind: 'in-progress', status: installed.status };
+    return {
+      kind: 'in-progress',
+      status: installed.status,
+      sinceMs: installed.updatedMs == null ? null : Date.now() - installed.updatedMs,
+    };
   const from = postgresMajor(installed.appVersion);
   const to = postgresMajor(desired.appVersion);
   if (from !== null && to !== null && from !== to && !opts.allowMajorUpgrade) return { kind: 'major-change', from, to };
@@ -53,7 +59,20 @@ export function decideDeploy(
 }
 
 /** A release another helm operation holds, or a major version change, stops deploy before it changes anything. */
-export function refuseBlocked(decision: DeployDecision, ref: { release: string; namespace: string }): void {
+export function refuseBlocked(
+  decision: DeployDecision,
+  ref: { release: string; namespace: string; timeoutMs: number },
+): void {
+  // Pending for less than a deploy's own time limit: another deploy (or helm) is most likely at work now, and
+  // a rollback or uninstall would pull the release out from under it.
+  if (decision.kind === 'in-progress' && decision.sinceMs !== null && decision.sinceMs < ref.timeoutMs) {
+    throw toolError(
+      `release ${ref.release} is ${decision.status} since ${Math.round(decision.sinceMs / 1000)}s ago: another ` +
+        'deploy is running; nothing changed',
+      `wait for it to finish, then npm run -s db:deploy (only if none runs any more: helm history ${ref.release} ` +
+        `-n ${ref.namespace})`,
+    );
+  }
   if (decision.kind === 'in-progress') {
     throw toolError(
       `release ${ref.release} is ${decision.status}: another helm operation is in progress or was interrupted; ` +

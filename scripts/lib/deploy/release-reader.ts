@@ -9,6 +9,16 @@ interface ListEntry {
   status: string;
   chart: string;
   app_version: string;
+  /** Go's time.Time text: "2026-12-02 06:24:59.123456789 +0000 UTC". */
+  updated?: string;
+}
+
+/** Milliseconds since the epoch of helm list's `updated`, or null when it does not read as one. */
+export function helmTimeMs(text: string | undefined): number | null {
+  const m = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(\.\d+)? ([+-]\d{2})(\d{2})/.exec(text ?? '');
+  if (!m) return null;
+  const ms = Date.parse(`${m[1]}T${m[2]}${(m[3] ?? '').slice(0, 4)}${m[4]}:${m[5]}`);
+  return Number.isNaN(ms) ? null : ms;
 }
 
 export async function readInstalledRelease(
@@ -29,6 +39,7 @@ export async function readInstalledRelease(
     // "postgresql-16.7.27": the version is what follows the last dash before a digit.
     chartVersion: /-(\d[^-]*(?:-[^-]+)*)$/.exec(entry.chart)?.[1] ?? entry.chart,
     appVersion: entry.app_version,
+    updatedMs: helmTimeMs(entry.updated),
     values,
   };
 }
