@@ -116,3 +116,11 @@ test("a volume that is the node's disk: no volume-full from the node's usage, a 
   assert.equal(own.problems[0]?.code, 'volume-full');
   assert.equal(own.details.volume?.enforced, true);
 });
+
+test('a probe answer cut inside a JSON line is incomplete, never a parse error', () => {
+  for (const cut of ['facts {"version" : "17.6', 'migrations ["2026', 'admin {"connections"']) {
+    const r = parseProbeOutput(`volume 1000 100 900\n${cut}`);
+    assert.equal(r.complete, false);
+    assert.equal(assessProbe(r, ctx).problems[0]?.code, 'probe-incomplete');
+  }
+});

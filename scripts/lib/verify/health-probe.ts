@@ -70,6 +70,15 @@ export interface ProbeResult {
   complete: boolean;
 }
 
+// A line cut by a dropped exec stream is no answer: the missing end marker already makes it incomplete.
+function parsedOrUndefined(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+}
+
 export function parseProbeOutput(stdout: string): ProbeResult {
   const result: ProbeResult = { migrations: null, complete: false };
   for (const line of stdout.split('\n')) {
@@ -82,10 +91,10 @@ export function parseProbeOutput(stdout: string): ProbeResult {
     } else if (tag === 'devices') {
       if (rest[0] && rest[1]) result.onNodeDisk = rest[0] === rest[1];
     } else if (tag === 'latency') result.latencyMs = Number(body);
-    else if (tag === 'facts') result.facts = JSON.parse(body) as ProbeFacts;
-    else if (tag === 'migrations') result.migrations = JSON.parse(body) as string[];
+    else if (tag === 'facts') result.facts = parsedOrUndefined(body) as ProbeFacts | undefined;
+    else if (tag === 'migrations') result.migrations = (parsedOrUndefined(body) as string[] | undefined) ?? null;
     else if (tag === 'app-error') result.appError = body.trim();
-    else if (tag === 'admin') result.admin = JSON.parse(body) as ProbeResult['admin'];
+    else if (tag === 'admin') result.admin = parsedOrUndefined(body) as ProbeResult['admin'];
     else if (tag === 'probe-end') result.complete = true;
   }
   return result;
