@@ -127,3 +127,24 @@ test('an old OOMKilled lastState does not explain a running container that is no
   );
   assert.equal(p?.code, 'pod-not-ready');
 });
+
+test('a crash loop on a full disk is volume-full, with a size to grow to', () => {
+  const p = diagnose(
+    base({
+      pod: pod({
+        restartCount: 2,
+        state: { waiting: { reason: 'CrashLoopBackOff' } },
+        lastState: { terminated: { reason: 'Error', exitCode: 1 } },
+      }),
+      pvc: {
+        metadata: { name: 'data-postgresql-0' },
+        spec: { storageClassName: 'standard' },
+        status: { phase: 'Bound', capacity: { storage: '8Gi' } },
+      },
+      previousLog: ['FATAL:  could not write lock file "postmaster.pid": No space left on device', ''],
+    }),
+  );
+  assert.equal(p?.code, 'volume-full');
+  assert.match(p?.message ?? '', /volume data-postgresql-0 \(8Gi\) is full: .*No space left on device/);
+  assert.equal(p?.fix, 'npm run -s db:deploy -- --storage-size 16Gi --upgrade');
+});

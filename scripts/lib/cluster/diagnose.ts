@@ -1,5 +1,6 @@
 // Why a PostgreSQL pod is not usable, read from the objects the cluster reports: one problem with
 // a stable code, the evidence in words, and the one thing to do about it.
+import { quantityBytes } from './quantity.ts';
 
 export interface Problem {
   code:
@@ -11,6 +12,7 @@ export interface Problem {
     | 'secret-mount'
     | 'secret-key-missing'
     | 'secret-missing'
+    | 'volume-full'
     | 'pod-missing'
     | 'pod-not-ready'
     | 'password-mismatch'
@@ -39,7 +41,7 @@ export interface PodJson {
 export interface PvcJson {
   metadata?: { name?: string };
   spec?: { storageClassName?: string };
-  status?: { phase?: string };
+  status?: { phase?: string; capacity?: { storage?: string } };
 }
 
 export interface EventJson {
@@ -79,6 +81,23 @@ function missingSecretKey(o: DiagnoseInput): Problem | null {
       ? `put the key back with the password the data was created with (kubectl edit secret ${secret} -n ` +
         `${o.namespace}); the pod restarts on its own`
       : 'put the key back into the Secret named by auth.existingSecret; the pod restarts on its own',
+  };
+}
+
+// PostgreSQL cannot even write postmaster.pid or its WAL: the data volume is full, not the pod broken.
+function fullVolume(o: DiagnoseInput): Problem | null {
+  const line = (o.previousLog ?? []).find((l) => /No space left on device/.test(l));
+  if (!line) return null;
+  const claim = o.pvc?.metadata?.name ?? `data-${o.podName}`;
+  const size = o.pvc?.status?.capacity?.storage;
+  const bytes = size ? quantityBytes(size) : null;
+  const next = bytes ? `${Math.max(1, Math.ceil((2 * bytes) / 2 ** 30))}Gi` : null;
+  return {
+    code: 'volume-full',
+    message: `volume ${claim}${size ? ` (${size})` : ''} is full: postgresql cannot start: ${line.trim()}`,
+    fix: next
+      ? `npm run -s db:deploy -- --storage-size ${next} --upgrade`
+      : `grow the volume: npm run -s db:deploy -- --storage-size 16Gi --upgrade`,
   };
 }
 
@@ -153,7 +172,7 @@ export function diagnose(o: DiagnoseInput): Problem | null {
     };
   }
   if (waiting?.reason === 'CrashLoopBackOff' || (terminated && !c?.ready)) {
-    const missing = missingSecretKey(o);
+    const missing = missingSecretKey(o) ?? fullVolume(o);
     if (missing) return missing;
     const last = (o.previousLog ?? [])
       .filter((l) => l.trim())
