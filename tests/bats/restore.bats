@@ -144,3 +144,31 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   [[ "$stderr" == *"failed: the exec stream ended before pg_restore finished (connection cut?); the database is unchanged (the transaction rolled back) (fix: npm run -s db:backup -- restore $file --yes)" ]]
   [ "$(fingerprint)" = "$before" ]
 }
+
+# A crafted archive (its manifest rewritten to match, as whoever crafted it would) whose SQL commits
+# the restore's transaction itself and then fails: never "restored", and the way back named.
+@test "an archive whose SQL ends the restore's transaction is reported as a partial restore, never ok" {
+  fill 2000
+  pod_psql -c "comment on table t is 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'"
+  file=$(take_backup)
+  # Same length, so the custom-format archive stays readable: the comment's text becomes SQL.
+  python3 - "$file" <<'PY'
+import sys, hashlib, json
+p = sys.argv[1]
+data = open(p, 'rb').read()
+evil = b"';COMMIT;SELECT 1/0;--".ljust(30, b' ')
+assert data.count(b'A' * 30) == 1
+data = data.replace(b'A' * 30, evil)
+open(p, 'wb').write(data)
+m = json.load(open(p + '.json'))
+m['sha256'] = hashlib.sha256(data).hexdigest()
+m['sizeBytes'] = len(data)
+json.dump(m, open(p + '.json', 'w'))
+PY
+  pod_psql -c "insert into t values (1000001, 'after the backup')"
+  run --separate-stderr backup restore "$file" --yes
+  assert_failure 1
+  refute_output --partial 'restored in one transaction'
+  [[ "$stderr" == *"the archive's own SQL ended the restore's transaction"*"PARTLY restored"* ]]
+  [[ "$stderr" == *"(fix: npm run -s db:backup -- restore "*"-pre-restore.dump --yes)"* ]]
+}

@@ -58,7 +58,7 @@ test(
   'the restore reads its password in the pod, opens its own transaction and commits only after pg_restore read ' +
     'everything',
   () => {
-    const [, , script, , prelude, epilogue] = restoreCommand();
+    const [, , script, , prelude, epilogue] = restoreCommand('n0nce');
     assert.match(script ?? '', /PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
     assert.match(
       script ?? '',
@@ -71,9 +71,23 @@ test(
     assert.equal(lines[0], 'BEGIN;');
     assert.match(lines[1] ?? '', /^SELECT .*pgk8s_public_ours.* FROM pg_namespace WHERE nspname = 'public' \\gset$/);
     assert.equal(lines[2], 'DROP OWNED BY CURRENT_USER;');
-    assert.deepEqual(lines.slice(3, 5), ['\\if :pgk8s_public_ours', 'CREATE SCHEMA public;']);
-    assert.equal(lines.at(-1), '\\endif');
-    assert.equal(epilogue, 'COMMIT;\n\\echo restore-committed');
+    assert.deepEqual(lines.slice(4, 6), ['\\if :pgk8s_public_ours', 'CREATE SCHEMA public;']);
+    assert.equal(lines.at(-2), '\\endif');
+    assert.equal(lines.at(-1), '\\echo restore-xid-n0nce :pgk8s_xid');
+    // COMMIT only if the transaction is still the prelude's; the marker carries the run's nonce.
+    assert.match(prelude ?? '', /^SELECT pg_current_xact_id\(\)::text AS pgk8s_xid \\gset$/m);
+    assert.equal(
+      epilogue,
+      [
+        "SELECT coalesce(pg_current_xact_id_if_assigned()::text = :'pgk8s_xid', false) AS pgk8s_ours \\gset",
+        '\\if :pgk8s_ours',
+        'COMMIT;',
+        '\\echo restore-committed-n0nce',
+        '\\else',
+        '\\echo restore-transaction-lost-n0nce',
+        '\\endif',
+      ].join('\n'),
+    );
   },
 );
 

@@ -4,6 +4,7 @@
 // killed session ends psql mid-transaction, which rolls everything back. What kubectl cannot tell
 // (it can exit 0 on a cut stream; killed, it leaves the process in the pod running) the server can:
 // the transaction id, watched from the lock session, and txid_status() afterwards.
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PodSession } from '../target/pod-session.ts';
@@ -12,6 +13,8 @@ import { collectOutput, spawnOnTarget, type ExecTarget } from '../target/spawn.t
 import { appNameExport, sessionName } from '../target/session-tag.ts';
 
 export const COMMITTED_MARKER = 'restore-committed';
+const LOST_MARKER = 'restore-transaction-lost';
+const XID_MARKER = 'restore-xid';
 
 /**
  * The database becomes exactly the backup: everything the app user owns is dropped first, in the
@@ -21,7 +24,11 @@ export const COMMITTED_MARKER = 'restore-committed';
  * pg_dump 15+ never writes CREATE SCHEMA public: it is made again here as it was (owner, PUBLIC's
  * USAGE and CREATE, comment). Where someone else owns public (the local target), it is not touched.
  */
-const PRELUDE = [
+function prelude(nonce: string): string {
+  return [...PRELUDE_SQL, `\\echo ${XID_MARKER}-${nonce} :pgk8s_xid`].join('\n');
+}
+
+const PRELUDE_SQL = [
   'BEGIN;',
   'SELECT coalesce(bool_or(pg_get_userbyid(nspowner) = current_user), false) AS pgk8s_public_ours, ' +
     "coalesce(bool_or(has_schema_privilege('public', oid, 'USAGE')), false) AS pgk8s_public_usage, " +
@@ -29,6 +36,8 @@ const PRELUDE = [
     "coalesce(max(obj_description(oid, 'pg_namespace')), '') AS pgk8s_public_comment " +
     "FROM pg_namespace WHERE nspname = 'public' \\gset",
   'DROP OWNED BY CURRENT_USER;',
+  // The restore's own transaction, to make sure at the end that the COMMIT about to be sent is its.
+  'SELECT pg_current_xact_id()::text AS pgk8s_xid \\gset',
   '\\if :pgk8s_public_ours',
   'CREATE SCHEMA public;',
   '\\if :pgk8s_public_usage',
@@ -39,10 +48,25 @@ const PRELUDE = [
   '\\endif',
   "COMMENT ON SCHEMA public IS :'pgk8s_public_comment';",
   '\\endif',
-].join('\n');
-const EPILOGUE = `COMMIT;\n\\echo ${COMMITTED_MARKER}`;
+];
+/**
+ * COMMIT only if the transaction is still the one the prelude opened: an archive whose SQL holds its own
+ * COMMIT or ROLLBACK ended it, and what followed ran outside it. The marker carries a per-run nonce an
+ * archive cannot know, so no text in it can pass for our success.
+ */
+function epilogue(nonce: string): string {
+  return [
+    "SELECT coalesce(pg_current_xact_id_if_assigned()::text = :'pgk8s_xid', false) AS pgk8s_ours \\gset",
+    '\\if :pgk8s_ours',
+    'COMMIT;',
+    `\\echo ${COMMITTED_MARKER}-${nonce}`,
+    '\\else',
+    `\\echo ${LOST_MARKER}-${nonce}`,
+    '\\endif',
+  ].join('\n');
+}
 
-export function restoreCommand(): string[] {
+export function restoreCommand(nonce: string): string[] {
   return [
     'sh',
     '-c',
@@ -50,14 +74,18 @@ export function restoreCommand(): string[] {
       '{ printf "%s\\n" "$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "$2"; } | ' +
       `psql -X -w -q -At -v ON_ERROR_STOP=1 ${APP_LOGIN}`,
     'sh',
-    PRELUDE,
-    EPILOGUE,
+    prelude(nonce),
+    epilogue(nonce),
   ];
 }
 
 export interface RestoreResult {
   /** COMMIT went through and we saw it say so. */
   committed: boolean;
+  /** The restore's transaction was ended by the archive's own SQL, or an SQL statement failed after it. */
+  transactionLost: boolean;
+  /** The restore's transaction id, from its own output. */
+  xid: string | null;
   bytes: number;
   exitCode: number;
   /** pg_restore's own errors, without its -v progress lines. */
@@ -86,7 +114,8 @@ const XID_SQL = `select ${FULL_XID} ${RESTORE_SESSION} and backend_xid is not nu
 const END_SQL = `select coalesce((${FULL_XID})::text, 'none'), pg_terminate_backend(pid) ${RESTORE_SESSION}`;
 
 export function startRestore(t: ExecTarget, file: string, watcher: PodSession): RunningRestore {
-  const child = spawnOnTarget(t, restoreCommand(), true);
+  const nonce = randomBytes(8).toString('hex');
+  const child = spawnOnTarget(t, restoreCommand(nonce), true);
   // A restore that fails early stops reading its stdin: its exit code and stderr tell the story.
   const output = collectOutput(child);
   let bytes = 0;
@@ -109,7 +138,12 @@ export function startRestore(t: ExecTarget, file: string, watcher: PodSession): 
     input.destroy();
     const lines = stderr.split('\n');
     return {
-      committed: new RegExp(`^${COMMITTED_MARKER}$`, 'm').test(stdout),
+      committed: new RegExp(`^${COMMITTED_MARKER}-${nonce}$`, 'm').test(stdout),
+      // Its transaction id as psql printed it: known even when the restore ended before the watcher looked.
+      xid: new RegExp(`^${XID_MARKER}-${nonce} (\\d+)$`, 'm').exec(stdout)?.[1] ?? null,
+      // An SQL error is what stops psql (ON_ERROR_STOP): after one, a committed transaction id can only
+      // mean the archive committed it before the error.
+      transactionLost: new RegExp(`^${LOST_MARKER}-${nonce}$`, 'm').test(stdout) || /(^|: )ERROR: {2}/m.test(stderr),
       bytes,
       exitCode,
       pgRestoreFailed: /^pg_restore: error:/m.test(stderr),
@@ -127,7 +161,7 @@ export function startRestore(t: ExecTarget, file: string, watcher: PodSession): 
   return { done, kill: () => child.kill('SIGTERM'), xid: () => xid };
 }
 
-export type RestoreOutcome = 'committed' | 'rolled-back' | 'unknown';
+export type RestoreOutcome = 'committed' | 'rolled-back' | 'partial' | 'unknown';
 
 /**
  * After anything but a seen success: end the restore's session in the pod (it outlives kubectl),

@@ -79,20 +79,22 @@ export async function restoreAction(
     // exits the process when done; going on would race it for that session.
     if (interrupted) await new Promise<never>(() => {});
     forget();
-    const outcome: RestoreOutcome = r.committed
+    const settled: RestoreOutcome = r.committed
       ? 'committed'
       : await settleRestore(lock.session, {
-          xid: running.xid(),
+          xid: r.xid ?? running.xid(),
           pgRestoreFailed: r.pgRestoreFailed,
           delivered: r.delivered,
         });
+    // Committed, yet not by our COMMIT: the archive's SQL ended the transaction part-way.
+    const outcome: RestoreOutcome = settled === 'committed' && !r.committed && r.transactionLost ? 'partial' : settled;
     if (outcome !== 'committed') {
       const why = r.stderr.trim()
         ? execErrorLine(r.stderr)
         : 'the exec stream ended before pg_restore finished (connection cut?)';
       throw notOkError(
         `restore of ${file} failed: ${why}; ${describeOutcome(outcome)}`,
-        restoreFix(outcome, why, t, file),
+        restoreFix(outcome, why, t, file, safety),
       );
     }
     if (!r.committed) out.warn('the connection broke after the restore; the server confirms it committed');
@@ -148,7 +150,9 @@ async function reportRestorePlan(cfg: BackupConfig, out: Output, t: ExecTarget, 
   }
 }
 
-function restoreFix(outcome: RestoreOutcome, why: string, t: ExecTarget, file: string): string {
+function restoreFix(outcome: RestoreOutcome, why: string, t: ExecTarget, file: string, safety: string | null): string {
+  if (outcome === 'partial')
+    return safety ? `${BACKUP_CMD} restore ${safety} --yes` : `${BACKUP_CMD} list, then restore a backup you trust`;
   if (outcome === 'unknown') return 'npm run -s db:verify';
   // A restore needs room for the new copy while the old one still exists (one transaction).
   if (/No space left on device|could not extend file/.test(why))
@@ -159,6 +163,11 @@ function restoreFix(outcome: RestoreOutcome, why: string, t: ExecTarget, file: s
 function describeOutcome(o: RestoreOutcome): string {
   if (o === 'committed') return 'the server says the restore committed';
   if (o === 'rolled-back') return 'the database is unchanged (the transaction rolled back)';
+  if (o === 'partial')
+    return (
+      "the archive's own SQL ended the restore's transaction (a COMMIT or ROLLBACK in it) and part of it was " +
+      'committed: the database is PARTLY restored'
+    );
   return 'whether the restore committed is unknown (its transaction id was never seen)';
 }
 
