@@ -259,3 +259,27 @@ STUB
   [[ "$stderr" == *'copied dbmate 2.24.0 (cache, linux aarch64; 2.36.0 is not published for it'* ]]
   [ "$(wc -l <"$BATS_TEST_TMPDIR/npm.log")" = 2 ]
 }
+
+# Killing kubectl exec leaves the process in the pod running (kubernetes#89031): the migration's own
+# session must be ended server-side, or the file commits seconds after "interrupted".
+@test "Ctrl-C during a migration ends its session in the pod: nothing commits later, and it says so" {
+  migrate >/dev/null 2>&1
+  printf -- '-- migrate:up\nselect pg_sleep(6);\ncreate table late (id int);\n-- migrate:down\ndrop table late;\n' \
+    >"$MIG/20261126000001_slow.sql"
+  set -m
+  node --import tsx "$ROOT/scripts/migrate.ts" --migrations-dir "$MIG" 2>"$BATS_TEST_TMPDIR/err" &
+  pid=$!
+  set +m
+  for _ in $(seq 100); do
+    [ "$(pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%-migrate' and query like '%pg_sleep%'")" = 1 ] && break
+    sleep 0.1
+  done
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" = 130 ]
+  grep -q 'interrupted: the migration in postgres/postgresql-0 was stopped (its session ended, its file rolled back); schema now 20261125000006' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+  sleep 7
+  run pod_psql -c "select to_regclass('late') is null, (select count(*) from schema_migrations where version = '20261126000001')"
+  assert_output 't|0'
+}

@@ -3,6 +3,10 @@
 import type { MigrationFile } from '../schema/migration-files.ts';
 import type { ExecTarget } from '../target/spawn.ts';
 import type { Output } from '../cli/output.ts';
+import { onInterrupt } from '../cli/run-script.ts';
+import type { PodSession } from '../target/pod-session.ts';
+import { sessionName } from '../target/session-tag.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { InPod, MigrateConfig } from './command.ts';
 import { DBMATE_VERSION, hostUnameM, localDbmateFor } from './dbmate-binary.ts';
 import {
@@ -45,9 +49,27 @@ export async function runDbmate(
         out.progress(`copied ${which}, linux ${facts.arch}${note}) into ${t.where}:/tmp/dbmate`);
       }
     }
-    return await shell.run(driverScript(files, action, await server, dbmatePath));
+    const script = driverScript(files, action, await server, dbmatePath);
+    // Ctrl-C kills kubectl, not dbmate in the pod (kubernetes#89031): end its session there too.
+    const forget = t.kind === 'pod' ? onInterrupt(() => stopInPod(out, t, session)) : () => {};
+    try {
+      return await shell.run(script);
+    } finally {
+      forget();
+    }
   } catch (err) {
     shell.end();
     throw err;
   }
+}
+
+/** Ends dbmate's session (its transaction rolls back), waits until it is gone, says where the schema is. */
+async function stopInPod(out: Output, t: ExecTarget, session: PodSession): Promise<void> {
+  const mine = `from pg_stat_activity where application_name = '${sessionName('migrate')}'`;
+  await session.query(`select pg_terminate_backend(pid) ${mine}`);
+  for (let i = 0; i < 40 && (await session.query(`select count(*) ${mine}`)).rows[0] !== '0'; i++) await sleep(100);
+  const at = (await session.query("select coalesce(max(version), 'none') from schema_migrations")).rows[0];
+  out.progress(
+    `interrupted: the migration in ${t.where} was stopped (its session ended, its file rolled back); schema now ${at}`,
+  );
 }
