@@ -185,7 +185,7 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   before=$(find .data | sort; db verify --json | jq -r .status)
   run --separate-stderr db deploy --uninstall --delete-data --dry-run
   assert_success
-  assert_line --regexp '^would delete: \.data/pgdata, \.data/secrets, '
+  assert_line --regexp '^would delete: \.data/pgdata, .*\.data/secrets, .*\.data/server\.json'
   assert_line --index -1 'ok: dry run: would stop the local server and delete its data and passwords; nothing changed'
   [ "$(find .data | sort; db verify --json | jq -r .status)" = "$before" ]
 }
@@ -196,4 +196,35 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   assert_failure 3
   assert_equal "${stderr_lines[-1]}" 'error: PostgreSQL server binaries (initdb, pg_ctl, postgres, psql, pg_dump, pg_restore) not found on PATH or in the usual install locations (fix: install PostgreSQL 15+ server binaries: apt-get install postgresql (Debian/Ubuntu), dnf install postgresql-server (Fedora/RHEL), brew install postgresql@17 (macOS))'
   [ ! -e .data ]
+}
+
+@test "uninstall --delete-data deletes only what deploy made: a directory it refused, and others' files, stay" {
+  mkdir -p .data/pgdata && echo mine >.data/pgdata/notes.txt
+  run --separate-stderr db deploy
+  assert_failure
+  run --separate-stderr db deploy --uninstall --delete-data --yes
+  assert_success
+  [ "$(cat .data/pgdata/notes.txt)" = mine ]
+  assert_line --index -1 'ok: no local server runs here: nothing to do'
+}
+
+@test "deploy leaves directories that were there as they were (mode, owner), and uninstall leaves them too" {
+  mkdir -p .data/log && chmod 711 .data && chown postgres:postgres .data/log && chmod 750 .data/log
+  run --separate-stderr db deploy
+  assert_success
+  [ "$(stat -c '%a' .data)" = 711 ]
+  [ "$(stat -c '%U %a' .data/log)" = 'postgres 750' ]
+  run --separate-stderr db deploy --uninstall --delete-data --yes
+  assert_success
+  [ ! -e .data/pgdata ] && [ ! -e .data/secrets ] && [ ! -e .data/server.json ]
+  [ -d .data/log ] && [ "$(stat -c '%a' .data)" = 711 ]
+  [ ! -e .data/log/server.log ]
+}
+
+@test "a directory that was there and the server's user cannot write is refused, not chowned" {
+  mkdir -p .data/log && chmod 700 .data/log
+  run --separate-stderr db deploy
+  assert_failure 2
+  [[ "$stderr" == *'error: .data/log was already there and the local server'"'"'s user postgres cannot write it; nothing changed (deploy does not chown what it did not create) (fix: remove .data/log (deploy then makes its own), or chown postgres .data/log)'* ]]
+  [ "$(stat -c '%U %a' .data/log)" = 'root 700' ]
 }

@@ -9,6 +9,7 @@ import { localPaths, runServerProgram, shownPath, type LocalPaths, type ServerUs
 import { appQueryCommand } from '../target/pod-sql.ts';
 import { collectOutput, execErrorLine, spawnOnTarget, type LocalTarget } from '../target/spawn.ts';
 import { generatePassword } from './credentials.ts';
+import { markCreated, missing } from './local-created.ts';
 
 /** The app user and database, created once with the generated password; the password is read by psql itself. */
 export const ROLE_SQL = `\\set pw \`cat "$POSTGRES_PASSWORD_FILE"\`
@@ -61,19 +62,43 @@ export async function selectOneAsApp(t: LocalTarget): Promise<void> {
   }
 }
 
-/** Directories the server user owns; the parent must let it through. */
+/**
+ * Directories the server user owns; the parent must let it through. Only what is made here is chowned or
+ * chmodded (and recorded for uninstall); a directory that was there stays as it is, and must already
+ * be one the server user can write.
+ */
 export function makeServerDirs(p: LocalPaths, user: ServerUser): void {
-  mkdirSync(p.dir, { recursive: true, mode: user.switchTo ? 0o755 : 0o700 });
-  if (user.switchTo) chmodSync(p.dir, 0o755);
+  if (!existsSync(p.dir)) {
+    mkdirSync(p.dir, { recursive: true, mode: user.switchTo ? 0o755 : 0o700 });
+    if (user.switchTo) chmodSync(p.dir, 0o755);
+    markCreated(p, [p.dir]);
+  }
   for (const dir of [p.dataDir, p.logDir, p.socketDir]) {
+    if (existsSync(dir)) {
+      assertWritable(dir, user);
+      continue;
+    }
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     if (user.switchTo) chownSync(dir, user.switchTo.uid, user.switchTo.gid);
+    markCreated(p, [dir]);
   }
+}
+
+function assertWritable(dir: string, user: ServerUser): void {
+  if (!user.switchTo) return;
+  if (spawnSync('test', ['-w', dir, '-a', '-x', dir], { ...user.switchTo, stdio: 'ignore' }).status !== 0)
+    throw usageError(
+      `${shownPath(dir)} was already there and the local server's user ${user.name} cannot write it; nothing ` +
+        'changed (deploy does not chown what it did not create)',
+      `remove ${shownPath(dir)} (deploy then makes its own), or chown ${user.name} ${shownPath(dir)}`,
+    );
 }
 
 /** New passwords for a new data directory (any older files belonged to no data: an interrupted first deploy). */
 export function writeSecrets(p: LocalPaths): { admin: string; app: string } {
+  const made = missing([p.secretsDir, p.adminPasswordFile, p.appPasswordFile]);
   mkdirSync(p.secretsDir, { recursive: true, mode: 0o700 });
+  markCreated(p, made);
   const admin = generatePassword();
   const app = generatePassword();
   for (const [file, value] of [

@@ -1,8 +1,9 @@
 // deploy --target local --uninstall: stop the server; with --delete-data --yes, delete what deploy made.
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmdirSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { toolError, usageError } from '../cli/errors.ts';
 import { localPaths, readLocalState, serverStatus, serverUser, shownPath, stopServer } from '../target/local-server.ts';
+import { readCreated, recordFile } from './local-created.ts';
 import type { LocalDeployConfig } from './local.ts';
 
 export interface LocalUninstallReport {
@@ -17,7 +18,13 @@ export interface LocalUninstallReport {
 /** Stops the server; deletes only what deploy made (never the whole --local-dir blindly). */
 export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUninstallReport> {
   const p = localPaths(resolve(cfg.localDir));
-  const owned = [p.dataDir, p.secretsDir, p.logDir, p.socketDir, p.stateFile].filter((f) => existsSync(f));
+  // What deploy recorded as made by it; a deploy from before records were kept: its usual paths, if its
+  // state file says it ran here. Nothing else is ever deleted.
+  const recorded = readCreated(p);
+  const legacy = existsSync(p.stateFile) ? [p.dataDir, p.secretsDir, p.logDir, p.socketDir, p.stateFile] : [];
+  const listed = (recorded ?? legacy).filter((f) => f !== p.dir && existsSync(f));
+  // A file inside a directory that goes anyway is not named twice.
+  const owned = listed.filter((f) => !listed.some((d) => f.startsWith(`${d}/`)));
   if (cfg.dryRun) {
     const wouldDelete = cfg.deleteData ? owned.map(shownPath) : [];
     const kept = cfg.deleteData ? [] : [p.dataDir, p.secretsDir].filter((f) => existsSync(f)).map(shownPath);
@@ -49,8 +56,10 @@ export async function uninstallLocal(cfg: LocalDeployConfig): Promise<LocalUnins
     };
   }
   for (const f of owned) rmSync(f, { recursive: true, force: true });
+  rmSync(recordFile(p), { force: true });
+  // The directory itself only if deploy made it, and only when nothing else is left in it.
   try {
-    if (!readdirSync(p.dir).length) rmSync(p.dir, { recursive: true });
+    if ((recorded?.includes(p.dir) ?? legacy.length > 0) && !readdirSync(p.dir).length) rmdirSync(p.dir);
   } catch {
     // already gone
   }

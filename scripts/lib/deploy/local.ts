@@ -1,6 +1,7 @@
 // deploy --target local: a PostgreSQL server on this machine under --local-dir, with the database,
 // users and generated passwords a cluster deploy makes. Again = reuse what is there (start it if
 // stopped). The steps are in local-setup.ts; --uninstall is local-uninstall.ts.
+import { markCreated, missing } from './local-created.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { SECRET_KEYS } from './credentials.ts';
@@ -155,6 +156,7 @@ export async function deployLocal(cfg: LocalDeployConfig): Promise<LocalDeployRe
       binDir: bins.binDir,
       serverUser: user.name,
     };
+    markCreated(p, missing([p.stateFile, p.logFile]));
     writeLocalState(p, state);
     await startServer(p, state, user);
     phase('start');
