@@ -1,6 +1,6 @@
 // Why a PostgreSQL pod is not usable, read from the objects the cluster reports: one problem with
 // a stable code, the evidence in words, and the one thing to do about it.
-import { quantityBytes } from './quantity.ts';
+import { doubledSize, quantityBytes } from './quantity.ts';
 
 export interface Problem {
   code:
@@ -63,6 +63,11 @@ export interface DiagnoseInput {
   previousLog?: string[];
 }
 
+/** The Secret behind the chart's postgresql-password volume (auth.existingSecret), from the pod's spec. */
+export function mountedSecretName(pod: PodJson | null): string | null {
+  return pod?.spec?.volumes?.find((v) => v.name === 'postgresql-password')?.secret?.secretName ?? null;
+}
+
 // The chart mounts the whole Secret; a key it lacks is a file the image cannot read (postgresql-env.sh
 // "Skipping export of 'POSTGRES_PASSWORD'. '/opt/bitnami/postgresql/secrets/password' is not readable.").
 function missingSecretKey(o: DiagnoseInput): Problem | null {
@@ -70,7 +75,7 @@ function missingSecretKey(o: DiagnoseInput): Problem | null {
   const file = line && /'([^']+)' is not readable/.exec(line)?.[1];
   if (!file) return null;
   const keyName = file.split('/').at(-1) ?? file;
-  const secret = o.pod?.spec?.volumes?.find((v) => v.name === 'postgresql-password')?.secret?.secretName;
+  const secret = mountedSecretName(o.pod);
   const where = secret ? `Secret ${o.namespace}/${secret}` : 'the credentials Secret';
   return {
     code: 'secret-key-missing',
@@ -91,7 +96,7 @@ function fullVolume(o: DiagnoseInput): Problem | null {
   const claim = o.pvc?.metadata?.name ?? `data-${o.podName}`;
   const size = o.pvc?.status?.capacity?.storage;
   const bytes = size ? quantityBytes(size) : null;
-  const next = bytes ? `${Math.max(1, Math.ceil((2 * bytes) / 2 ** 30))}Gi` : null;
+  const next = bytes ? doubledSize(bytes) : null;
   return {
     code: 'volume-full',
     message: `volume ${claim}${size ? ` (${size})` : ''} is full: postgresql cannot start: ${line.trim()}`,

@@ -23,3 +23,8 @@ export function quantityBytes(text: string): number | null {
   const exponent = m[3] === undefined ? 1 : 10 ** Number(m[3]);
   return Math.round(Number(m[1]) * (SUFFIX[m[2] ?? ''] ?? 1) * exponent);
 }
+
+/** A size to grow to when a volume is full: twice `bytes`, in whole GiB, at least 1Gi. */
+export function doubledSize(bytes: number): string {
+  return `${Math.max(1, Math.ceil((2 * bytes) / 2 ** 30))}Gi`;
+}

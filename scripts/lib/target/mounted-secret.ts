@@ -1,15 +1,10 @@
 // The credentials Secret the running pod mounted. A pod keeps its mounted files when the Secret is
 // deleted, so everything works until it restarts and cannot mount it (FailedMount). Noticed early, it
 // can be put back from those very files.
-import type { PodJson, Problem } from '../cluster/diagnose.ts';
+import { mountedSecretName, type PodJson, type Problem } from '../cluster/diagnose.ts';
 import type { Kubectl } from '../cluster/kubectl.ts';
 
 const SECRETS_DIR = '/opt/bitnami/postgresql/secrets';
-
-/** The Secret behind the chart's postgresql-password volume (auth.existingSecret). */
-export function mountedSecretName(pod: PodJson | null): string | null {
-  return pod?.spec?.volumes?.find((v) => v.name === 'postgresql-password')?.secret?.secretName ?? null;
-}
 
 /** A command that recreates the Secret from the files the pod still has; the passwords never enter an argv. */
 export function recreateSecretCommand(o: { namespace: string; pod: string; secret: string; context?: string }): string {

@@ -1,5 +1,6 @@
 // Turn the probe's numbers into verify's answer: problems (unhealthy) and warnings, each with a
 // stable code, what was measured, and the fix.
+import { doubledSize } from '../cluster/quantity.ts';
 import type { ProbeResult } from './health-probe.ts';
 
 export interface Finding {
@@ -107,7 +108,7 @@ export function assessProbe(
       warnings.push({
         code: 'database-over-claim',
         message: `the database (${mib(database)} MiB) is larger than its claim (${o.claim.size})`,
-        fix: `npm run -s db:deploy -- --storage-size ${Math.ceil((2 * database) / 2 ** 30)}Gi --upgrade`,
+        fix: `npm run -s db:deploy -- --storage-size ${doubledSize(database)} --upgrade`,
       });
     }
   } else if (probe.volume) {
