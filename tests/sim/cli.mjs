@@ -1,6 +1,6 @@
 // `tests/sim/sim`: start, stop and break a simulated cluster whose state lives in a directory.
 import fs from 'node:fs';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { newState, readState, statePaths, withState } from './lib/state.mjs';
@@ -8,6 +8,7 @@ import { applyDiskFault, reconcile } from './lib/cluster.mjs';
 import {
   clusterProcesses,
   mountedVolumesUnder,
+  podNetworksUnder,
   podUser,
   postgresBinDir,
   sleep,
@@ -199,6 +200,7 @@ function stop(dir) {
   withState(dir, (s) => {
     for (const pod of Object.values(s.pods)) pod.container = null;
   });
+  for (const netns of podNetworksUnder(dir)) spawnSync('umount', [netns]);
   for (const mount of mountedVolumesUnder(dir)) {
     const [namespace, pvc] = path.relative(statePaths(dir).volumes, mount).split(path.sep);
     unmountVolume(dir, namespace, pvc);

@@ -24,6 +24,7 @@ const COMMANDS = {
     'wait',
     'scale',
     'patch',
+    'port-forward',
   ],
   helm: ['version', 'list', 'status', 'upgrade', 'install', 'uninstall', 'get values', 'history', 'rollback'],
 };

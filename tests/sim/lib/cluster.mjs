@@ -9,6 +9,8 @@ import {
   mountVolume,
   podDir,
   preparePodRoot,
+  createPodNetwork,
+  removePodNetwork,
   resizeVolume,
   rotateContainerLog,
   startContainer,
@@ -180,6 +182,7 @@ export function createStatefulPod(state, dir, sts) {
   });
   fs.mkdirSync(podDir(dir, pod), { recursive: true });
   preparePodRoot(dir, pod);
+  createPodNetwork(dir, pod);
   return pod;
 }
 
@@ -187,6 +190,7 @@ export function createStatefulPod(state, dir, sts) {
 export function deletePod(state, dir, pod, { recreate = true } = {}) {
   stopPodContainer(pod);
   delete state.pods[key(pod.namespace, pod.name)];
+  removePodNetwork(dir, pod);
   fs.rmSync(podDir(dir, pod), { recursive: true, force: true });
   const pvc = state.pvcs[key(pod.namespace, pod.volume)];
   if (pvc?.terminating) deletePvc(state, dir, pod.namespace, pod.volume);
@@ -330,11 +334,8 @@ function launch(state, dir, pod, args) {
     const value = state.secrets[key(pod.namespace, secret)].data[k];
     files[file] = value === undefined ? null : Buffer.from(value, 'base64');
   }
-  // PGHOST stands in for the image's libpq, built with /tmp as its socket directory (the host's looks in
-  // /var/run/postgresql, which would then be the path its errors name).
   pod.env = {
     ...pod.env,
-    PGHOST: '/tmp',
     SIM_CLUSTER: path.resolve(dir),
     SIM_POD_UID: pod.uid,
     SIM_SERVER_ARGS: args,

@@ -5,10 +5,11 @@ import { key, recordCallEnd, recordCallStart, nowIso, readState, uid, withState 
 import { FlagError, parseFlags, parseGoDuration } from './flags.mjs';
 import { listObjects, resolveResource, resourceInfo, tableRows } from './objects.mjs';
 import { renderJsonPath, JsonPathError } from './jsonpath.mjs';
-import { createStatefulPod, deletePod, deletePvc, reconcile } from './cluster.mjs';
+import { createStatefulPod, deletePod, deletePvc, podStatus, reconcile } from './cluster.mjs';
 import { runExec } from './exec.mjs';
 import { ClaimPatchError, requestClaimSize } from './volume-expansion.mjs';
-import { podDir } from './pod-runtime.mjs';
+import { podDir, podNetworkFile } from './pod-runtime.mjs';
+import { forwardPorts, parseAddresses, parsePorts, PortForwardError } from './port-forward.mjs';
 import path from 'node:path';
 
 // Set for each call: the daemon serves many calls in one process, strictly one after another.
@@ -105,6 +106,7 @@ const COMMANDS = {
   wait: { modelled: ['for', 'timeout', 'output', 'allow-missing-template-keys'], run: wait },
   scale: { modelled: ['replicas', 'timeout', 'output', 'allow-missing-template-keys'], run: scale },
   patch: { modelled: ['patch', 'type'], run: patch },
+  'port-forward': { modelled: ['address', 'pod-running-timeout'], run: portForward },
 };
 const GLOBAL = TABLE.global;
 
@@ -122,7 +124,6 @@ const NOT_SIMULATED = [
   'apply',
   'describe',
   'cp',
-  'port-forward',
   'edit',
   'label',
   'annotate',
@@ -799,6 +800,109 @@ async function exec({ flags, positionals, dashArgs }) {
     err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
   const cut = load().faults['exec-cut'];
   return runExec(dir, pod, command, { stdin: Boolean(flags.stdin), cutAfter: cut ? Number(cut) : 0 });
+}
+
+// kubectl/pkg/cmd/portforward: TYPE/NAME (a pod, or a service whose port is translated to the pod's
+// container port), then the ports; the pod must be Running. The relay itself is lib/port-forward.mjs.
+async function portForward({ flags, positionals }) {
+  if (positionals.length < 2)
+    throw new KubectlError(
+      "error: TYPE/NAME and list of ports are required for port-forward\nSee 'kubectl port-forward -h' for help " +
+        'and examples',
+    );
+  checkReachable(flags, { discoveryLines: 4 });
+  refresh();
+  const namespace = flags.namespace || 'default';
+  const [target, ...specs] = positionals;
+  const slash = target.indexOf('/');
+  const plural = slash < 0 ? 'pods' : resolveResource(target.slice(0, slash));
+  const name = slash < 0 ? target : target.slice(slash + 1);
+  let pod;
+  let ports;
+  if (plural === 'pods') {
+    pod = findPod(flags, name);
+    ports = specs.map((spec) => namedPodPort(pod, spec));
+  } else if (plural === 'services') {
+    const svc = load().services?.[key(namespace, name)];
+    if (!svc) throw notFound('services', name);
+    pod = await servicePod(svc, flags['pod-running-timeout'] ?? '1m0s');
+    ports = specs.map((spec) => servicePortToTarget(svc, pod, spec));
+  } else throw new KubectlError(`sim: kubectl port-forward to ${target} is not simulated (pods and services are)`);
+  const phase = podStatus(load(), dir, pod).phase;
+  if (phase !== 'Running')
+    throw new KubectlError(`error: unable to forward port because pod is not running. Current status=${phase}`);
+  try {
+    return await forwardPorts({
+      netns: podNetworkFile(dir, pod),
+      sandbox: pod.uid.replace(/-/g, '').padEnd(64, '0'),
+      ports: parsePorts(ports),
+      addresses: parseAddresses((flags.address ?? 'localhost').split(',')),
+      out,
+      errOut: err,
+      logError: (text) =>
+        err(
+          `${klogStamp(0)} ${String(process.pid).padStart(7)} portforward.go:424] "Unhandled Error" err="${text.replace(/"/g, '\\"')}"\n`,
+        ),
+      podGone: () => readState(dir).pods[key(pod.namespace, pod.name)]?.uid !== pod.uid,
+    });
+  } catch (e) {
+    if (e instanceof PortForwardError) throw new KubectlError(`error: ${e.message}`);
+    throw e;
+  }
+}
+
+const CONTAINER_PORTS = { 'tcp-postgresql': 5432 };
+const SERVICE_PORTS = [{ name: 'tcp-postgresql', port: 5432, targetPort: 'tcp-postgresql' }];
+
+function splitPort(spec) {
+  const parts = spec.split(':');
+  return parts.length === 2 ? parts : [parts[0], parts[0]];
+}
+
+// convertPodNamedPortToNumber: a remote port given by name becomes the container's port number.
+function namedPodPort(pod, spec) {
+  const [local, remote] = splitPort(spec);
+  if (/^\d+$/.test(remote) || remote === '') return spec;
+  const number = CONTAINER_PORTS[remote];
+  if (!number) throw new KubectlError(`error: Pod '${pod.name}' does not have a named port '${remote}'`);
+  return local === remote ? String(number) : `${local}:${number}`;
+}
+
+// translateServicePortToTargetPort: the service port (by number or name) to its targetPort in the pod.
+function servicePortToTarget(svc, pod, spec) {
+  let [local, remote] = splitPort(spec);
+  let number = Number(remote);
+  if (!/^\d+$/.test(remote)) {
+    const byName = SERVICE_PORTS.find((p) => p.name === remote);
+    if (!byName) throw new KubectlError(`error: Service '${svc.name}' does not have a named port '${remote}'`);
+    number = byName.port;
+    if (local === remote) local = String(number);
+  }
+  const servicePort = SERVICE_PORTS.find((p) => p.port === number);
+  if (!servicePort) throw new KubectlError(`error: Service ${svc.name} does not have a service port ${number}`);
+  const target = CONTAINER_PORTS[servicePort.targetPort];
+  if (!target)
+    throw new KubectlError(`error: Pod '${pod.name}' does not have a named port '${servicePort.targetPort}'`);
+  remote = String(target);
+  return local !== remote ? `${local}:${remote}` : remote;
+}
+
+// AttachablePodForObject: the first pod the service selects (the release's primary), waited for up to
+// --pod-running-timeout when there is none yet.
+async function servicePod(svc, timeout) {
+  const ms = parseGoDuration(timeout);
+  if (ms === null)
+    throw new KubectlError(
+      `error: invalid argument "${timeout}" for "--pod-running-timeout" flag: time: invalid duration "${timeout}"`,
+    );
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const pod = Object.values(load().pods).find((p) => p.namespace === svc.namespace && p.release === svc.release);
+    if (pod) return pod;
+    if (Date.now() >= deadline) throw new KubectlError('error: timed out waiting for the condition');
+    await new Promise((r) => setTimeout(r, 500));
+    refresh();
+  }
 }
 
 function logs({ flags, positionals }) {

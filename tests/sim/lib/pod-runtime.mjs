@@ -1,5 +1,6 @@
-// The simulated kubelet: a pod is a private mount namespace over a per-pod root filesystem, its
-// data volume a size-limited tmpfs, and its container a real PostgreSQL run as an unprivileged user.
+// The simulated kubelet: a pod is a private mount namespace over a per-pod root filesystem, in a network
+// namespace of its own (the pod sandbox's: loopback only, kept across container restarts), its data
+// volume a size-limited tmpfs, and its container a real PostgreSQL run as an unprivileged user.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -12,6 +13,12 @@ const POD_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'p
 const ENTER = path.join(POD_DIR, 'enter.sh');
 
 export const POD_PATH = '/opt/bitnami/postgresql/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+// The image's own environment (its Dockerfile ENV), under the pod spec's: kubectl exec sessions see it,
+// the pod spec does not. PGHOST stands in for the image's libpq, built with /tmp as its socket
+// directory (the host's looks in /var/run/postgresql, which would then be the path its errors name).
+const IMAGE_LOCALE = 'en_US.UTF-8';
+const IMAGE_ENV = { LANG: IMAGE_LOCALE, LANGUAGE: 'en_US:en', PGHOST: '/tmp' };
 
 export function podDir(dir, pod) {
   return path.join(statePaths(dir).pods, pod.namespace, pod.name);
@@ -76,6 +83,24 @@ export function preparePodRoot(dir, pod, secretFiles = {}) {
   return root;
 }
 
+// The pod sandbox's network namespace, bound to a file in the pod's directory: the container, every exec
+// session and port-forward join it, as a real pod's containers share one. Only loopback, brought up.
+export function createPodNetwork(dir, pod) {
+  const file = podNetworkFile(dir, pod);
+  if (isMountPoint(file)) return;
+  fs.writeFileSync(file, '');
+  run('unshare', [`--net=${file}`, 'ip', 'link', 'set', 'lo', 'up']);
+}
+
+export function removePodNetwork(dir, pod) {
+  const file = podNetworkFile(dir, pod);
+  if (isMountPoint(file)) run('umount', [file]);
+}
+
+export function podNetworkFile(dir, pod) {
+  return path.join(podDir(dir, pod), 'netns');
+}
+
 // Secret volumes and the container's environment, refreshed on every container start.
 export function writePodFiles(dir, pod, secretFiles) {
   const base = podDir(dir, pod);
@@ -88,8 +113,22 @@ export function writePodFiles(dir, pod, secretFiles) {
     fs.writeFileSync(target, value, { mode: 0o440 });
     fs.chownSync(target, 0, gid);
   }
-  const env = Object.entries(pod.env).map(([k, v]) => `${k}=${v}`);
+  const env = Object.entries({ ...IMAGE_ENV, ...pod.env, ...localeFallback() }).map(([k, v]) => `${k}=${v}`);
   fs.writeFileSync(path.join(base, 'env'), `${env.join('\n')}\n`);
+}
+
+let localeKnown;
+// A machine without the image's locale (tests/setup-machine generates it) runs the pods in C.UTF-8:
+// initdb would refuse a locale the machine does not have.
+function hostHasImageLocale() {
+  if (localeKnown === undefined) {
+    const out = spawnSync('locale', ['-a'], { encoding: 'utf8' });
+    localeKnown = out.status === 0 && /^en_US\.utf-?8$/im.test(out.stdout);
+  }
+  return localeKnown;
+}
+function localeFallback() {
+  return hostHasImageLocale() ? {} : { LC_ALL: 'C.UTF-8' };
 }
 
 // initdb takes ~1 s, and the test suite deploys a fresh pod a hundred-odd times. Its output for the
@@ -103,7 +142,7 @@ function initdbTemplate() {
   const bin = postgresBinDir();
   const script = fs.readFileSync(path.join(POD_DIR, 'initdb.sh'));
   const key = createHash('sha256')
-    .update(`${TEMPLATE_FORMAT}\0${bin}\0${uid}:${gid}\0`)
+    .update(`${TEMPLATE_FORMAT}\0${bin}\0${uid}:${gid}\0${hostHasImageLocale()}\0`)
     .update(script)
     .digest('hex')
     .slice(0, 16);
@@ -119,7 +158,7 @@ function initdbTemplate() {
       uid,
       gid,
       encoding: 'utf8',
-      env: { PATH: `${bin}:/usr/bin:/bin`, LC_ALL: 'C.UTF-8' },
+      env: { PATH: `${bin}:/usr/bin:/bin`, LANG: IMAGE_LOCALE, ...localeFallback() },
     });
     if (out.status !== 0) return null;
     // Another process may have made it meanwhile: theirs is as good.
@@ -147,6 +186,8 @@ function enterArgs(dir, pod, command, { exec = false } = {}) {
   const base = podDir(dir, pod);
   const volume = pod.volume ? volumeDir(dir, pod.namespace, pod.volume) : '-';
   return [
+    `--net=${podNetworkFile(dir, pod)}`,
+    'unshare',
     '-m',
     '--propagation',
     'private',
@@ -186,7 +227,7 @@ export function startContainer(dir, pod) {
       fs.rmSync(template, { recursive: true, force: true });
   }
   const log = fs.openSync(path.join(base, 'container.log'), 'a');
-  const child = spawn('unshare', enterArgs(dir, pod, ['/opt/bitnami/scripts/entrypoint.sh']), {
+  const child = spawn('nsenter', enterArgs(dir, pod, ['/opt/bitnami/scripts/entrypoint.sh']), {
     env: podEnterEnv(pod),
     detached: true,
     stdio: ['ignore', log, log],
@@ -230,17 +271,31 @@ export function sleep(ms) {
   Atomics.wait(sleeper, 0, 0, ms);
 }
 
-// The readiness probe is pg_isready on the pod's socket: the server answers once it is "ready".
+// The chart's readiness probe: `pg_isready -h 127.0.0.1 -p 5432` (the server accepts connections on TCP in
+// the pod's network) and the image's `.initialized` mark in the tmp emptyDir or on the volume.
 export function containerReady(dir, pod) {
   if (!processAlive(pod.pid) || !pod.volume) return false;
-  const pidFile = path.join(volumeDir(dir, pod.namespace, pod.volume), 'data', 'postmaster.pid');
-  const socket = path.join(podDir(dir, pod), 'root', 'tmp', '.s.PGSQL.5432');
+  const volume = volumeDir(dir, pod.namespace, pod.volume);
+  const marked = [path.join(podDir(dir, pod), 'root', 'opt/bitnami/postgresql/tmp'), volume].some((d) =>
+    fs.existsSync(path.join(d, '.initialized')),
+  );
   try {
-    const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
-    return lines[7]?.trim() === 'ready' && fs.existsSync(socket);
+    const lines = fs.readFileSync(path.join(volume, 'data', 'postmaster.pid'), 'utf8').split('\n');
+    return marked && lines[7]?.trim() === 'ready' && listensOnLoopback(pod.pid, 5432);
   } catch {
     return false;
   }
+}
+
+// /proc/PID/net/tcp lists the sockets of PID's network namespace: a LISTEN (0A) socket on the port, bound
+// to 0.0.0.0 or 127.0.0.1, answers 127.0.0.1.
+function listensOnLoopback(pid, port) {
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  const table = fs.readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1);
+  return table.some((row) => {
+    const [, local, , state] = row.trim().split(/\s+/);
+    return state === '0A' && [`00000000:${hexPort}`, `0100007F:${hexPort}`].includes(local);
+  });
 }
 
 export function commandExistsInPod(dir, pod, command) {
@@ -258,7 +313,7 @@ function resolveInRoot(dir, pod, p) {
 
 // Runs COMMAND in the pod. Returns the spawned child; the caller wires the streams.
 export function spawnInPod(dir, pod, command, stdio) {
-  return spawn('unshare', enterArgs(dir, pod, command, { exec: true }), { stdio, env: podEnterEnv(pod) });
+  return spawn('nsenter', enterArgs(dir, pod, command, { exec: true }), { stdio, env: podEnterEnv(pod) });
 }
 
 // What enter.sh needs beyond its arguments: the node architecture `uname -m` reports, when set.
@@ -305,7 +360,15 @@ export function isMountPoint(target) {
 }
 
 export function mountedVolumesUnder(dir) {
-  const prefix = `${statePaths(dir).volumes}/`;
+  return mountsUnder(statePaths(dir).volumes);
+}
+
+export function podNetworksUnder(dir) {
+  return mountsUnder(statePaths(dir).pods).filter((m) => path.basename(m) === 'netns');
+}
+
+function mountsUnder(top) {
+  const prefix = `${top}/`;
   return fs
     .readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')

@@ -3,7 +3,6 @@
 # toolkit can observe. Credentials are applied on FIRST boot only (as in the image), so a new
 # password on an old data directory fails to log in, exactly like the real trap.
 set -eu
-export LC_ALL=C.UTF-8
 
 log() { echo "postgresql $(date '+%H:%M:%S.%2N') INFO  ==> $*"; }
 warn() { echo "postgresql $(date '+%H:%M:%S.%2N') WARN  ==> $*"; }
@@ -73,10 +72,15 @@ else
   log "Deploying PostgreSQL with persisted data..."
 fi
 
+# entrypoint.sh: every start, once setup is done, marks the emptyDir; the chart's readiness probe wants it
+# beside a pg_isready over TCP (postgresql.readinessProbe in _helpers.tpl).
+touch /opt/bitnami/postgresql/tmp/.initialized
+log "** PostgreSQL setup finished! **"
 log "** Starting PostgreSQL **"
-# shellcheck disable=SC2086 # SIM_SERVER_ARGS is a list of -c options built by the simulator
+# postgresql.conf from the image's setup: all addresses (inside the pod's own network), socket in /tmp.
 # libpostgresql.sh postgresql_configure_logging writes the chart's POSTGRESQL_CLIENT_MIN_MESSAGES
 # (audit.clientMinMessages, default error) into postgresql.conf: clients get no NOTICE or WARNING.
-exec postgres -D "$PGDATA" -c listen_addresses= -c unix_socket_directories=/tmp \
+# shellcheck disable=SC2086 # SIM_SERVER_ARGS is a list of -c options built by the simulator
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp \
   -c port="${POSTGRESQL_PORT_NUMBER:-5432}" -c client_min_messages="${POSTGRESQL_CLIENT_MIN_MESSAGES:-error}" \
   ${SIM_SERVER_ARGS:-}
