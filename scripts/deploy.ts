@@ -17,7 +17,7 @@ import { readInstalledRelease } from './lib/deploy/release-reader.ts';
 import { phaseClock } from './lib/cli/phase-clock.ts';
 import { runScript } from './lib/cli/run-script.ts';
 import { ExitCode } from './lib/cli/exit-codes.ts';
-import { undeploy } from './lib/deploy/undeploy.ts';
+import { undeploy, undeployChoices } from './lib/deploy/undeploy.ts';
 import { chartNames } from './lib/cluster/chart-names.ts';
 import { planStorage, refuseStorageChange, volumeSpec } from './lib/deploy/storage-plan.ts';
 import { applyStoragePlan, readLiveVolume } from './lib/deploy/volume-change.ts';
@@ -72,9 +72,7 @@ await runScript(
         ...ref,
         secret,
         context: facts.context,
-        deleteData: cfg.deleteData,
-        yes: cfg.yes,
-        dryRun: cfg.dryRun,
+        ...undeployChoices(cfg),
         releasePresent: installed !== null,
       });
       reportUninstalled(out, r, ref);

@@ -267,6 +267,24 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   assert_output ''
 }
 
+# kubernetes.io/pvc-protection: a claim a pod still uses stays Terminating, and kubectl delete waits for the pod.
+# A pod left without its StatefulSet (an interrupted volume change) is not the release's: uninstall keeps it.
+@test "--uninstall --delete-data with a pod still on the volume does not hang: it names the pod and the fix" {
+  deploy >/dev/null 2>&1
+  kubectl delete sts postgresql -n postgres --cascade=orphan >/dev/null
+  run --separate-stderr timeout 30 node --import tsx "$ROOT/scripts/deploy.ts" --uninstall --delete-data --yes --timeout 3s
+  assert_failure 3
+  [ "${stderr##*$'\n'}" = "error: volume postgres/data-postgresql-0 is being deleted but pod postgres/postgresql-0 still uses it (a pod left without its StatefulSet); it goes once the pod is gone (fix: kubectl delete pod/postgresql-0 -n postgres && npm run -s db:deploy -- --uninstall --delete-data --yes)" ]
+  fix=${stderr#*(fix: }
+  run kubectl get pvc data-postgresql-0 -n postgres -o jsonpath='{.metadata.deletionTimestamp}'
+  [ -n "$output" ]
+  # The fix as printed, then nothing is left.
+  run bash -c "cd '$ROOT' && ${fix%)}"
+  assert_success
+  run kubectl get pvc,secret -n postgres -o name
+  assert_output ''
+}
+
 @test "Helm 3: the same deploy works with Helm 3's flags" {
   stop_cluster
   start_cluster --helm 3

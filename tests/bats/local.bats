@@ -58,7 +58,8 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
 
   run --separate-stderr db seed
   assert_success
-  assert_line --index 2 'ok: 20 inserted, 0 updated, 0 unchanged (+ inserted, ~ updated, = unchanged)'
+  assert_line --index 0 --partial ' (+ inserted, ~ updated, = unchanged)'
+  assert_line --index 2 'ok: 20 inserted, 0 updated, 0 unchanged'
   run --separate-stderr db seed
   assert_success
   assert_output --partial 'ok: 0 inserted, 0 updated, 20 unchanged'
@@ -136,7 +137,7 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   [ "${#lines[@]}" -eq 5 ]
   assert_line --index 0 --regexp '^deploy: ready: SELECT 1 as learnflow succeeded$'
   assert_line --index 1 --regexp '^migrate: schema at 20261125000006 '
-  assert_line --index 2 --regexp '^seed: 20 inserted, 0 updated, 0 unchanged .*; generated password\(s\) for users admin@learnflow.dev: see .secrets/seed-passwords$'
+  assert_line --index 2 --regexp '^seed: 20 inserted, 0 updated, 0 unchanged; generated password\(s\) for users admin@learnflow.dev: see .secrets/seed-passwords$'
   assert_line --index 3 --regexp '^verify: healthy: the local server \(\.data\) \(.*migrations 6 applied, 0 pending\)$'
   assert_line --index 4 --regexp '^ok: database ready in [0-9.]+s: deployed, migrated, seeded, healthy$'
 }

@@ -26,7 +26,7 @@ count() { pod_psql -c "select count(*) from $1"; }
   migrate
   run --separate-stderr seed
   assert_success
-  assert_output $'users +1 ~0 =0, curriculum +13 ~0 =0, exercises +6 ~0 =0\ngenerated password(s) for users admin@learnflow.dev: see '"$SECRETS"$'\nok: 20 inserted, 0 updated, 0 unchanged (+ inserted, ~ updated, = unchanged)'
+  assert_output $'users +1 ~0 =0, curriculum +13 ~0 =0, exercises +6 ~0 =0 (+ inserted, ~ updated, = unchanged)\ngenerated password(s) for users admin@learnflow.dev: see '"$SECRETS"$'\nok: 20 inserted, 0 updated, 0 unchanged'
   run pod_psql -c "select t.slug, m.slug from curriculum t join curriculum m on m.id = t.parent_id where t.slug = 'loops'"
   assert_output 'loops|control-flow'
   run pod_psql -c "select count(*), min(jsonb_array_length(test_cases)) from exercises e join curriculum c on c.id = e.topic_id where c.kind = 'topic'"
@@ -41,7 +41,7 @@ count() { pod_psql -c "select count(*) from $1"; }
   before=$(data_checksum)
   run --separate-stderr seed
   assert_success
-  assert_output $'users +0 ~0 =1, curriculum +0 ~0 =13, exercises +0 ~0 =6\nok: 0 inserted, 0 updated, 20 unchanged (+ inserted, ~ updated, = unchanged)'
+  assert_output $'users +0 ~0 =1, curriculum +0 ~0 =13, exercises +0 ~0 =6 (+ inserted, ~ updated, = unchanged)\nok: 0 inserted, 0 updated, 20 unchanged'
   [ "$(data_checksum)" = "$before" ]
   [ "$(wc -l <"$SECRETS")" = 1 ]
 }
@@ -54,7 +54,7 @@ count() { pod_psql -c "select count(*) from $1"; }
                insert into exercises (slug, topic_id, title, prompt) select 'teacher-made', id, 'Mine', 'Do it' from curriculum where slug = 'loops'"
   run --separate-stderr seed
   assert_success
-  assert_line --index 0 'users +0 ~0 =1, curriculum +0 ~0 =13, exercises +0 ~0 =6'
+  assert_line --index 0 'users +0 ~0 =1, curriculum +0 ~0 =13, exercises +0 ~0 =6 (+ inserted, ~ updated, = unchanged)'
   run pod_psql -c "select title from exercises where slug = 'fizzbuzz'"
   assert_output 'Edited'
   run --separate-stderr seed --update --json
@@ -70,13 +70,13 @@ count() { pod_psql -c "select count(*) from $1"; }
   migrate
   run --separate-stderr seed --dry-run
   assert_success
-  assert_line --index 0 'users +1 ~0 =0, curriculum +13 ~0 =0, exercises +6 ~0 =0'
+  assert_line --index 0 'users +1 ~0 =0, curriculum +13 ~0 =0, exercises +6 ~0 =0 (+ inserted, ~ updated, = unchanged)'
   assert_line --index -1 'ok: dry run: 20 inserted, 0 updated, 0 unchanged; rolled back, nothing changed'
   [ "$(count users) $(count curriculum) $(count exercises)" = "0 0 0" ]
   [ ! -e "$SECRETS" ]
   run --separate-stderr seed --only curriculum
   assert_success
-  assert_line --index 0 'curriculum +13 ~0 =0'
+  assert_line --index 0 'curriculum +13 ~0 =0 (+ inserted, ~ updated, = unchanged)'
   [ "$(count users) $(count curriculum) $(count exercises)" = "0 13 0" ]
   run --separate-stderr seed --only nope
   assert_failure 2

@@ -43,6 +43,21 @@ teardown() { stop_cluster; }
   [ "$stderr" = "sim: kubectl get: flag --watch is not simulated" ]
 }
 
+@test "features other teams' scripts reach for answer 'not simulated', naming the feature" {
+  echo '{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"x"}}' >"$BATS_TEST_TMPDIR/ns.json"
+  run --separate-stderr kubectl apply -f "$BATS_TEST_TMPDIR/ns.json"
+  assert_failure 1
+  [ "$stderr" = "sim: kubectl apply is not simulated" ]
+  run --separate-stderr kubectl delete pods -l app=x -n default
+  assert_failure 1
+  [ "$stderr" = "sim: kubectl delete: flag --selector is not simulated" ]
+  run --separate-stderr kubectl delete pods --all -n default
+  assert_failure 1
+  [ "$stderr" = "sim: kubectl delete: flag --all is not simulated" ]
+  run kubectl get ns x
+  assert_failure
+}
+
 @test "an unmodelled helm command says so, with a hint that fits it" {
   run --separate-stderr helm repo add bitnami https://example.com/charts
   assert_failure 1

@@ -18,7 +18,7 @@ teardown() { stop_cluster; }
   [ "${#lines[@]}" -le 5 ]
   assert_line --index 0 --regexp '^deploy: '
   assert_line --index 1 --regexp '^migrate: schema at 20261125000006 '
-  assert_line --index 2 --regexp '^seed: 20 inserted, 0 updated, 0 unchanged .*; generated password\(s\) for users admin@learnflow.dev: see .secrets/seed-passwords$'
+  assert_line --index 2 --regexp '^seed: 20 inserted, 0 updated, 0 unchanged; generated password\(s\) for users admin@learnflow.dev: see .secrets/seed-passwords$'
   assert_line --index 3 --regexp '^verify: healthy: postgresql in postgres \(.*migrations 6 applied, 0 pending\)$'
   assert_line --index 4 --regexp '^ok: database ready in [0-9.]+s: deployed, migrated, seeded, healthy$'
   [ "$(stat -c %a .secrets/seed-passwords)" = 600 ]

@@ -139,6 +139,11 @@ test("unreachable becomes one line with kubectl's own sentence and the fix", () 
     formatError(kubectlFailureError({ ...failed(''), timedOut: true }, { what: 'get pods', timeoutMs: 90_000 })),
     /kubectl get pods timed out after 1m30s/,
   );
+  // The limit the runner applied, when the caller does not repeat it (it said "after 0s").
+  assert.match(
+    formatError(kubectlFailureError({ ...failed(''), timedOut: true, timeoutMs: 5000 }, { what: 'delete pvc x' })),
+    /kubectl delete pvc x timed out after 5s/,
+  );
 });
 
 // A stand-in kubectl that records its argv and answers like the real one for three pods.

@@ -26,6 +26,8 @@ export interface ProcessResult {
   /** The exit code, or 128 + signal number when killed (the shell convention). */
   exitCode: number;
   timedOut: boolean;
+  /** The limit that ended it, when timedOut. */
+  timeoutMs?: number;
 }
 
 const KILL_GRACE_MS = 2000;
@@ -108,6 +110,7 @@ export async function runProcess(bin: string, argv: readonly string[], opts: Run
         stderr: Buffer.concat(stderr).toString('utf8'),
         exitCode: code ?? 128 + (signal ? constants.signals[signal] : 0),
         timedOut,
+        ...(timedOut ? { timeoutMs: opts.timeoutMs } : {}),
       });
     });
   });

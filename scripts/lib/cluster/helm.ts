@@ -122,7 +122,7 @@ export function helmFailureError(
   const line = (lines.find((l) => l.startsWith('Error: ')) ?? lines[0])?.replace(/^Error: /, '') ?? '(no error output)';
   if (result.timedOut) {
     return toolError(
-      describeTimeout(`helm ${o.what}`, o.timeoutMs ?? 0),
+      describeTimeout(`helm ${o.what}`, o.timeoutMs ?? result.timeoutMs ?? 0),
       `raise --timeout, or inspect "helm status ${o.release} -n ${o.namespace}"`,
     );
   }

@@ -127,7 +127,7 @@ export function kubectlFailureError(
   const where = o.context ? `context "${o.context}"` : 'current context';
   if (result.timedOut) {
     return toolError(
-      `${describeTimeout(`kubectl ${o.what}`, o.timeoutMs ?? 0)} (${where})`,
+      `${describeTimeout(`kubectl ${o.what}`, o.timeoutMs ?? result.timeoutMs ?? 0)} (${where})`,
       'raise --timeout, or check the cluster with "kubectl get nodes"',
     );
   }

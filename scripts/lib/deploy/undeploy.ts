@@ -3,6 +3,19 @@ import { chartNames } from '../cluster/chart-names.ts';
 import { usageError } from '../cli/errors.ts';
 import { deleteArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
 import { helmFailureError, uninstallArgs, type Helm } from '../cluster/helm.ts';
+import { deleteClaim } from './claim-deletion.ts';
+
+/** The user's choices undeploy needs, from deploy's config. */
+export function undeployChoices(cfg: {
+  deleteData: boolean;
+  yes: boolean;
+  dryRun: boolean;
+  timeout: number;
+  context?: string;
+}) {
+  const { deleteData, yes, dryRun } = cfg;
+  return { deleteData, yes, dryRun, timeoutMs: cfg.timeout, userContext: cfg.context };
+}
 
 export interface UndeployResult {
   release: 'uninstalled' | 'absent';
@@ -20,6 +33,9 @@ export async function undeploy(
     namespace: string;
     secret: string;
     context: string;
+    /** The --context the user gave, for the fixes we print. */
+    userContext?: string;
+    timeoutMs: number;
     deleteData: boolean;
     yes: boolean;
     releasePresent: boolean;
@@ -46,7 +62,8 @@ export async function undeploy(
   ];
   if (!o.deleteData) return { release, deleted: [], kept: targets.map(([k, n]) => `${k}/${n}`) };
   const deleted: string[] = [];
-  for (const [kind, name] of targets) {
+  if (await deleteClaim(kubectl, { ...o, claim: pvc, pod: chartNames(o.release).pod })) deleted.push(`pvc/${pvc}`);
+  for (const [kind, name] of targets.slice(1)) {
     const r = await kubectl.run(deleteArgs(kind, name, { namespace: o.namespace, ignoreNotFound: true }));
     if (r.exitCode !== 0) throw kubectlFailureError(r, { context: o.context, what: `delete ${kind} ${name}` });
     if (r.stdout.trim()) deleted.push(`${kind}/${name}`);

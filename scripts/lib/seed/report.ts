@@ -31,12 +31,14 @@ export function reportSeeded(
       unchanged: sum.unchanged + r.unchanged,
     });
   }
-  out.line([...byTable].map(([table, s]) => `${table} +${s.inserted} ~${s.updated} =${s.unchanged}`).join(', '));
+  const perTable = [...byTable].map(([table, s]) => `${table} +${s.inserted} ~${s.updated} =${s.unchanged}`);
+  // The legend goes with the symbols: up and the verdict line repeat only the words.
+  out.line(`${perTable.join(', ')} (+ inserted, ~ updated, = unchanged)`);
   if (passwords.length && !cfg.dryRun)
     out.line(`generated password(s) for ${passwords.map((p) => p.who).join(', ')}: see ${cfg.passwordsFile}`);
   const what = `${total('inserted')} inserted, ${total('updated')} updated, ${total('unchanged')} unchanged`;
   out.verdict(
     true,
-    cfg.dryRun ? `dry run: ${what}; rolled back, nothing changed` : `${what} (+ inserted, ~ updated, = unchanged)`,
+    cfg.dryRun ? `dry run: ${what}; rolled back, nothing changed` : what,
   );
 }

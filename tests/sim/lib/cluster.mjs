@@ -141,7 +141,7 @@ export function deletePvc(state, dir, namespace, name) {
   const pvc = state.pvcs[key(namespace, name)];
   const inUse = Object.values(state.pods).some((p) => p.namespace === namespace && p.volume === name);
   if (inUse) {
-    pvc.terminating = true; // kubernetes.io/pvc-protection holds it until the pod is gone
+    pvc.terminating ??= nowIso(); // kubernetes.io/pvc-protection holds it until the pod is gone
     return;
   }
   unmountVolume(dir, namespace, name);

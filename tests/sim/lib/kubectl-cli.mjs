@@ -656,13 +656,14 @@ function createObjects(docs, flags, generator, source) {
   return 0;
 }
 
-function del({ flags, positionals }) {
+async function del({ flags, positionals }) {
   checkReachable(flags);
   const wanted = targets(positionals);
   const namespace = flags.namespace || 'default';
   const lines = [];
   const errors = [];
   const podsToDelete = [];
+  const held = []; // claims kubernetes.io/pvc-protection keeps while a pod uses them
   const cascade = flags.cascade ?? 'background';
   if (!['background', 'foreground', 'orphan', 'true', 'false'].includes(cascade))
     throw new KubectlError(
@@ -680,7 +681,10 @@ function del({ flags, positionals }) {
         else delete s.secrets[k];
       } else if (plural === 'persistentvolumeclaims') {
         if (!s.pvcs[k]) errors.push(notFound(plural, name).message);
-        else deletePvc(s, dir, namespace, name);
+        else {
+          deletePvc(s, dir, namespace, name);
+          if (s.pvcs[k]) held.push(name);
+        }
       } else if (plural === 'namespaces') {
         if (!s.namespaces[name]) errors.push(notFound(plural, name).message);
         else deleteNamespace(s, name);
@@ -699,6 +703,7 @@ function del({ flags, positionals }) {
   if (lines.length) out(`${lines.join('\n')}\n`);
   const real = errors.filter(() => !flags['ignore-not-found']);
   if (real.length) throw new KubectlError(real.join('\n'));
+  if (held.length && flags.wait !== false) await waitDeleted(namespace, held, flags.timeout);
   return 0;
 }
 
@@ -802,6 +807,20 @@ async function exec({ flags, positionals, dashArgs }) {
   return runExec(dir, pod, command, { stdin: Boolean(flags.stdin), cutAfter: cut ? Number(cut) : 0 });
 }
 
+// kubectl delete waits (--wait, on by default) until the objects are gone: for a claim a pod still uses,
+// until that pod is (the pvc-protection finalizer). --timeout 0 means a week, as kubectl's default.
+async function waitDeleted(namespace, names, timeout) {
+  const ms = timeout && timeout !== '0' ? parseGoDuration(timeout) : 7 * 24 * 3_600_000;
+  const deadline = Date.now() + ms;
+  for (const name of names) {
+    while (readState(dir).pvcs[key(namespace, name)]) {
+      if (Date.now() >= deadline)
+        throw new KubectlError(`error: timed out waiting for the condition on persistentvolumeclaims/${name}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
+
 // kubectl/pkg/cmd/portforward: TYPE/NAME (a pod, or a service whose port is translated to the pod's
 // container port), then the ports; the pod must be Running. The relay itself is lib/port-forward.mjs.
 async function portForward({ flags, positionals }) {
@@ -841,7 +860,8 @@ async function portForward({ flags, positionals }) {
       errOut: err,
       logError: (text) =>
         err(
-          `${klogStamp(0)} ${String(process.pid).padStart(7)} portforward.go:424] "Unhandled Error" err="${text.replace(/"/g, '\\"')}"\n`,
+          `${klogStamp(0)} ${String(process.pid).padStart(7)} portforward.go:424] "Unhandled Error" ` +
+            `err="${text.replace(/"/g, '\\"')}"\n`,
         ),
       podGone: () => readState(dir).pods[key(pod.namespace, pod.name)]?.uid !== pod.uid,
     });

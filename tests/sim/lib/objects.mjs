@@ -125,7 +125,7 @@ export function listObjects(state, dir, plural) {
           kind: 'PersistentVolumeClaim',
           metadata: {
             ...meta(p.name, p.namespace, p.uid, p.created, { labels: p.labels }),
-            ...(p.terminating ? { deletionTimestamp: p.created } : {}),
+            ...(p.terminating ? { deletionTimestamp: p.terminating === true ? p.created : p.terminating } : {}),
             finalizers: ['kubernetes.io/pvc-protection'],
           },
           spec: {
@@ -246,6 +246,7 @@ export function listObjects(state, dir, plural) {
 }
 
 function renderPod(state, dir, p) {
+  const owner = state.statefulsets?.[`${p.namespace}/${p.owner}`];
   const volumes = [
     { name: 'empty-dir', emptyDir: {} },
     { name: 'postgresql-password', secret: { secretName: Object.values(p.secretFiles)[0]?.secret, defaultMode: 420 } },
@@ -260,16 +261,21 @@ function renderPod(state, dir, p) {
         'apps.kubernetes.io/pod-index': '0',
         'statefulset.kubernetes.io/pod-name': p.name,
       },
-      ownerReferences: [
-        {
-          apiVersion: 'apps/v1',
-          blockOwnerDeletion: true,
-          controller: true,
-          kind: 'StatefulSet',
-          name: p.owner,
-          uid: p.uid,
-        },
-      ],
+      // The garbage collector's orphan policy takes the reference off; an adopting StatefulSet puts it back.
+      ...(owner
+        ? {
+            ownerReferences: [
+              {
+                apiVersion: 'apps/v1',
+                blockOwnerDeletion: true,
+                controller: true,
+                kind: 'StatefulSet',
+                name: owner.name,
+                uid: owner.uid,
+              },
+            ],
+          }
+        : {}),
     }),
     spec: {
       containers: [

@@ -95,7 +95,8 @@ export async function forwardPorts({ netns, sandbox, ports, addresses, out, errO
     const failed = (counts.all[0] === 0 && counts.all[1] > 0) || counts.any[1] > 0;
     if (failed)
       errOut(
-        `Unable to listen on port ${port.local}: Listeners failed to create with the following errors: [${errors.join(' ')}]\n`,
+        `Unable to listen on port ${port.local}: Listeners failed to create with the following errors: ` +
+          `[${errors.join(' ')}]\n`,
       );
     else anyListening = true;
   }

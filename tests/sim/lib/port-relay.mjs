@@ -24,7 +24,8 @@ try {
     socket = await dial('::1');
   } catch (v6) {
     process.stderr.write(
-      `failed to connect to localhost:${port} inside namespace "${sandbox}", IPv4: dial tcp4 127.0.0.1:${port}: ${reason(v4)} ` +
+      `failed to connect to localhost:${port} inside namespace "${sandbox}", ` +
+        `IPv4: dial tcp4 127.0.0.1:${port}: ${reason(v4)} ` +
         `IPv6 dial tcp6 [::1]:${port}: ${reason(v6)} `,
     );
     process.exit(1);
