@@ -37,8 +37,5 @@ export function reportSeeded(
   if (passwords.length && !cfg.dryRun)
     out.line(`generated password(s) for ${passwords.map((p) => p.who).join(', ')}: see ${cfg.passwordsFile}`);
   const what = `${total('inserted')} inserted, ${total('updated')} updated, ${total('unchanged')} unchanged`;
-  out.verdict(
-    true,
-    cfg.dryRun ? `dry run: ${what}; rolled back, nothing changed` : what,
-  );
+  out.verdict(true, cfg.dryRun ? `dry run: ${what}; rolled back, nothing changed` : what);
 }
