@@ -3,7 +3,7 @@
 import { ExitCode, type ExitCodeValue } from './lib/cli/exit-codes.ts';
 import { COMMON_OPTIONS } from './lib/cli/common-options.ts';
 import { runScript } from './lib/cli/run-script.ts';
-import { runStep, stepError, stepVerdict, UP_STEPS } from './lib/up/steps.ts';
+import { runStep, stepConnectionLines, stepError, stepVerdict, UP_STEPS } from './lib/up/steps.ts';
 
 await runScript(
   {
@@ -38,9 +38,12 @@ await runScript(
         process.stderr.write(`${error}\n`);
         return run.exitCode as ExitCodeValue;
       }
-      if (!cfg.json) out.line(`${step}: ${stepVerdict(run)}`);
+      if (cfg.json) continue;
+      out.line(`${step}: ${stepVerdict(run)}`);
+      for (const line of step === 'deploy' ? stepConnectionLines(run) : []) out.line(line);
     }
-    out.result({ ok: true, status: 'up', steps, durationMs: Math.round(performance.now() - started) });
+    const connection = steps[0]?.connection;
+    out.result({ ok: true, status: 'up', connection, steps, durationMs: Math.round(performance.now() - started) });
     out.verdict(
       true,
       `database ready in ${((performance.now() - started) / 1000).toFixed(1)}s: deployed, migrated, seeded, healthy`,

@@ -48,6 +48,9 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   run --separate-stderr deploy
   assert_success
   assert_line --regexp '^ok: already deployed, up to date'
+  # Every successful deploy says how to connect, this one too.
+  assert_line --index 0 'DATABASE_URL=postgresql://learnflow:****@postgresql.postgres.svc.cluster.local:5432/learnflow'
+  assert_line --index 1 'local access: kubectl port-forward -n postgres svc/postgresql 5432:5432'
   [ "$(mutating_calls | wc -l)" = "$before" ]
 }
 

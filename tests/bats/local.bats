@@ -131,15 +131,16 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   rm -rf "$private"
 }
 
-@test "db:up --target local: a migrated, seeded, healthy database; five lines, the verdict last" {
+@test "db:up --target local: a migrated, seeded, healthy database; six lines, the verdict last" {
   run --separate-stderr npm run -s db:up -- --target local
   assert_success
-  [ "${#lines[@]}" -eq 5 ]
+  [ "${#lines[@]}" -eq 6 ]
   assert_line --index 0 --regexp '^deploy: ready: SELECT 1 as learnflow succeeded$'
-  assert_line --index 1 --regexp '^migrate: schema at 20261125000006 '
-  assert_line --index 2 --regexp '^seed: 20 inserted, 0 updated, 0 unchanged; generated password\(s\) for users admin@learnflow.dev: see .secrets/seed-passwords$'
-  assert_line --index 3 --regexp '^verify: healthy: the local server \(\.data\) \(.*migrations 6 applied, 0 pending\)$'
-  assert_line --index 4 --regexp '^ok: database ready in [0-9.]+s: deployed, migrated, seeded, healthy$'
+  assert_line --index 1 --regexp '^DATABASE_URL=postgresql://learnflow:\*\*\*\*@'
+  assert_line --index 2 --regexp '^migrate: schema at 20261125000006 '
+  assert_line --index 3 --regexp '^seed: 20 inserted, 0 updated, 0 unchanged; generated password\(s\) for users admin@learnflow.dev: see .secrets/seed-passwords$'
+  assert_line --index 4 --regexp '^verify: healthy: the local server \(\.data\) \(.*migrations 6 applied, 0 pending\)$'
+  assert_line --index 5 --regexp '^ok: database ready in [0-9.]+s: deployed, migrated, seeded, healthy$'
 }
 
 @test "the same JSON keys as on a cluster, script by script" {
@@ -173,7 +174,7 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   as_postgres() { runuser -u postgres -- env HOME=/var/lib/postgresql npm run -s "$@"; }
   run --separate-stderr as_postgres db:up -- --target local
   assert_success
-  assert_line --index 4 --regexp '^ok: database ready in '
+  assert_line --index -1 --regexp '^ok: database ready in '
   [ "$(stat -c '%U %a' .data)" = 'postgres 700' ]
   [ "$(stat -c '%U %a' .data/secrets/password)" = 'postgres 600' ]
   run --separate-stderr as_postgres db:deploy -- --target local --uninstall --delete-data --yes

@@ -137,6 +137,7 @@ export function reportExisting(
     upgradeCommand: differs ? upgradeCommand : undefined,
   });
   out.line(`DATABASE_URL=${report.connection.url}`);
+  out.line(`local access: ${report.connection.portForward}`);
   if (differs) {
     out.line(`would change: ${decision.changes.join('; ')}`);
     out.verdict(

@@ -45,6 +45,13 @@ export function stepVerdict(run: StepRun): string {
   return passwords ? `${last}; ${passwords}` : last;
 }
 
+/** deploy's connection lines (DATABASE_URL=…, local access: …), which an app's configuration needs. */
+export function stepConnectionLines(run: StepRun): string[] {
+  return plain(run.stdout)
+    .split('\n')
+    .filter((l) => l.startsWith('DATABASE_URL=') || l.startsWith('local access: '));
+}
+
 /** The step's one-line error (error: … (fix: …)), or its verdict when it failed without one. */
 export function stepError(run: StepRun): string {
   const line = plain(run.stderr)
