@@ -2,7 +2,7 @@
 // namespace, persistent volume and generated credentials; safe to run again and again.
 import { CHART } from './lib/deploy/chart-pin.ts';
 import { createClusterTools } from './lib/cluster/tools.ts';
-import { readConnection } from './lib/deploy/connection-info.ts';
+import { readConnection } from './lib/cluster/app-connection.ts';
 import { ensureCredentialsSecret, ensureNamespace } from './lib/deploy/credentials-secret.ts';
 import { decideDeploy, refuseBlocked } from './lib/deploy/decision.ts';
 import { DEPLOY_OPTIONS } from './lib/deploy/options.ts';

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { checkNames } from '../../scripts/lib/cluster/preflight.ts';
 import { diffValues, mergeValues } from '../../scripts/lib/deploy/values-diff.ts';
 import { credentialsSecretManifest, generatePassword } from '../../scripts/lib/deploy/credentials.ts';
-import { connectionInfo } from '../../scripts/lib/deploy/connection-info.ts';
+import { connectionInfo } from '../../scripts/lib/cluster/app-connection.ts';
 import { appQueryCommand } from '../../scripts/lib/target/pod-sql.ts';
 import { runtimeValues, valuesFiles, desiredValues } from '../../scripts/lib/deploy/values.ts';
 import { installArgs } from '../../scripts/lib/deploy/helm-install.ts';

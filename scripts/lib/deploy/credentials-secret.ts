@@ -1,6 +1,7 @@
 // Make sure the credentials Secret exists before helm runs: read first, create once, never overwrite.
 import { chartNames } from '../cluster/chart-names.ts';
-import { credentialsSecretManifest, generatePassword, SECRET_KEYS } from './credentials.ts';
+import { credentialsSecretManifest, generatePassword } from './credentials.ts';
+import { SECRET_KEYS } from '../cluster/app-connection.ts';
 import { toolError } from '../cli/errors.ts';
 import { createFromStdinArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
 import { registerSecret } from '../cli/redact.ts';
@@ -55,14 +56,4 @@ export async function ensureNamespace(kubectl: Kubectl, o: { namespace: string; 
   if (r.exitCode !== 0 && !r.stderr.includes('(AlreadyExists)'))
     throw kubectlFailureError(r, { context: o.context, what: `create namespace ${o.namespace}` });
   return true;
-}
-
-/** The app user's password, for --show-secrets only. */
-export async function readUserPassword(
-  kubectl: Kubectl,
-  o: { name: string; namespace: string },
-): Promise<string | undefined> {
-  const secret = (await kubectl.getJson('secret', o.name, o.namespace)) as SecretJson | null;
-  const b64 = secret?.data?.[SECRET_KEYS.user];
-  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
 }

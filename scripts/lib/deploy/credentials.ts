@@ -1,12 +1,11 @@
 // The credentials Secret deploy creates before helm and passes as auth.existingSecret.
 import { randomBytes } from 'node:crypto';
+import { SECRET_KEYS } from '../cluster/app-connection.ts';
 
 /** 32 URL-safe characters (192 bits): fits a connection string without escaping. */
 export function generatePassword(): string {
   return randomBytes(24).toString('base64url');
 }
-
-export const SECRET_KEYS = { admin: 'postgres-password', user: 'password' } as const;
 
 export function credentialsSecretManifest(o: {
   name: string;

@@ -4,7 +4,7 @@
 import { markCreated, missing } from './local-created.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SECRET_KEYS } from './credentials.ts';
+import { SECRET_KEYS } from '../cluster/app-connection.ts';
 import { toolError, usageError } from '../cli/errors.ts';
 import { localTarget } from '../target/exec-target.ts';
 import { findPostgresBinaries } from '../target/local-binaries.ts';

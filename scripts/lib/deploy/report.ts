@@ -2,7 +2,7 @@
 import { YAML } from 'zx';
 import type { Output } from '../cli/output.ts';
 import { CHART } from './chart-pin.ts';
-import type { ConnectionInfo } from './connection-info.ts';
+import type { ConnectionInfo } from '../cluster/app-connection.ts';
 import type { StoragePlan } from './storage-plan.ts';
 import type { DeployDecision } from './decision.ts';
 import type { LocalUninstallReport } from './local-uninstall.ts';

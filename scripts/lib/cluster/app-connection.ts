@@ -1,9 +1,11 @@
-// How an application reaches the database deploy made: in-cluster URL, parts, Secret, local access.
-import { chartNames } from '../cluster/chart-names.ts';
+// How an application reaches the chart's database: in-cluster URL, parts, Secret keys, local access.
+// deploy reports it; url prints it.
+import { chartNames } from './chart-names.ts';
 import { maskConnectionString } from '../cli/redact.ts';
-import type { Kubectl } from '../cluster/kubectl.ts';
-import { SECRET_KEYS } from './credentials.ts';
-import { readUserPassword } from './credentials-secret.ts';
+import type { Kubectl } from './kubectl.ts';
+
+/** The credentials Secret's keys, as the chart's auth.existingSecret expects them. */
+export const SECRET_KEYS = { admin: 'postgres-password', user: 'password' } as const;
 
 export interface ConnectionInfo {
   url: string;
@@ -49,4 +51,14 @@ export async function readConnection(
     ? await readUserPassword(kubectl, { name: o.secret, namespace: o.namespace })
     : undefined;
   return connectionInfo({ ...o, password });
+}
+
+/** The app user's password from the Secret (a read), or undefined when the Secret or its key is missing. */
+export async function readUserPassword(
+  kubectl: Kubectl,
+  o: { name: string; namespace: string },
+): Promise<string | undefined> {
+  const secret = (await kubectl.getJson('secret', o.name, o.namespace)) as { data?: Record<string, string> } | null;
+  const b64 = secret?.data?.[SECRET_KEYS.user];
+  return b64 === undefined ? undefined : Buffer.from(b64, 'base64').toString('utf8');
 }
