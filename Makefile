@@ -1,6 +1,6 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install up db-deploy db-migrate db-seed db-verify db-backup db-restore test typecheck bench
+.PHONY: help install up db-deploy db-migrate db-seed db-verify db-backup db-restore db-url test typecheck bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -28,6 +28,9 @@ db-backup: ## Back up the database to backups/ (npm run db:backup; ARGS="list --
 
 db-restore: ## Restore a backup in one transaction (FILE=backups/….dump ARGS=--yes)
 	npm run -s db:backup -- restore $(FILE) $(ARGS)
+
+db-url: ## The app's DATABASE_URL, checked to log in (npm run db:url; ARGS="--env --show-secrets")
+	npm run -s db:url -- $(ARGS)
 
 test: ## Unit and behaviour tests on the simulated cluster (npm test)
 	npm test

@@ -230,3 +230,22 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   [[ "$stderr" == *'error: .data/log was already there and the local server'"'"'s user postgres cannot write it; nothing changed (deploy does not chown what it did not create) (fix: remove .data/log (deploy then makes its own), or chown postgres .data/log)'* ]]
   [ "$(stat -c '%U %a' .data/log)" = 'root 700' ]
 }
+
+@test "db:url --target local: the local server's URL, its password checked; a wrong one is password-mismatch" {
+  db deploy >/dev/null 2>&1
+  port=$(jq -r .port .data/server.json)
+  run --separate-stderr db url
+  assert_success
+  assert_output "postgresql://learnflow:****@127.0.0.1:$port/learnflow
+ok: the password in .data/secrets/password opens learnflow as learnflow"
+  run --separate-stderr db url --show-secrets --env
+  assert_line --index 0 "DATABASE_URL=postgresql://learnflow:$(cat .data/secrets/password)@127.0.0.1:$port/learnflow"
+  run psql "${lines[0]#DATABASE_URL=}" -Atc 'select 1'
+  assert_output 1
+  cp -p .data/secrets/password "$BATS_TEST_TMPDIR/pw"
+  echo wrong >.data/secrets/password
+  run --separate-stderr db url
+  assert_failure 1
+  assert_line --index 1 --partial 'problem [password-mismatch]'
+  cp -p "$BATS_TEST_TMPDIR/pw" .data/secrets/password
+}

@@ -1,0 +1,88 @@
+// The URL an app connects with, and the password in it, for the cluster (from the credentials Secret,
+// read only) or the local target (from its password file). Nothing here writes anything.
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { connectionInfo, readUserPassword, SECRET_KEYS } from '../cluster/app-connection.ts';
+import { chartNames } from '../cluster/chart-names.ts';
+import type { Kubectl } from '../cluster/kubectl.ts';
+import { toolError } from '../cli/errors.ts';
+import { maskConnectionString, registerSecret } from '../cli/redact.ts';
+import { execTarget, LOCAL_DEPLOY, localTarget, type TargetConfig } from '../target/exec-target.ts';
+import { localPaths, readLocalState, shownPath } from '../target/local-server.ts';
+import type { ExecTarget } from '../target/spawn.ts';
+
+export interface AppUrl {
+  url: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  /** Where the password lives, for messages: "Secret postgres/x" or ".data/secrets/password". */
+  passwordStore: string;
+  /** With --local: the port-forward the URL needs. */
+  portForward: string | null;
+  password: string;
+  /** Where the login check runs, and the server's port seen from there. */
+  check: { target: ExecTarget; port: number };
+}
+
+export interface UrlConfig extends TargetConfig {
+  database: string;
+  user: string;
+  secretName?: string;
+  local: boolean;
+  port: number;
+  showSecrets: boolean;
+}
+
+const url = (o: { user: string; password: string; host: string; port: number; database: string }, show: boolean) => {
+  const text = `postgresql://${o.user}:${o.password}@${o.host}:${o.port}/${o.database}`;
+  return show ? text : maskConnectionString(text);
+};
+
+export async function clusterUrl(kubectl: Kubectl, cfg: UrlConfig): Promise<AppUrl> {
+  const secret = cfg.secretName ?? `${cfg.release}-credentials`;
+  const password = await readUserPassword(kubectl, { name: secret, namespace: cfg.namespace });
+  if (password === undefined)
+    throw toolError(
+      `no app password in Secret ${cfg.namespace}/${secret} (key ${SECRET_KEYS.user}): is PostgreSQL deployed?`,
+      'npm run -s db:deploy',
+    );
+  registerSecret(password);
+  const conn = connectionInfo({ ...cfg, secret, showSecrets: false });
+  const service = chartNames(cfg.release).service;
+  const host = cfg.local ? '127.0.0.1' : conn.host;
+  const port = cfg.local ? cfg.port : conn.port;
+  return {
+    url: url({ ...cfg, password, host, port }, cfg.showSecrets),
+    host,
+    port,
+    database: cfg.database,
+    user: cfg.user,
+    passwordStore: `Secret ${cfg.namespace}/${secret}`,
+    portForward: cfg.local ? `kubectl port-forward -n ${cfg.namespace} svc/${service} ${cfg.port}:5432` : null,
+    password,
+    check: { target: execTarget(cfg, 'password check'), port: 5432 },
+  };
+}
+
+export function localUrl(cfg: UrlConfig): AppUrl {
+  const p = localPaths(resolve(cfg.localDir));
+  const s = readLocalState(p);
+  if (!s) throw toolError(`no local server in ${shownPath(p.dir)} (is PostgreSQL deployed?)`, LOCAL_DEPLOY);
+  let password: string;
+  try {
+    password = readFileSync(p.appPasswordFile, 'utf8').trim();
+  } catch (err) {
+    throw toolError(`cannot read ${shownPath(p.appPasswordFile)}: ${(err as Error).message}`, LOCAL_DEPLOY);
+  }
+  registerSecret(password);
+  const o = { user: s.user, password, host: '127.0.0.1', port: s.port, database: s.database };
+  return {
+    ...o,
+    url: url(o, cfg.showSecrets),
+    passwordStore: shownPath(p.appPasswordFile),
+    portForward: null,
+    check: { target: localTarget(p, s), port: s.port },
+  };
+}
