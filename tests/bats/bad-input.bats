@@ -8,7 +8,7 @@ teardown() { stop_cluster; }
 script() { node --import tsx "$ROOT/scripts/$1.ts" "${@:2}"; }
 
 @test "names the API server would refuse are bad input in every script, before any call" {
-  for s in deploy verify migrate seed backup up url; do
+  for s in deploy verify migrate seed backup up url port-forward; do
     run --separate-stderr script "$s" -n Bad_NS
     assert_failure 2
     [[ "$stderr" == *'error: namespace "Bad_NS" is not a valid name (lower-case letters, digits, "-", at most 63) (fix: pass e.g. --namespace postgres)'* ]]

@@ -49,10 +49,10 @@ ok: the password in Secret postgres/postgresql-credentials opens learnflow as le
   run --separate-stderr url --local --port "$port" --show-secrets
   assert_success
   assert_line --index 0 "postgresql://learnflow:$(user_password)@127.0.0.1:$port/learnflow"
-  assert_line --index 1 "needs: kubectl port-forward -n postgres svc/postgresql $port:5432 (running)"
+  assert_line --index 1 "needs: kubectl port-forward -n postgres svc/postgresql $port:5432 (running), or: npm run -s db:port-forward -- --background"
   db_url=${lines[0]}
   forward=${lines[1]#needs: }
-  ${forward% (running)} >/dev/null 2>&1 3>&- &
+  ${forward%% (running)*} >/dev/null 2>&1 3>&- &
   PF=$!
   for _ in $(seq 50); do psql "$db_url" -Atc 'select 1' >/dev/null 2>&1 && break; sleep 0.1; done
   run psql "$db_url" -Atc 'select current_user'

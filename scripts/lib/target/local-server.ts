@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { portFree } from '../cli/tcp-port.ts';
 import { tmpdir, userInfo } from 'node:os';
 import { join, relative } from 'node:path';
 import { toolError } from '../cli/errors.ts';
@@ -135,14 +135,6 @@ export function dataMajor(p: LocalPaths): number | undefined {
 
 export function binDirStillThere(binDir: string): boolean {
   return LOCAL_PROGRAMS.every((prog) => existsSync(join(binDir, prog)));
-}
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 /** `preferred` when free, else the first free port from 5432 up. */

@@ -32,6 +32,8 @@ export interface UrlConfig extends TargetConfig {
   secretName?: string;
   local: boolean;
   port: number;
+  /** With --local and no --port: the port of this release's running db:port-forward, if any. */
+  forwardedPort?: number | null;
   showSecrets: boolean;
 }
 
@@ -52,7 +54,7 @@ export async function clusterUrl(kubectl: Kubectl, cfg: UrlConfig): Promise<AppU
   const conn = connectionInfo({ ...cfg, secret, showSecrets: false });
   const service = chartNames(cfg.release).service;
   const host = cfg.local ? '127.0.0.1' : conn.host;
-  const port = cfg.local ? cfg.port : conn.port;
+  const port = cfg.local ? (cfg.forwardedPort ?? cfg.port) : conn.port;
   return {
     url: url({ ...cfg, password, host, port }, cfg.showSecrets),
     host,
@@ -60,7 +62,8 @@ export async function clusterUrl(kubectl: Kubectl, cfg: UrlConfig): Promise<AppU
     database: cfg.database,
     user: cfg.user,
     passwordStore: `Secret ${cfg.namespace}/${secret}`,
-    portForward: cfg.local ? `kubectl port-forward -n ${cfg.namespace} svc/${service} ${cfg.port}:5432` : null,
+    portForward:
+      cfg.local && !cfg.forwardedPort ? `kubectl port-forward -n ${cfg.namespace} svc/${service} ${port}:5432` : null,
     password,
     check: { target: execTarget(cfg, 'password check'), port: 5432 },
   };

@@ -1,0 +1,52 @@
+// port-forward.ts's flags, each with its env twin; the shared ones come first.
+import { COMMON_OPTIONS } from '../cli/common-options.ts';
+import type { OptionSpec } from '../cli/option-spec.ts';
+
+export const PORT_FORWARD_OPTIONS = [
+  ...COMMON_OPTIONS,
+  {
+    name: 'port',
+    flag: 'port',
+    env: 'PG_LOCAL_PORT',
+    type: 'integer',
+    default: 5432,
+    description: 'local port to listen on (taken: the next free one, said so)',
+  },
+  {
+    name: 'background',
+    flag: 'background',
+    env: 'PG_PORT_FORWARD_BACKGROUND',
+    type: 'boolean',
+    description: 'leave it running, detached, and return at once (pid and port recorded in .pgk8s/)',
+  },
+  {
+    name: 'stop',
+    flag: 'stop',
+    env: 'PG_PORT_FORWARD_STOP',
+    type: 'boolean',
+    description: 'end the recorded port-forward of this release',
+  },
+  {
+    name: 'secretName',
+    flag: 'secret-name',
+    env: 'PG_SECRET_NAME',
+    type: 'string',
+    description: 'credentials Secret, for --show-secrets (default: <release>-credentials)',
+  },
+  {
+    name: 'database',
+    flag: 'database',
+    env: 'PG_DATABASE',
+    type: 'string',
+    default: 'learnflow',
+    description: 'application database, for the printed DATABASE_URL',
+  },
+  {
+    name: 'user',
+    flag: 'user',
+    env: 'PG_USER',
+    type: 'string',
+    default: 'learnflow',
+    description: 'application user, for the printed DATABASE_URL',
+  },
+] as const satisfies readonly OptionSpec[];
