@@ -14,7 +14,7 @@ import { rollback } from './lib/migrate/rollback.ts';
 import { reportStatus } from './lib/migrate/status.ts';
 import { readMigrations } from './lib/schema/migration-files.ts';
 import { planMigrations } from './lib/schema/migration-plan.ts';
-import { readApplied } from './lib/schema/migration-state.ts';
+import { readApplied, readRolledBack } from './lib/schema/migration-state.ts';
 import { execTarget } from './lib/target/exec-target.ts';
 
 await runScript(
@@ -69,7 +69,7 @@ await runScript(
         const applied = await readApplied(session);
         const plan = planMigrations(files, applied);
         // `return await`: the finally below must not release the lock before the work is done.
-        if (action === 'status') return reportStatus(out, files, plan);
+        if (action === 'status') return reportStatus(out, files, plan, await readRolledBack(session));
         if (action === 'accept') return await acceptEdited(cfg, out, session, files, applied, version!);
         if (action === 'rollback') return await rollback(cfg, out, t, { session, shell: shell! }, files, applied, plan);
         return await applyPending(cfg, out, t, { session, shell: shell! }, plan);

@@ -77,16 +77,32 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
   [ "$(jq -r '[.status, .schemaVersion, (.migrations | map(.state) | unique | join(","))] | join(" ")' <<<"$output")" = "up-to-date 20261125000006 applied" ]
   run --separate-stderr migrate rollback
   assert_success
-  assert_output $'rolled back 1: 20261125000006_create_struggle_alerts.sql\nok: schema at 20261125000005'
+  assert_output "rolled back 1: 20261125000006_create_struggle_alerts.sql
+still in $MIG, so the next \"npm run -s db:migrate\" applies it again; to keep it out: rm $MIG/20261125000006_create_struggle_alerts.sql
+ok: schema at 20261125000005"
+  # status tells a rolled-back file from one never applied, and names both ways out.
+  run --separate-stderr migrate status
+  assert_failure 1
+  assert_line --index 1 '[ ] pending: 20261125000006_create_struggle_alerts.sql (rolled back)'
+  assert_line --index 2 "FAIL: 1 pending (npm run -s db:migrate; or keep the rolled-back one out: rm $MIG/20261125000006_create_struggle_alerts.sql); schema 20261125000005"
+  run --separate-stderr migrate status --json
+  [ "$(jq -c '[.migrations[] | select(.rolledBack) | .version]' <<<"$output")" = '["20261125000006"]' ]
+  run --separate-stderr node --import tsx "$ROOT/scripts/verify.ts" --migrations-dir "$MIG"
+  assert_line --index 1 "warning [migrations-pending]: 1 migration(s) not applied: 20261125000006 (rolled back: 20261125000006) (fix: npm run -s db:migrate, or to keep the rolled-back out: rm $MIG/20261125000006_*.sql)"
   run --separate-stderr migrate rollback --steps 3
   assert_success
   assert_line --index 0 'rolled back 3: 20261125000005_create_progress.sql, 20261125000004_create_submissions.sql, 20261125000003_create_exercises.sql'
   [ "$(tables)" = "curriculum schema_migrations schema_migrations_checksums users" ]
   [ "$(applied)" = "20261125000001 20261125000002" ]
-  run pod_psql -c 'select count(*) from schema_migrations_checksums'
+  run pod_psql -c 'select count(*) from schema_migrations_checksums where rolled_back_at is null'
   assert_output 2
   migrate >/dev/null 2>&1
   [ "$(applied | wc -w)" = 6 ]
+  # Applied again: no longer marked.
+  run pod_psql -c 'select count(*) from schema_migrations_checksums where rolled_back_at is not null'
+  assert_output 0
+  run --separate-stderr migrate status
+  assert_success
 }
 
 @test "a failing migration: file, line, SQLSTATE and the exact state reported; earlier files of the run stay" {

@@ -82,6 +82,18 @@ test('pending migrations: local versions not in schema_migrations, a warning', (
   ]);
 });
 
+test('a pending file migrate rolled back is named so, with both ways out', () => {
+  const a = assessProbe(
+    parseProbeOutput(`${healthy}\nmigrations ["20260101000000"]\nrolled-back ["20260101000000","20260102000000"]`),
+    { ...ctx, localMigrations: ['20260101000000', '20260102000000'], migrationsDir: 'db/migrations' },
+  );
+  assert.deepEqual(a.warnings[0], {
+    code: 'migrations-pending',
+    message: '1 migration(s) not applied: 20260102000000 (rolled back: 20260102000000)',
+    fix: 'npm run -s db:migrate, or to keep the rolled-back out: rm db/migrations/20260102000000_*.sql',
+  });
+});
+
 test('an answer without its end marker (a cut exec stream) is never healthy', () => {
   const cut = healthy.replace('\nprobe-end', '');
   assert.equal(assessProbe(parseProbeOutput(cut), ctx).problems[0]?.code, 'probe-incomplete');

@@ -4,12 +4,13 @@ import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
 import type { Output } from '../cli/output.ts';
 import type { MigrationFile } from '../schema/migration-files.ts';
 import { rollbackTargets, type AppliedMigration, type MigrationPlan } from '../schema/migration-plan.ts';
-import { forgetChecksums, readApplied } from '../schema/migration-state.ts';
+import { markRolledBack, readApplied } from '../schema/migration-state.ts';
 import type { ExecTarget } from '../target/spawn.ts';
 import { fileName, type InPod, MIGRATE_CMD, type MigrateConfig } from './command.ts';
 import { parseDbmateError } from './dbmate-in-pod.ts';
 import { refuseDrift } from './drift.ts';
 import { runDbmate } from './run-dbmate.ts';
+import { shWord } from '../cli/sh-quote.ts';
 
 export async function rollback(
   cfg: MigrateConfig,
@@ -65,7 +66,10 @@ export async function rollback(
   );
   const after = new Set((await readApplied(session)).map((a) => a.version));
   const undone = targets.filter((v) => !after.has(v));
-  await forgetChecksums(session, undone);
+  await markRolledBack(
+    session,
+    undone.map((v) => byVersion.get(v)!),
+  );
   const schemaVersion = [...after].sort().at(-1) ?? null;
   const failed = targets.find((v) => after.has(v));
   if (failed || run.exitCode !== 0) {
@@ -81,6 +85,16 @@ export async function rollback(
   const names = undone.map((v) => fileName(byVersion.get(v)!));
   out.result({ ok: true, status: 'rolled-back', rolledBack: names, schemaVersion });
   out.line(`rolled back ${names.length}: ${names.join(', ')}`);
+  // The files stay, so the next `up` applies them again: say so, with the way to keep them out.
+  out.line(
+    `still in ${cfg.migrationsDir}, so the next "npm run -s db:migrate" applies ${names.length > 1 ? 'them' : 'it'} ` +
+      `again; to keep ${names.length > 1 ? 'them' : 'it'} out: ${removeCommand(undone.map((v) => byVersion.get(v)!))}`,
+  );
   out.verdict(true, `schema at ${schemaVersion ?? 'empty'}`);
   return ExitCode.ok;
+}
+
+/** rm of the files, quoted for the shell. */
+export function removeCommand(files: readonly MigrationFile[]): string {
+  return `rm ${files.map((f) => shWord(f.path)).join(' ')}`;
 }

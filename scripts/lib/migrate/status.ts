@@ -4,19 +4,28 @@ import type { Output } from '../cli/output.ts';
 import type { MigrationFile } from '../schema/migration-files.ts';
 import type { MigrationPlan } from '../schema/migration-plan.ts';
 import { fileName, MIGRATE_CMD } from './command.ts';
+import { removeCommand } from './rollback.ts';
 
 /** At most five lines whatever the number of files: one per kind, the verdict last; --json has them all. */
-export function reportStatus(out: Output, files: MigrationFile[], plan: MigrationPlan): ExitCodeValue {
+export function reportStatus(
+  out: Output,
+  files: MigrationFile[],
+  plan: MigrationPlan,
+  rolledBack: ReadonlySet<string>,
+): ExitCodeValue {
   const drifted = new Set(plan.drifted.map((d) => d.file.version));
   const pending = new Set(plan.pending.map((f) => f.version));
   const rows = files.map((f) => ({
     version: f.version,
     file: f.path,
     state: drifted.has(f.version) ? 'changed' : pending.has(f.version) ? 'pending' : 'applied',
+    ...(pending.has(f.version) && rolledBack.has(f.version) ? { rolledBack: true } : {}),
   }));
+  const undone = plan.pending.filter((f) => rolledBack.has(f.version));
+  const mark = (f: MigrationFile): string => `${fileName(f)}${rolledBack.has(f.version) ? ' (rolled back)' : ''}`;
   const applied = rows.filter((r) => r.state !== 'pending');
   if (applied.length) out.line(`[X] applied: ${applied.length} (${applied[0]!.version} … ${applied.at(-1)!.version})`);
-  if (plan.pending.length) out.line(`[ ] pending: ${plan.pending.map(fileName).join(', ')}`);
+  if (plan.pending.length) out.line(`[ ] pending: ${plan.pending.map(mark).join(', ')}`);
   if (plan.drifted.length)
     out.line(`[!] changed since applied: ${plan.drifted.map((d) => fileName(d.file)).join(', ')}`);
   if (plan.missing.length) out.line(`[?] applied, no local file: ${plan.missing.join(', ')}`);
@@ -30,8 +39,11 @@ export function reportStatus(out: Output, files: MigrationFile[], plan: Migratio
     changed: plan.drifted.map((d) => fileName(d.file)),
     missing: plan.missing,
   });
+  const keepOut = undone.length
+    ? `; or keep the rolled-back ${undone.length > 1 ? 'ones' : 'one'} out: ${removeCommand(undone)}`
+    : '';
   const problems = [
-    plan.pending.length && `${plan.pending.length} pending (npm run -s db:migrate)`,
+    plan.pending.length && `${plan.pending.length} pending (npm run -s db:migrate${keepOut})`,
     plan.drifted.length &&
       `${plan.drifted.length} changed since applied (${MIGRATE_CMD} accept VERSION, or restore the file)`,
     plan.missing.length && `${plan.missing.length} applied without a local file`,

@@ -64,7 +64,12 @@ const ENFORCED_SLACK = 1.1;
 
 export function assessProbe(
   probe: ProbeResult,
-  o: { hints: ProbeHints; localMigrations: readonly string[]; claim?: ClaimSize | undefined },
+  o: {
+    hints: ProbeHints;
+    localMigrations: readonly string[];
+    migrationsDir?: string;
+    claim?: ClaimSize | undefined;
+  },
 ): { problems: Finding[]; warnings: Finding[]; details: HealthDetails } {
   const problems: Finding[] = [];
   const warnings: Finding[] = [];
@@ -186,10 +191,17 @@ export function assessProbe(
   const pending = o.localMigrations.filter((v) => !applied.includes(v));
   details.migrations = { applied: applied.length, pending };
   if (pending.length) {
+    // Rolled back on purpose or not, both ways out: apply it again, or take its file away.
+    const undone = pending.filter((v) => probe.rolledBack?.includes(v));
+    const files = undone.map((v) => `${o.migrationsDir ?? 'db/migrations'}/${v}_*.sql`).join(' ');
     warnings.push({
       code: 'migrations-pending',
-      message: `${pending.length} migration(s) not applied: ${pending.join(', ')}`,
-      fix: 'npm run -s db:migrate',
+      message:
+        `${pending.length} migration(s) not applied: ${pending.join(', ')}` +
+        (undone.length ? ` (rolled back: ${undone.join(', ')})` : ''),
+      fix: undone.length
+        ? `npm run -s db:migrate, or to keep the rolled-back out: rm ${files}`
+        : 'npm run -s db:migrate',
     });
   }
   return { problems, warnings, details };

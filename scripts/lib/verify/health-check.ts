@@ -137,6 +137,7 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
   const assessed = assessProbe(parseProbeOutput(exec.stdout), {
     hints,
     localMigrations: localMigrations(t.migrationsDir),
+    migrationsDir: t.migrationsDir,
     claim,
   });
   problems.push(...assessed.problems);

@@ -16,6 +16,13 @@ const PROBE_SQL = [
   '\\if :has_migrations',
   "select 'migrations ' || coalesce(json_agg(version order by version), '[]'::json)::text from schema_migrations;",
   '\\endif',
+  // Files migrate rolled back (and has not applied since): pending on purpose, perhaps.
+  "select exists (select 1 from information_schema.columns where table_schema = 'public' and table_name = " +
+    "'schema_migrations_checksums' and column_name = 'rolled_back_at') as has_rollbacks \\gset",
+  '\\if :has_rollbacks',
+  "select 'rolled-back ' || coalesce(json_agg(version order by version), '[]'::json)::text " +
+    'from schema_migrations_checksums where rolled_back_at is not null;',
+  '\\endif',
 ].join('\n');
 
 const ADMIN_SQL =
@@ -36,7 +43,8 @@ export function probeCommand(): string[] {
     // psql -c takes SQL or one meta-command, not both: the script goes in on stdin.
     'if out=$(printf "%s\\n" "$1" | PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -X -w -U "$POSTGRES_USER" ' +
       '-d "${POSTGRES_DATABASE:-$POSTGRES_USER}" -v ON_ERROR_STOP=1 -Atq -f - 2>&1); then',
-    '  printf "%s\\n" "$out" | sed -n "s/^Time: \\([0-9.]*\\) ms.*/latency \\1/p; /^facts /p; /^migrations /p"',
+    '  printf "%s\\n" "$out" |',
+    '    sed -n "s/^Time: \\([0-9.]*\\) ms.*/latency \\1/p; /^facts /p; /^migrations /p; /^rolled-back /p"',
     'else',
     '  printf "app-error %s\\n" "$(printf "%s" "$out" | tr "\\n" " ")"',
     '  PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -X -w -U postgres -d postgres -Atq -c "$2" 2>&1 ' +
@@ -64,6 +72,8 @@ export interface ProbeResult {
   facts?: ProbeFacts;
   /** null: no schema_migrations table yet. */
   migrations: string[] | null;
+  /** Versions marked rolled back by migrate (applied ones are not pending whatever the mark says). */
+  rolledBack?: string[];
   appError?: string;
   admin?: { connections: number; max_connections: number; reserved: number };
   /** The script's last line arrived: the answer is whole. */
@@ -93,6 +103,7 @@ export function parseProbeOutput(stdout: string): ProbeResult {
     } else if (tag === 'latency') result.latencyMs = Number(body);
     else if (tag === 'facts') result.facts = parsedOrUndefined(body) as ProbeFacts | undefined;
     else if (tag === 'migrations') result.migrations = (parsedOrUndefined(body) as string[] | undefined) ?? null;
+    else if (tag === 'rolled-back') result.rolledBack = (parsedOrUndefined(body) as string[] | undefined) ?? [];
     else if (tag === 'app-error') result.appError = body.trim();
     else if (tag === 'admin') result.admin = parsedOrUndefined(body) as ProbeResult['admin'];
     else if (tag === 'probe-end') result.complete = true;

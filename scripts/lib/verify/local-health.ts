@@ -81,6 +81,7 @@ export async function checkLocalHealth(o: { localDir: string; migrationsDir: str
   const assessed = assessProbe(parseProbeOutput(stdout), {
     hints: localProbeHints(p, s),
     localMigrations: localMigrations(o.migrationsDir),
+    migrationsDir: o.migrationsDir,
   });
   return {
     status: assessed.problems.length ? 'unhealthy' : 'healthy',
