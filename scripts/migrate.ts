@@ -22,7 +22,7 @@ await runScript(
     command: CMD,
     summary:
       'Apply, list, roll back or create dbmate migrations, run inside the database pod under the maintenance lock.',
-    usage: `${CMD} [up | status | rollback [--steps N] | new NAME | accept VERSION] [flags]`,
+    usage: `${CMD} [up | status | rollback [--steps N | --to VERSION] | new NAME | accept VERSION] [flags]`,
     positionals: [
       { name: 'up | status | rollback | new NAME | accept VERSION', description: 'what to do (default: up)' },
     ],
@@ -52,6 +52,11 @@ await runScript(
     }
     if (action !== 'rollback' && cfg.steps !== 1)
       throw usageError('--steps goes with rollback', `${CMD} rollback --steps ${cfg.steps}`);
+    if (cfg.to !== undefined && (action !== 'rollback' || cfg.steps !== 1 || !/^\d+$/.test(cfg.to)))
+      throw usageError(
+        `--to goes with rollback, alone, and takes a migration VERSION (digits), not "${cfg.to}"`,
+        `${CMD} rollback --to VERSION (see: ${CMD} status --json)`,
+      );
     if (action === 'rollback' && cfg.steps < 1)
       throw usageError(`--steps must be 1 or more, not ${cfg.steps}`, `${CMD} rollback --steps 1`);
     const version = action === 'accept' ? one('VERSION') : null;

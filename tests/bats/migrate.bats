@@ -299,3 +299,31 @@ STUB
   run pod_psql -c "select to_regclass('late') is null, (select count(*) from schema_migrations where version = '20261126000001')"
   assert_output 't|0'
 }
+
+@test "rollback --to VERSION undoes everything newer and keeps VERSION; a version not applied is refused" {
+  migrate >/dev/null 2>&1
+  run --separate-stderr migrate rollback --to 20261125000003
+  assert_success
+  assert_line --index 0 'rolled back 3: 20261125000006_create_struggle_alerts.sql, 20261125000005_create_progress.sql, 20261125000004_create_submissions.sql'
+  assert_line --index -1 'ok: schema at 20261125000003'
+  [ "$(applied)" = "20261125000001 20261125000002 20261125000003" ]
+  run --separate-stderr migrate rollback --to 20261125000003
+  assert_success
+  assert_output 'ok: nothing to roll back: 20261125000003 is the newest applied'
+  run --separate-stderr migrate rollback --to 20261125000005
+  assert_failure 2
+  [ "$stderr" = 'error: --to 20261125000005 is not an applied version (newest applied: 20261125000003) (fix: npm run -s db:migrate -- status)' ]
+  for bad in abc ''; do
+    run --separate-stderr migrate rollback --to "$bad"
+    assert_failure 2
+  done
+  run --separate-stderr migrate rollback --to 20261125000001 --steps 2
+  assert_failure 2
+  [[ "$stderr" == 'error: --to goes with rollback, alone, and takes a migration VERSION'* ]]
+  run --separate-stderr migrate status --to 20261125000001
+  assert_failure 2
+  [ "$(applied)" = "20261125000001 20261125000002 20261125000003" ]
+  run --separate-stderr migrate rollback --to 0
+  assert_success
+  [ -z "$(applied)" ]
+}

@@ -21,6 +21,13 @@ export const MIGRATE_OPTIONS = [
     description: 'with rollback: how many migrations to undo, newest first',
   },
   {
+    name: 'to',
+    flag: 'to',
+    env: 'PG_MIGRATE_TO',
+    type: 'string',
+    description: 'with rollback: undo every migration newer than this applied VERSION (0: all of them)',
+  },
+  {
     name: 'dryRun',
     flag: 'dry-run',
     env: 'PG_DRY_RUN',

@@ -3,7 +3,7 @@ import { notOkError, usageError } from '../cli/errors.ts';
 import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
 import type { Output } from '../cli/output.ts';
 import type { MigrationFile } from '../schema/migration-files.ts';
-import { rollbackTargets, type AppliedMigration, type MigrationPlan } from '../schema/migration-plan.ts';
+import { rollbackTargets, stepsTo, type AppliedMigration, type MigrationPlan } from '../schema/migration-plan.ts';
 import { markRolledBack, readApplied } from '../schema/migration-state.ts';
 import type { ExecTarget } from '../target/spawn.ts';
 import { fileName, type InPod, MIGRATE_CMD, type MigrateConfig } from './command.ts';
@@ -22,13 +22,24 @@ export async function rollback(
   plan: MigrationPlan,
 ): Promise<ExitCodeValue> {
   const { session } = pod;
-  const targets = rollbackTargets(applied, cfg.steps);
+  const steps = cfg.to === undefined ? cfg.steps : stepsTo(applied, cfg.to);
+  if (steps === null)
+    throw usageError(
+      `--to ${cfg.to} is not an applied version (newest applied: ${plan.latestApplied ?? 'none'})`,
+      `${MIGRATE_CMD} status`,
+    );
+  if (steps === 0) {
+    out.result({ ok: true, status: 'nothing-newer', rolledBack: [], schemaVersion: plan.latestApplied });
+    out.verdict(true, `nothing to roll back: ${cfg.to} is the newest applied`);
+    return ExitCode.ok;
+  }
+  const targets = rollbackTargets(applied, steps);
   if (!targets.length) {
     out.result({ ok: true, status: 'nothing-applied', rolledBack: [], schemaVersion: null });
     out.verdict(true, 'nothing to roll back: no migration is applied');
     return ExitCode.ok;
   }
-  if (targets.length < cfg.steps) out.warn(`only ${targets.length} migration(s) applied; rolling back those`);
+  if (targets.length < steps) out.warn(`only ${targets.length} migration(s) applied; rolling back those`);
   const byVersion = new Map(files.map((f) => [f.version, f]));
   for (const v of targets) {
     const f = byVersion.get(v);

@@ -47,6 +47,12 @@ export function planMigrations(local: readonly MigrationFile[], applied: readonl
 }
 
 /** The newest `steps` applied versions, newest first: what rollback --steps undoes. */
+/** How many applied migrations are newer than `version` (which must be applied, or '0' for all). */
+export function stepsTo(applied: readonly AppliedMigration[], version: string): number | null {
+  if (version !== '0' && !applied.some((a) => a.version === version)) return null;
+  return applied.filter((a) => compareVersions(a.version, version) > 0).length;
+}
+
 export function rollbackTargets(applied: readonly AppliedMigration[], steps: number): string[] {
   return applied
     .map((a) => a.version)
