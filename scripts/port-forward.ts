@@ -1,13 +1,13 @@
 // port-forward.ts: the database on a port of this machine (kubectl port-forward svc/<fullname>), with the
 // DATABASE_URL that goes through it: in the foreground until Ctrl-C, or --background; --stop ends it.
 import { once } from 'node:events';
-import { readUserPassword } from './lib/cluster/app-connection.ts';
+import { appUrl, readUserPassword } from './lib/cluster/app-connection.ts';
 import { chartNames } from './lib/cluster/chart-names.ts';
-import { recordPath, removeForwardRecord, writeForwardRecord } from './lib/cluster/port-forward-record.ts';
+import { lockStart, recordPath, removeForwardRecord, writeForwardRecord } from './lib/cluster/port-forward-record.ts';
 import { createClusterTools } from './lib/cluster/tools.ts';
 import { toolError, usageError } from './lib/cli/errors.ts';
 import { ExitCode } from './lib/cli/exit-codes.ts';
-import { maskConnectionString, registerSecret } from './lib/cli/redact.ts';
+import { registerSecret } from './lib/cli/redact.ts';
 import { onInterrupt, runScript } from './lib/cli/run-script.ts';
 import { firstFreePort } from './lib/cli/tcp-port.ts';
 import { forwarderError, startForwarder } from './lib/port-forward/forwarder.ts';
@@ -51,11 +51,14 @@ await runScript(
           namespace: cfg.namespace,
         })
       : undefined;
+    if (cfg.showSecrets && password === undefined)
+      throw toolError(
+        `no app password in Secret ${cfg.namespace}/${cfg.secretName ?? `${cfg.release}-credentials`} to show`,
+        'npm run -s db:url (it says what is wrong with the Secret)',
+      );
     registerSecret(password);
-    const urlFor = (port: number): string => {
-      const url = `postgresql://${cfg.user}:${password ?? '****'}@127.0.0.1:${port}/${cfg.database}`;
-      return cfg.showSecrets ? url : maskConnectionString(url);
-    };
+    const urlFor = (port: number): string =>
+      appUrl({ ...cfg, password: password ?? '****', host: '127.0.0.1', port }, cfg.showSecrets);
     if (found.state === 'alive') {
       const { pid, port } = found.record;
       out.result({ ok: true, status: 'running', pid, port, url: urlFor(port) });
@@ -80,21 +83,29 @@ await runScript(
       throw toolError(`no free port from ${cfg.port} to ${cfg.port + 99} on 127.0.0.1`, `${CMD} --port 15432`);
     if (port !== cfg.port) out.line(`port ${cfg.port} is in use on 127.0.0.1; using ${port}`);
     const file = recordPath(ref);
-    const log = file.replace(/\.json$/, '.log');
-    const started = await startForwarder({ ...ref, kubectl: cfg.kubectl, port, log, timeoutMs: cfg.timeout });
+    const unlock = lockStart(file);
+    let started: Awaited<ReturnType<typeof startForwarder>>;
+    try {
+      // Its own log per run: two runs at once must each see only their own kubectl's words.
+      const log = file.replace(/\.json$/, `.${process.pid}.log`);
+      started = await startForwarder({ ...ref, kubectl: cfg.kubectl, port, log, timeoutMs: cfg.timeout });
+      const record = { ...ref, context: cfg.context ?? '', pid: started.child.pid!, port, log };
+      try {
+        writeForwardRecord(file, { ...record, startedAt: new Date().toISOString() });
+      } catch (err) {
+        started.child.kill('SIGKILL');
+        throw err;
+      }
+    } finally {
+      unlock();
+    }
     const pid = started.child.pid!;
-    writeForwardRecord(file, {
-      ...ref,
-      context: cfg.context ?? '',
-      pid,
-      port,
-      log,
-      startedAt: new Date().toISOString(),
-    });
+    const log = started.log;
     out.result({ ok: true, status: cfg.background ? 'started' : 'forwarding', pid, port, url: urlFor(port) });
     out.line(`DATABASE_URL=${urlFor(port)}`);
     const what = `forwarding 127.0.0.1:${port} -> svc/${service}:5432 in ${cfg.namespace} (pid ${pid})`;
     if (cfg.background) {
+      started.keep();
       started.child.unref();
       out.verdict(true, `${what} in the background; stop: ${CMD} --stop`);
       return ExitCode.ok;

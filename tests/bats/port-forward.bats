@@ -129,3 +129,28 @@ forwards() { jq -c 'select(.tool == "kubectl" and .argv[0] == "port-forward")' "
   [ "$(forwards)" = 0 ]
   [ ! -e "$RECORD" ]
 }
+
+@test "a record naming pid 0, a negative pid or no port is no record: nothing is signalled" {
+  deploy >/dev/null 2>&1
+  mkdir -p .pgk8s/port-forward
+  setsid sleep 300 3>&- &
+  PID=$!
+  for pid in 0 -1 "-$PID" '"x"'; do
+    echo "{\"pid\": $pid, \"port\": 5432}" >"$RECORD"
+    run --separate-stderr forward --stop
+    assert_success
+    assert_output 'ok: no port-forward recorded for postgresql in postgres; nothing to do'
+  done
+  kill -0 "$PID"
+}
+
+@test "a record that cannot be written: one line with the fix, exit 3, and no kubectl left running" {
+  deploy >/dev/null 2>&1
+  mkdir -p "$RECORD.tmp"
+  port=$(free_port)
+  run --separate-stderr forward --background --port "$port"
+  assert_failure 3
+  [[ "$stderr" == "error: cannot write the port-forward record in .pgk8s/port-forward: "*"(fix: make .pgk8s/port-forward writable (or remove what is in the way), then run npm run -s db:port-forward again)" ]]
+  sleep 0.3
+  ! pgrep -f "port-forward -n postgres svc/postgresql $port:5432"
+}

@@ -76,7 +76,7 @@ ok: the password in Secret postgres/postgresql-credentials opens learnflow as le
 @test "nothing deployed: the error names the Secret and the deploy command; bad names are refused first" {
   run --separate-stderr url
   assert_failure 3
-  [ "$stderr" = "error: no app password in Secret postgres/postgresql-credentials (key password): is PostgreSQL deployed? (fix: npm run -s db:deploy)" ]
+  [ "$stderr" = "error: no Secret postgres/postgresql-credentials with the app password: is PostgreSQL deployed? (fix: npm run -s db:deploy)" ]
   run --separate-stderr url --release Bad_Name
   assert_failure 2
   [[ "$stderr" == "error: "*"Bad_Name"* ]]
@@ -86,6 +86,27 @@ ok: the password in Secret postgres/postgresql-credentials opens learnflow as le
   run --separate-stderr url --port 70000 --local
   assert_failure 2
   [ -z "$(mutating_calls)" ]
+}
+
+@test "a Secret without the password key is named so; a password with URL characters is encoded and masked whole" {
+  deploy >/dev/null 2>&1
+  kubectl delete secret postgresql-credentials -n postgres >/dev/null
+  printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"postgresql-credentials","namespace":"postgres"},"stringData":{"postgres-password":"x"}}' |
+    kubectl create -f - >/dev/null
+  run --separate-stderr url
+  assert_failure 3
+  [ "$stderr" = 'error: Secret postgres/postgresql-credentials has no key "password" (the app password) (fix: put the key back with the password the data was created with (kubectl edit secret postgresql-credentials -n postgres))' ]
+  # The role's password changed in the database and in the Secret to one full of URL characters.
+  pw='p@ss/w:rd#1?x'
+  kubectl exec -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres -d postgres -qc "alter role learnflow password '"'"'p@ss/w:rd#1?x'"'"'"'
+  kubectl delete secret postgresql-credentials -n postgres >/dev/null
+  jq -n --arg pw "$pw" '{apiVersion:"v1",kind:"Secret",metadata:{name:"postgresql-credentials",namespace:"postgres"},stringData:{"postgres-password":"x",password:$pw}}' |
+    kubectl create -f - >/dev/null
+  run --separate-stderr url
+  assert_success
+  assert_line --index 0 "postgresql://learnflow:****@$IN_CLUSTER"
+  run --separate-stderr url --show-secrets
+  assert_line --index 0 "postgresql://learnflow:p%40ss%2Fw%3Ard%231%3Fx@$IN_CLUSTER"
 }
 
 @test "with --release ldb -n other the URL names that release's service" {

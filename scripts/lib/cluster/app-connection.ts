@@ -18,6 +18,19 @@ export interface ConnectionInfo {
   portForward: string;
 }
 
+/**
+ * postgresql://user:password@host:port/database, user, password and database percent-encoded (libpq
+ * decodes them): a password with @ / : # ? stays one password, and masking hides all of it.
+ */
+export function appUrl(
+  o: { user: string; password: string; host: string; port: number; database: string },
+  show: boolean,
+): string {
+  const e = encodeURIComponent;
+  const text = `postgresql://${e(o.user)}:${e(o.password)}@${o.host}:${o.port}/${e(o.database)}`;
+  return show ? text : maskConnectionString(text);
+}
+
 export function connectionInfo(o: {
   release: string;
   namespace: string;
@@ -29,9 +42,8 @@ export function connectionInfo(o: {
 }): ConnectionInfo {
   const { service } = chartNames(o.release);
   const host = `${service}.${o.namespace}.svc.cluster.local`;
-  const url = `postgresql://${o.user}:${o.password ?? '****'}@${host}:5432/${o.database}`;
   return {
-    url: o.showSecrets ? url : maskConnectionString(url),
+    url: appUrl({ ...o, password: o.password ?? '****', host, port: 5432 }, o.showSecrets),
     host,
     port: 5432,
     database: o.database,

@@ -4,7 +4,7 @@
 import { markCreated, missing } from './local-created.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SECRET_KEYS } from '../cluster/app-connection.ts';
+import { appUrl, SECRET_KEYS } from '../cluster/app-connection.ts';
 import { toolError, usageError } from '../cli/errors.ts';
 import { localTarget } from '../target/exec-target.ts';
 import { findPostgresBinaries } from '../target/local-binaries.ts';
@@ -32,7 +32,7 @@ import {
   selectOneAsApp,
   writeSecrets,
 } from './local-setup.ts';
-import { maskConnectionString, registerSecret } from '../cli/redact.ts';
+import { registerSecret } from '../cli/redact.ts';
 import type { LocalTarget } from '../target/spawn.ts';
 
 export interface LocalDeployConfig {
@@ -56,9 +56,8 @@ export interface LocalDeployReport {
 
 function connection(p: LocalPaths, s: LocalState, showSecrets: boolean): Record<string, unknown> {
   const password = showSecrets ? readFileSync(p.appPasswordFile, 'utf8').trim() : '****';
-  const url = `postgresql://${s.user}:${password}@127.0.0.1:${s.port}/${s.database}`;
   return {
-    url: showSecrets ? url : maskConnectionString(url),
+    url: appUrl({ user: s.user, password, host: '127.0.0.1', port: s.port, database: s.database }, showSecrets),
     host: '127.0.0.1',
     port: s.port,
     database: s.database,

@@ -1,17 +1,20 @@
 // Starts `kubectl port-forward svc/<fullname> PORT:5432` and waits until it listens: its own process
 // group (a Ctrl-C reaches us, and we end it), output to a log file that outlives us in the background.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { toolError } from '../cli/errors.ts';
 import { traceCommand } from '../cli/process-runner.ts';
 import { chartNames } from '../cluster/chart-names.ts';
 import { kubectlBaseArgs } from '../cluster/kubectl.ts';
-import { FORWARD_DIR } from '../cluster/port-forward-record.ts';
+import { ensureForwardDir } from '../cluster/port-forward-record.ts';
+import { onInterrupt } from '../cli/run-script.ts';
 
 export interface Started {
   child: ChildProcess;
   log: string;
+  /** Ctrl-C ends kubectl from the moment it is spawned; a background forward calls this to keep it. */
+  keep: () => void;
 }
 
 export function portForwardArgs(o: { namespace: string; release: string; port: number }): string[] {
@@ -29,7 +32,7 @@ const readLog = (file: string): string => {
 /** kubectl's error line in its log ("error: lost connection to pod"), or its last line. */
 export function forwarderError(file: string): string {
   const lines = readLog(file).trim().split('\n');
-  return lines.find((l) => /^(error|Error|Unable)/.test(l)) ?? lines.at(-1) ?? '(no output)';
+  return lines.find((l) => /^(error|Error|Unable)/.test(l)) ?? (lines.at(-1) || '(no output yet)');
 }
 
 /** Resolves once kubectl says "Forwarding from"; throws with kubectl's own error if it ends first. */
@@ -42,25 +45,30 @@ export async function startForwarder(o: {
   log: string;
   timeoutMs: number;
 }): Promise<Started> {
-  mkdirSync(FORWARD_DIR, { recursive: true, mode: 0o700 });
+  ensureForwardDir();
   const fd = openSync(o.log, 'w', 0o600);
   const argv = [...kubectlBaseArgs({ context: o.context }), ...portForwardArgs(o)];
   traceCommand(o.kubectl, argv);
   const child = spawn(o.kubectl, argv, { stdio: ['ignore', fd, fd], detached: true });
   closeSync(fd);
+  const keep = onInterrupt(() => {
+    child.kill('SIGINT');
+    rmSync(o.log, { force: true });
+  });
   let exited: number | null = null;
   child.on('exit', (code, signal) => (exited = code ?? (signal ? 128 : 1)));
   child.on('error', () => (exited = 127));
   const deadline = Date.now() + o.timeoutMs;
   for (;;) {
     const text = readLog(o.log);
-    if (text.includes('Forwarding from')) return { child, log: o.log };
+    if (text.includes('Forwarding from')) return { child, log: o.log, keep };
     if (exited !== null || Date.now() >= deadline) {
+      keep();
       if (exited === null) child.kill('SIGKILL');
       const line = forwarderError(o.log);
+      const what = exited === null ? `did not start listening within ${Math.round(o.timeoutMs / 1000)}s` : 'failed';
       throw toolError(
-        `kubectl port-forward to svc/${chartNames(o.release).service} in ${o.namespace} ` +
-          `${exited === null ? 'did not start listening in time' : 'failed'}: ${line}`,
+        `kubectl port-forward to svc/${chartNames(o.release).service} in ${o.namespace} ${what}: ${line}`,
         'npm run -s db:verify',
       );
     }

@@ -1,5 +1,7 @@
 // The recorded forwarder of a release: found alive (reused), found dead (reported, replaced), stopped.
+import { rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { chartNames } from '../cluster/chart-names.ts';
 import {
   forwarderAlive,
   type ForwardRecord,
@@ -14,8 +16,9 @@ export function findForwarder(o: { namespace: string; release: string; context?:
   const file = recordPath(o);
   const record = readForwardRecord(file);
   if (!record) return { state: 'none' };
-  if (forwarderAlive(record.pid)) return { state: 'alive', record };
+  if (forwarderAlive(record.pid, chartNames(o.release).service)) return { state: 'alive', record };
   removeForwardRecord(file);
+  rmSync(record.log, { force: true });
   return { state: 'dead', record };
 }
 
@@ -29,5 +32,7 @@ export async function stopForwarder(o: { namespace: string; release: string; con
     try {
       process.kill(pid, 'SIGKILL');
     } catch {}
+  const record = readForwardRecord(recordPath(o));
+  if (record) rmSync(record.log, { force: true });
   removeForwardRecord(recordPath(o));
 }

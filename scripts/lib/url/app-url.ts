@@ -2,11 +2,11 @@
 // read only) or the local target (from its password file). Nothing here writes anything.
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { connectionInfo, readUserPassword, SECRET_KEYS } from '../cluster/app-connection.ts';
+import { appUrl, connectionInfo, readUserPassword, SECRET_KEYS } from '../cluster/app-connection.ts';
 import { chartNames } from '../cluster/chart-names.ts';
 import type { Kubectl } from '../cluster/kubectl.ts';
 import { toolError } from '../cli/errors.ts';
-import { maskConnectionString, registerSecret } from '../cli/redact.ts';
+import { registerSecret } from '../cli/redact.ts';
 import { execTarget, LOCAL_DEPLOY, localTarget, type TargetConfig } from '../target/exec-target.ts';
 import { localPaths, readLocalState, shownPath } from '../target/local-server.ts';
 import type { ExecTarget } from '../target/spawn.ts';
@@ -37,26 +37,29 @@ export interface UrlConfig extends TargetConfig {
   showSecrets: boolean;
 }
 
-const url = (o: { user: string; password: string; host: string; port: number; database: string }, show: boolean) => {
-  const text = `postgresql://${o.user}:${o.password}@${o.host}:${o.port}/${o.database}`;
-  return show ? text : maskConnectionString(text);
-};
-
 export async function clusterUrl(kubectl: Kubectl, cfg: UrlConfig): Promise<AppUrl> {
   const secret = cfg.secretName ?? `${cfg.release}-credentials`;
   const password = await readUserPassword(kubectl, { name: secret, namespace: cfg.namespace });
-  if (password === undefined)
-    throw toolError(
-      `no app password in Secret ${cfg.namespace}/${secret} (key ${SECRET_KEYS.user}): is PostgreSQL deployed?`,
-      'npm run -s db:deploy',
-    );
+  if (password === undefined) {
+    const exists = await kubectl.getJson('secret', secret, cfg.namespace);
+    throw exists
+      ? toolError(
+          `Secret ${cfg.namespace}/${secret} has no key "${SECRET_KEYS.user}" (the app password)`,
+          `put the key back with the password the data was created with (kubectl edit secret ${secret} -n ` +
+            `${cfg.namespace})`,
+        )
+      : toolError(
+          `no Secret ${cfg.namespace}/${secret} with the app password: is PostgreSQL deployed?`,
+          cfg.secretName ? `npm run -s db:deploy -- --secret-name ${cfg.secretName}` : 'npm run -s db:deploy',
+        );
+  }
   registerSecret(password);
   const conn = connectionInfo({ ...cfg, secret, showSecrets: false });
   const service = chartNames(cfg.release).service;
   const host = cfg.local ? '127.0.0.1' : conn.host;
   const port = cfg.local ? (cfg.forwardedPort ?? cfg.port) : conn.port;
   return {
-    url: url({ ...cfg, password, host, port }, cfg.showSecrets),
+    url: appUrl({ ...cfg, password, host, port }, cfg.showSecrets),
     host,
     port,
     database: cfg.database,
@@ -83,7 +86,7 @@ export function localUrl(cfg: UrlConfig): AppUrl {
   const o = { user: s.user, password, host: '127.0.0.1', port: s.port, database: s.database };
   return {
     ...o,
-    url: url(o, cfg.showSecrets),
+    url: appUrl(o, cfg.showSecrets),
     passwordStore: shownPath(p.appPasswordFile),
     portForward: null,
     check: { target: localTarget(p, s), port: s.port },
