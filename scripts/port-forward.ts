@@ -31,8 +31,9 @@ await runScript(
       throw usageError('the local target needs no port-forward: its server listens on 127.0.0.1', 'npm run -s db:url');
     const ref = { namespace: cfg.namespace, release: cfg.release, context: cfg.context };
     const service = chartNames(cfg.release).service;
-    const found = findForwarder(ref);
+    const file = recordPath(ref);
     if (cfg.stop) {
+      const found = findForwarder(ref);
       if (found.state === 'alive') await stopForwarder(ref, found.record.pid);
       const what =
         found.state === 'alive'
@@ -57,6 +58,9 @@ await runScript(
         'npm run -s db:url (it says what is wrong with the Secret)',
       );
     registerSecret(password);
+    // One start at a time: the record is read again under the lock, so two runs at once never start two.
+    const unlock = lockStart(file);
+    const found = findForwarder(ref);
     const urlFor = (port: number): string =>
       appUrl({ ...cfg, password: password ?? '****', host: '127.0.0.1', port }, cfg.showSecrets);
     if (found.state === 'alive') {
@@ -67,25 +71,28 @@ await runScript(
         true,
         `already forwarding 127.0.0.1:${port} -> svc/${service}:5432 (pid ${pid}); stop: ${CMD} --stop`,
       );
+      unlock();
       return ExitCode.ok;
     }
     if (found.state === 'dead')
       out.line(
         `the earlier port-forward (pid ${found.record.pid}, port ${found.record.port}) had ended; starting anew`,
       );
-    if (!(await kubectl.getJson('service', service, cfg.namespace)))
+    if (!(await kubectl.getJson('service', service, cfg.namespace))) {
+      unlock();
       throw toolError(
         `service ${cfg.namespace}/${service} not found (is PostgreSQL deployed?)`,
         'npm run -s db:deploy',
       );
-    const port = await firstFreePort(cfg.port, 100);
-    if (port === null)
-      throw toolError(`no free port from ${cfg.port} to ${cfg.port + 99} on 127.0.0.1`, `${CMD} --port 15432`);
-    if (port !== cfg.port) out.line(`port ${cfg.port} is in use on 127.0.0.1; using ${port}`);
-    const file = recordPath(ref);
-    const unlock = lockStart(file);
+    }
     let started: Awaited<ReturnType<typeof startForwarder>>;
+    let port: number;
     try {
+      const free = await firstFreePort(cfg.port, 100);
+      if (free === null)
+        throw toolError(`no free port from ${cfg.port} to ${cfg.port + 99} on 127.0.0.1`, `${CMD} --port 15432`);
+      port = free;
+      if (port !== cfg.port) out.line(`port ${cfg.port} is in use on 127.0.0.1; using ${port}`);
       // Its own log per run: two runs at once must each see only their own kubectl's words.
       const log = file.replace(/\.json$/, `.${process.pid}.log`);
       started = await startForwarder({ ...ref, kubectl: cfg.kubectl, port, log, timeoutMs: cfg.timeout });

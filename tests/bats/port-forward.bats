@@ -154,3 +154,16 @@ forwards() { jq -c 'select(.tool == "kubectl" and .argv[0] == "port-forward")' "
   sleep 0.3
   ! pgrep -f "port-forward -n postgres svc/postgresql $port:5432"
 }
+
+@test "three --background runs at once start one forwarder: the others find it or are told one is starting" {
+  deploy >/dev/null 2>&1
+  port=$(free_port)
+  for i in 1 2 3; do forward --background --port "$port" >"out$i" 2>"err$i" 3>&- & done
+  wait
+  [ "$(pgrep -fc 'port-forward -n postgres svc/postgresql')" = 1 ]
+  kill -0 "$(jq -r .pid "$RECORD")"
+  [ "$(jq -r .port "$RECORD")" = "$port" ]
+  cat err1 err2 err3 | grep -v '^error: another db:port-forward for this release is starting' | grep '^error' && false
+  run through "$port"
+  assert_output 1
+}
