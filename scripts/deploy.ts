@@ -1,5 +1,6 @@
 // deploy.ts: put PostgreSQL on the cluster (Bitnami chart and image pinned together), with its own
 // namespace, persistent volume and generated credentials; safe to run again and again.
+import { secretNameOf } from './lib/cluster/app-options.ts';
 import { CHART } from './lib/deploy/chart-pin.ts';
 import { createClusterTools } from './lib/cluster/tools.ts';
 import { readConnection } from './lib/cluster/app-connection.ts';
@@ -52,7 +53,7 @@ await runScript(
       );
     if (cfg.target === 'local') return deployOnThisMachine(cfg, out);
     const clock = phaseClock();
-    const secret = cfg.secretName ?? `${cfg.release}-credentials`;
+    const secret = secretNameOf(cfg);
     checkNames({ ...cfg, secret });
     const files = valuesFiles(cfg.overlay);
     const { kubectl, helm } = createClusterTools(cfg);

@@ -1,5 +1,6 @@
 // verify.ts: is the database ready? One answer an agent can act on: healthy, unhealthy with the
 // specific problem and its fix, or not deployed; each with its own exit code.
+import { secretNameOf } from './lib/cluster/app-options.ts';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createClusterTools } from './lib/cluster/tools.ts';
@@ -47,7 +48,7 @@ await runScript(
       release: cfg.release,
       namespace: cfg.namespace,
       context: cfg.context,
-      secret: cfg.secretName ?? `${cfg.release}-credentials`,
+      secret: secretNameOf(cfg),
       migrationsDir: cfg.migrationsDir,
     };
     const check = (): Promise<HealthReport> =>

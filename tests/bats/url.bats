@@ -13,6 +13,13 @@ url() { node --import tsx "$ROOT/scripts/url.ts" "$@"; }
 mutating_calls() { jq -c 'select((.tool == "helm" and (.argv[0] | IN("upgrade", "install", "uninstall", "rollback"))) or (.tool == "kubectl" and (.argv[0] | IN("create", "delete", "patch", "apply", "scale"))))' "$CLUSTER/calls.jsonl"; }
 user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}' | base64 -d; }
 IN_CLUSTER='postgresql.postgres.svc.cluster.local:5432/learnflow'
+# Replaces the credentials Secret with one holding KEY=VALUE pairs (stringData), sent on stdin.
+replace_secret() {
+  kubectl delete secret postgresql-credentials -n postgres >/dev/null
+  jq -n '{apiVersion: "v1", kind: "Secret", metadata: {name: "postgresql-credentials", namespace: "postgres"},
+    stringData: ($ARGS.positional | map(split("=") | {key: .[0], value: (.[1:] | join("="))}) | from_entries)}' \
+    --args "$@" | kubectl create -f - >/dev/null
+}
 
 @test "db:url prints the masked in-cluster URL, checks its password, and changes nothing" {
   deploy >/dev/null 2>&1
@@ -62,9 +69,7 @@ ok: the password in Secret postgres/postgresql-credentials opens learnflow as le
 
 @test "a Secret whose password the data does not know: password-mismatch, exit 1, with the fix" {
   deploy >/dev/null 2>&1
-  kubectl delete secret postgresql-credentials -n postgres >/dev/null
-  printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"postgresql-credentials","namespace":"postgres"},"stringData":{"postgres-password":"x","password":"not-the-one"}}' |
-    kubectl create -f - >/dev/null
+  replace_secret postgres-password=x password=not-the-one
   run --separate-stderr url
   assert_failure 1
   assert_line --index 1 --partial "problem [password-mismatch]: the app user's password in Secret postgres/postgresql-credentials is rejected (SQLSTATE 28P01)"
@@ -90,18 +95,14 @@ ok: the password in Secret postgres/postgresql-credentials opens learnflow as le
 
 @test "a Secret without the password key is named so; a password with URL characters is encoded and masked whole" {
   deploy >/dev/null 2>&1
-  kubectl delete secret postgresql-credentials -n postgres >/dev/null
-  printf '{"apiVersion":"v1","kind":"Secret","metadata":{"name":"postgresql-credentials","namespace":"postgres"},"stringData":{"postgres-password":"x"}}' |
-    kubectl create -f - >/dev/null
+  replace_secret postgres-password=x
   run --separate-stderr url
   assert_failure 3
   [ "$stderr" = 'error: Secret postgres/postgresql-credentials has no key "password" (the app password) (fix: put the key back with the password the data was created with (kubectl edit secret postgresql-credentials -n postgres))' ]
   # The role's password changed in the database and in the Secret to one full of URL characters.
   pw='p@ss/w:rd#1?x'
   kubectl exec -n postgres postgresql-0 -- sh -c 'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres -d postgres -qc "alter role learnflow password '"'"'p@ss/w:rd#1?x'"'"'"'
-  kubectl delete secret postgresql-credentials -n postgres >/dev/null
-  jq -n --arg pw "$pw" '{apiVersion:"v1",kind:"Secret",metadata:{name:"postgresql-credentials",namespace:"postgres"},stringData:{"postgres-password":"x",password:$pw}}' |
-    kubectl create -f - >/dev/null
+  replace_secret postgres-password=x "password=$pw"
   run --separate-stderr url
   assert_success
   assert_line --index 0 "postgresql://learnflow:****@$IN_CLUSTER"

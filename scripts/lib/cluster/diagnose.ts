@@ -31,9 +31,14 @@ interface ContainerStatus {
 }
 
 export interface PodJson {
+  metadata?: { deletionTimestamp?: string; ownerReferences?: Array<{ kind?: string; name?: string }> };
   spec?: {
     containers?: Array<{ name?: string; image?: string; resources?: { limits?: { memory?: string } } }>;
-    volumes?: Array<{ name?: string; secret?: { secretName?: string } }>;
+    volumes?: Array<{
+      name?: string;
+      secret?: { secretName?: string };
+      persistentVolumeClaim?: { claimName?: string };
+    }>;
   };
   status?: { phase?: string; containerStatuses?: ContainerStatus[] };
 }

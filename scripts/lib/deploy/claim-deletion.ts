@@ -2,12 +2,8 @@
 // delete waits for that pod: after helm uninstall it is terminating and goes in seconds, but a pod left
 // without its StatefulSet (an interrupted volume change) never goes, and kubectl would wait a week.
 import { toolError } from '../cli/errors.ts';
+import type { PodJson } from '../cluster/diagnose.ts';
 import { deleteArgs, kubectlFailureError, type Kubectl } from '../cluster/kubectl.ts';
-
-interface PodJson {
-  metadata?: { deletionTimestamp?: string; ownerReferences?: Array<{ kind?: string; name?: string }> };
-  spec?: { volumes?: Array<{ persistentVolumeClaim?: { claimName?: string } }> };
-}
 
 const POLL_MS = 500;
 

@@ -1,32 +1,11 @@
 // deploy.ts's flags, each with its env twin; the shared ones come first.
 import { COMMON_OPTIONS } from '../cli/common-options.ts';
 import type { OptionSpec } from '../cli/option-spec.ts';
+import { APP_OPTIONS } from '../cluster/app-options.ts';
 
 export const DEPLOY_OPTIONS = [
   ...COMMON_OPTIONS,
-  {
-    name: 'database',
-    flag: 'database',
-    env: 'PG_DATABASE',
-    type: 'string',
-    default: 'learnflow',
-    description: 'application database to create',
-  },
-  {
-    name: 'user',
-    flag: 'user',
-    env: 'PG_USER',
-    type: 'string',
-    default: 'learnflow',
-    description: 'application user (owner of the database)',
-  },
-  {
-    name: 'secretName',
-    flag: 'secret-name',
-    env: 'PG_SECRET_NAME',
-    type: 'string',
-    description: 'credentials Secret (default: <release>-credentials)',
-  },
+  ...APP_OPTIONS,
   {
     name: 'storageClass',
     flag: 'storage-class',

@@ -7,7 +7,10 @@ import { toolError } from '../cli/errors.ts';
 import { traceCommand } from '../cli/process-runner.ts';
 import { chartNames } from '../cluster/chart-names.ts';
 import { kubectlBaseArgs } from '../cluster/kubectl.ts';
-import { ensureForwardDir } from '../cluster/port-forward-record.ts';
+import { ensureForwardDir, writeForwardRecord } from '../cluster/port-forward-record.ts';
+import { firstFreePort } from '../cli/tcp-port.ts';
+
+export const PF_CMD = 'npm run -s db:port-forward --';
 import { onInterrupt } from '../cli/run-script.ts';
 
 export interface Started {
@@ -74,4 +77,37 @@ export async function startForwarder(o: {
     }
     await sleep(50);
   }
+}
+
+/**
+ * A free port from `port` up (said when it is not `port`), kubectl listening on it, and its record
+ * written; a record that cannot be written takes kubectl down with it (no forwarder nobody knows of).
+ */
+export async function startRecorded(
+  o: {
+    kubectl: string;
+    context?: string | undefined;
+    namespace: string;
+    release: string;
+    port: number;
+    timeoutMs: number;
+    file: string;
+  },
+  out: { line(text: string): void },
+): Promise<{ started: Started; port: number }> {
+  const port = await firstFreePort(o.port, 100);
+  if (port === null)
+    throw toolError(`no free port from ${o.port} to ${o.port + 99} on 127.0.0.1`, `${PF_CMD} --port 15432`);
+  if (port !== o.port) out.line(`port ${o.port} is in use on 127.0.0.1; using ${port}`);
+  // Its own log per run: two runs at once must each see only their own kubectl's words.
+  const log = o.file.replace(/\.json$/, `.${process.pid}.log`);
+  const started = await startForwarder({ ...o, port, log });
+  const pid = started.child.pid!;
+  try {
+    writeForwardRecord(o.file, { ...o, context: o.context ?? '', pid, port, log, startedAt: new Date().toISOString() });
+  } catch (err) {
+    started.child.kill('SIGKILL');
+    throw err;
+  }
+  return { started, port };
 }

@@ -1,9 +1,11 @@
 // port-forward.ts's flags, each with its env twin; the shared ones come first.
 import { COMMON_OPTIONS } from '../cli/common-options.ts';
 import type { OptionSpec } from '../cli/option-spec.ts';
+import { APP_OPTIONS } from '../cluster/app-options.ts';
 
 export const PORT_FORWARD_OPTIONS = [
   ...COMMON_OPTIONS,
+  ...APP_OPTIONS,
   {
     name: 'port',
     flag: 'port',
@@ -25,28 +27,5 @@ export const PORT_FORWARD_OPTIONS = [
     env: 'PG_PORT_FORWARD_STOP',
     type: 'boolean',
     description: 'end the recorded port-forward of this release',
-  },
-  {
-    name: 'secretName',
-    flag: 'secret-name',
-    env: 'PG_SECRET_NAME',
-    type: 'string',
-    description: 'credentials Secret, for --show-secrets (default: <release>-credentials)',
-  },
-  {
-    name: 'database',
-    flag: 'database',
-    env: 'PG_DATABASE',
-    type: 'string',
-    default: 'learnflow',
-    description: 'application database, for the printed DATABASE_URL',
-  },
-  {
-    name: 'user',
-    flag: 'user',
-    env: 'PG_USER',
-    type: 'string',
-    default: 'learnflow',
-    description: 'application user, for the printed DATABASE_URL',
   },
 ] as const satisfies readonly OptionSpec[];

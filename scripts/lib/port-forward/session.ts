@@ -23,7 +23,10 @@ export function findForwarder(o: { namespace: string; release: string; context?:
 }
 
 /** SIGINT (kubectl then exits 0), SIGKILL after 5 s; the record goes either way. */
-export async function stopForwarder(o: { namespace: string; release: string; context?: string }, pid: number) {
+export async function stopForwarder(
+  o: { namespace: string; release: string; context?: string },
+  { pid, log }: ForwardRecord,
+): Promise<void> {
   try {
     process.kill(pid, 'SIGINT');
   } catch {}
@@ -32,7 +35,6 @@ export async function stopForwarder(o: { namespace: string; release: string; con
     try {
       process.kill(pid, 'SIGKILL');
     } catch {}
-  const record = readForwardRecord(recordPath(o));
-  if (record) rmSync(record.log, { force: true });
+  rmSync(log, { force: true });
   removeForwardRecord(recordPath(o));
 }

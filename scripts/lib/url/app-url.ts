@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { appUrl, connectionInfo, readUserPassword, SECRET_KEYS } from '../cluster/app-connection.ts';
+import { secretNameOf } from '../cluster/app-options.ts';
 import { chartNames } from '../cluster/chart-names.ts';
 import type { Kubectl } from '../cluster/kubectl.ts';
 import { toolError } from '../cli/errors.ts';
@@ -38,7 +39,7 @@ export interface UrlConfig extends TargetConfig {
 }
 
 export async function clusterUrl(kubectl: Kubectl, cfg: UrlConfig): Promise<AppUrl> {
-  const secret = cfg.secretName ?? `${cfg.release}-credentials`;
+  const secret = secretNameOf(cfg);
   const password = await readUserPassword(kubectl, { name: secret, namespace: cfg.namespace });
   if (password === undefined) {
     const exists = await kubectl.getJson('secret', secret, cfg.namespace);

@@ -1,6 +1,7 @@
 // verify.ts's flags, each with its env twin; the shared ones come first.
 import { COMMON_OPTIONS } from '../cli/common-options.ts';
 import type { OptionSpec } from '../cli/option-spec.ts';
+import { SECRET_NAME_OPTION } from '../cluster/app-options.ts';
 
 export const VERIFY_OPTIONS = [
   ...COMMON_OPTIONS,
@@ -20,11 +21,5 @@ export const VERIFY_OPTIONS = [
     default: 'db/migrations',
     description: 'local migrations, to count the pending ones',
   },
-  {
-    name: 'secretName',
-    flag: 'secret-name',
-    env: 'PG_SECRET_NAME',
-    type: 'string',
-    description: 'credentials Secret (default: <release>-credentials)',
-  },
+  SECRET_NAME_OPTION,
 ] as const satisfies readonly OptionSpec[];

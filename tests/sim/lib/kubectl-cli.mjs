@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { key, recordCallEnd, recordCallStart, nowIso, readState, uid, withState } from './state.mjs';
 import { FlagError, parseFlags, parseGoDuration } from './flags.mjs';
-import { listObjects, resolveResource, resourceInfo, tableRows } from './objects.mjs';
+import { CONTAINER_PORTS, listObjects, resolveResource, resourceInfo, SERVICE_PORTS, tableRows } from './objects.mjs';
 import { renderJsonPath, JsonPathError } from './jsonpath.mjs';
 import { createStatefulPod, deletePod, deletePvc, podStatus, reconcile } from './cluster.mjs';
 import { runExec } from './exec.mjs';
@@ -871,8 +871,7 @@ async function portForward({ flags, positionals }) {
   }
 }
 
-const CONTAINER_PORTS = { 'tcp-postgresql': 5432 };
-const SERVICE_PORTS = [{ name: 'tcp-postgresql', port: 5432, targetPort: 'tcp-postgresql' }];
+const containerPort = (name) => CONTAINER_PORTS.find((p) => p.name === name)?.containerPort;
 
 function splitPort(spec) {
   const parts = spec.split(':');
@@ -883,7 +882,7 @@ function splitPort(spec) {
 function namedPodPort(pod, spec) {
   const [local, remote] = splitPort(spec);
   if (/^\d+$/.test(remote) || remote === '') return spec;
-  const number = CONTAINER_PORTS[remote];
+  const number = containerPort(remote);
   if (!number) throw new KubectlError(`error: Pod '${pod.name}' does not have a named port '${remote}'`);
   return local === remote ? String(number) : `${local}:${number}`;
 }
@@ -900,7 +899,7 @@ function servicePortToTarget(svc, pod, spec) {
   }
   const servicePort = SERVICE_PORTS.find((p) => p.port === number);
   if (!servicePort) throw new KubectlError(`error: Service ${svc.name} does not have a service port ${number}`);
-  const target = CONTAINER_PORTS[servicePort.targetPort];
+  const target = containerPort(servicePort.targetPort);
   if (!target)
     throw new KubectlError(`error: Pod '${pod.name}' does not have a named port '${servicePort.targetPort}'`);
   remote = String(target);

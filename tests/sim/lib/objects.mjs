@@ -33,6 +33,10 @@ export function resourceInfo(plural) {
   return KINDS[plural];
 }
 
+// The chart's ports: the container's named port and the Service's port onto it (port-forward reads both).
+export const CONTAINER_PORTS = [{ containerPort: 5432, name: 'tcp-postgresql', protocol: 'TCP' }];
+export const SERVICE_PORTS = [{ name: 'tcp-postgresql', port: 5432, protocol: 'TCP', targetPort: 'tcp-postgresql' }];
+
 const meta = (name, namespace, uid, created, extra = {}) => ({
   ...(extra.annotations ? { annotations: extra.annotations } : {}),
   creationTimestamp: created,
@@ -208,7 +212,7 @@ export function listObjects(state, dir, plural) {
           spec: {
             type: 'ClusterIP',
             clusterIP: s.headless ? 'None' : s.clusterIP,
-            ports: [{ name: 'tcp-postgresql', port: 5432, protocol: 'TCP', targetPort: 'tcp-postgresql' }],
+            ports: SERVICE_PORTS,
           },
         });
       }
@@ -286,7 +290,7 @@ function renderPod(state, dir, p) {
           env: Object.entries(p.env)
             .filter(([k]) => !k.startsWith('SIM_'))
             .map(([name, value]) => ({ name, value })),
-          ports: [{ containerPort: 5432, name: 'tcp-postgresql', protocol: 'TCP' }],
+          ports: CONTAINER_PORTS,
           resources: p.resources,
           securityContext: {
             allowPrivilegeEscalation: false,
