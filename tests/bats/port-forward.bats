@@ -56,15 +56,18 @@ forwards() { jq -c 'select(.tool == "kubectl" and .argv[0] == "port-forward")' "
 
 @test "a port in use: the next free one, said so; the URL names the port it really got" {
   deploy >/dev/null 2>&1
-  port=$(free_port)
-  node -e 'require("net").createServer().listen(+process.argv[1], "127.0.0.1")' "$port" 3>&- &
+  # The holder picks its own port (no gap between choosing a free port and taking it).
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>require("fs").writeFileSync("held",String(s.address().port)))' 3>&- &
   PID=$!
-  for _ in $(seq 50); do ! node -e 'const s=require("net").createServer().listen(+process.argv[1],"127.0.0.1",()=>s.close()).on("error",()=>process.exit(1))' "$port" 2>/dev/null && break; sleep 0.05; done
+  for _ in $(seq 100); do [ -s held ] && break; sleep 0.05; done
+  port=$(cat held)
   run --separate-stderr forward --background --port "$port"
   assert_success
-  assert_line --index 0 "port $port is in use on 127.0.0.1; using $((port + 1))"
-  assert_line --index 1 "DATABASE_URL=postgresql://learnflow:****@127.0.0.1:$((port + 1))/learnflow"
-  run through $((port + 1))
+  [[ "${lines[0]}" =~ ^port\ $port\ is\ in\ use\ on\ 127\.0\.0\.1\;\ using\ ([0-9]+)$ ]]
+  got=${BASH_REMATCH[1]}
+  [ "$got" -gt "$port" ]
+  assert_line --index 1 "DATABASE_URL=postgresql://learnflow:****@127.0.0.1:$got/learnflow"
+  run through "$got"
   assert_output 1
 }
 
