@@ -17,7 +17,7 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   target: ['cli', 'cluster'],
   schema: ['cli', 'cluster', 'target'],
   ...Object.fromEntries(
-    ['deploy', 'migrate', 'seed', 'verify', 'backup', 'up', 'url', 'port-forward'].map((task) => [
+    ['deploy', 'migrate', 'seed', 'verify', 'backup', 'up', 'url', 'port-forward', 'psql'].map((task) => [
       task,
       ['cli', 'cluster', 'target', 'schema'],
     ]),

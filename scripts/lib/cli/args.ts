@@ -39,6 +39,7 @@ export function coerceOptionValue(opt: OptionSpec, raw: string, where: string, f
       if (ms === null) throw bad('a duration (use e.g. 90, 30s, 5m, 1h, 1m30s)');
       return ms;
     }
+    case 'list':
     case 'string': {
       if (opt.choices && !opt.choices.includes(raw)) throw bad(`one of ${opt.choices.join(', ')}`);
       return raw;
@@ -69,13 +70,14 @@ function translateParseError(err: unknown, command: string): CliError {
 }
 
 export function parseCliArgs(spec: readonly OptionSpec[], argv: readonly string[], opts: ParseOptions): ParsedArgs {
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {
     help: { type: 'boolean', short: 'h' },
   };
   for (const opt of spec) {
     options[opt.flag] = {
       type: opt.type === 'boolean' ? 'boolean' : 'string',
       ...(opt.short ? { short: opt.short } : {}),
+      ...(opt.type === 'list' ? { multiple: true } : {}),
     };
   }
   let parsed: ReturnType<typeof parseArgs>;
@@ -89,6 +91,13 @@ export function parseCliArgs(spec: readonly OptionSpec[], argv: readonly string[
     const raw = parsed.values[opt.flag];
     if (raw === undefined) continue;
     const flag = `--${opt.flag}`;
+    if (Array.isArray(raw)) {
+      // Each repetition is checked like a single value: an empty one is a mistake, not a no-op.
+      if (raw.some((r) => r === ''))
+        throw usageError(`flag ${flag} needs a value`, `pass it as ${flag}=${example(opt)}`);
+      values[opt.name] = raw as string[];
+      continue;
+    }
     // "--namespace=$NS" with NS unset arrives as ""; treating that as a value hides the mistake.
     if (raw === '') throw usageError(`flag ${flag} needs a value`, `pass it as ${flag}=${example(opt)}`);
     values[opt.name] =
@@ -102,5 +111,5 @@ export function parseCliArgs(spec: readonly OptionSpec[], argv: readonly string[
 function example(opt: OptionSpec): string {
   if (opt.choices?.[0]) return opt.choices[0];
   if (opt.default !== undefined && typeof opt.default !== 'boolean') return String(opt.default);
-  return { integer: '10', duration: '5m', string: 'VALUE', boolean: 'true' }[opt.type];
+  return { integer: '10', duration: '5m', string: 'VALUE', list: 'VALUE', boolean: 'true' }[opt.type];
 }

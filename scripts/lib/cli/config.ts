@@ -68,9 +68,9 @@ export function loadConfig<const S extends readonly OptionSpec[]>(spec: S, opts:
     if (value === undefined) {
       source = 'default';
       value =
-        typeof opt.default === 'string' && opt.type !== 'string'
+        typeof opt.default === 'string' && opt.type !== 'string' && opt.type !== 'list'
           ? coerceOptionValue(opt, opt.default, `default of --${opt.flag}`, 'fix the option spec')
-          : (opt.default ?? (opt.type === 'boolean' ? false : undefined));
+          : (opt.default ?? (opt.type === 'boolean' ? false : opt.type === 'list' ? [] : undefined));
     }
     if (opt.secret && typeof value === 'string') registerSecret(value);
     values[opt.name] = value;

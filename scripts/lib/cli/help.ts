@@ -51,11 +51,12 @@ function table(rows: ReadonlyArray<[string, string]>): string[] {
 function placeholder(opt: OptionSpec): string {
   if (opt.type === 'boolean') return '';
   if (opt.choices) return ` <${opt.choices.join('|')}>`;
-  return ` <${opt.type === 'string' ? 'value' : opt.type}>`;
+  return ` <${opt.type === 'string' || opt.type === 'list' ? 'value' : opt.type}>`;
 }
 
 function describe(opt: OptionSpec): string {
   const notes: string[] = [];
+  if (opt.type === 'list') notes.push('repeatable');
   if (opt.env) notes.push(`env ${opt.env}`);
   if (opt.default !== undefined && opt.default !== false && !opt.secret) {
     const shown =

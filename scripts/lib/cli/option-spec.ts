@@ -1,9 +1,10 @@
 // The shape of an option: its flag, env twin, type and default; config.ts resolves values for it and
 // args.ts parses its flag, both from this one description.
 
-export type OptionType = 'string' | 'boolean' | 'integer' | 'duration';
+/** 'list': a string flag that may be repeated (`-c A -c B`), in order; it has no env twin. */
+export type OptionType = 'string' | 'boolean' | 'integer' | 'duration' | 'list';
 /** Durations resolve to milliseconds. */
-export type OptionValue = string | boolean | number;
+export type OptionValue = string | boolean | number | readonly string[];
 export type ValueSource = 'flag' | 'env' | '.env.local' | '.env' | 'default';
 
 export interface OptionSpec {
@@ -23,10 +24,16 @@ export interface OptionSpec {
   readonly choices?: readonly string[];
 }
 
-type TypeOf<T extends OptionType> = T extends 'boolean' ? boolean : T extends 'string' ? string : number;
-/** Options with a default (and all booleans) are always set; the rest may be undefined. */
+type TypeOf<T extends OptionType> = T extends 'boolean'
+  ? boolean
+  : T extends 'string'
+    ? string
+    : T extends 'list'
+      ? readonly string[]
+      : number;
+/** Options with a default (and all booleans and lists) are always set; the rest may be undefined. */
 export type ConfigValues<S extends readonly OptionSpec[]> = {
-  [O in S[number] as O['name']]: O extends { default: OptionValue } | { type: 'boolean' }
+  [O in S[number] as O['name']]: O extends { default: OptionValue } | { type: 'boolean' | 'list' }
     ? TypeOf<O['type']>
     : TypeOf<O['type']> | undefined;
 };

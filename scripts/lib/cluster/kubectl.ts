@@ -36,11 +36,14 @@ export function execArgs(o: {
   pod: string;
   container?: string;
   stdin: boolean;
+  /** -t: a terminal for the command (the runtime gives it a pty), for an interactive session. */
+  tty?: boolean;
   command: readonly string[];
 }): string[] {
   return [
     'exec',
     ...(o.stdin ? ['-i'] : []),
+    ...(o.tty ? ['-t'] : []),
     '-n',
     o.namespace,
     o.pod,

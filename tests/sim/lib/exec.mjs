@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { commandExistsInPod, spawnInPod } from './pod-runtime.mjs';
 
-export function runExec(dir, pod, command, { stdin, cutAfter }) {
+export function runExec(dir, pod, command, { stdin, tty, cutAfter }) {
   if (!commandExistsInPod(dir, pod, command[0])) {
     process.stderr.write(
       `error: Internal error occurred: Internal error occurred: error executing command in container: ` +
@@ -12,6 +12,12 @@ export function runExec(dir, pod, command, { stdin, cutAfter }) {
         `$PATH: unknown\n`,
     );
     return Promise.resolve(1);
+  }
+  if (tty) {
+    // kubectl exec -t from a terminal: the runtime gives the process a pty, so it sees a terminal on
+    // its stdin and stdout. Our own terminal, handed down, is seen the same way.
+    const child = spawnInPod(dir, pod, command, [stdin ? 'inherit' : 'ignore', 'inherit', 'inherit']);
+    return new Promise((resolve) => child.on('close', (code, signal) => resolve(terminated(code, signal))));
   }
   if (!cutAfter && stdin) return runAttached(dir, pod, command);
   if (!cutAfter) {

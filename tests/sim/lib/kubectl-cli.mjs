@@ -804,7 +804,11 @@ async function exec({ flags, positionals, dashArgs }) {
   if (flags.tty && !process.stdin.isTTY && !flags.quiet)
     err('Unable to use a TTY - input is not a terminal or the right kind of file\n');
   const cut = load().faults['exec-cut'];
-  return runExec(dir, pod, command, { stdin: Boolean(flags.stdin), cutAfter: cut ? Number(cut) : 0 });
+  return runExec(dir, pod, command, {
+    stdin: Boolean(flags.stdin),
+    tty: Boolean(flags.tty) && process.stdin.isTTY === true,
+    cutAfter: cut ? Number(cut) : 0,
+  });
 }
 
 // kubectl delete waits (--wait, on by default) until the objects are gone: for a claim a pod still uses,
