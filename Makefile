@@ -1,6 +1,6 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install up db-deploy db-migrate db-seed db-verify db-backup db-restore db-url db-port-forward test typecheck bench
+.PHONY: help install up db-deploy db-migrate db-seed db-verify db-backup db-restore db-url db-port-forward db-psql test typecheck bench
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -34,6 +34,9 @@ db-url: ## The app's DATABASE_URL, checked to log in (npm run db:url; ARGS="--en
 
 db-port-forward: ## The database on 127.0.0.1 (npm run db:port-forward; ARGS="--background" or "--stop")
 	npm run -s db:port-forward -- $(ARGS)
+
+db-psql: ## SQL as the app user, read-only unless --write (npm run db:psql; ARGS="-c 'select 1'")
+	npm run -s db:psql -- $(ARGS)
 
 test: ## Unit and behaviour tests on the simulated cluster (npm test)
 	npm test

@@ -249,3 +249,19 @@ ok: the password in .data/secrets/password opens learnflow as learnflow"
   assert_line --index 1 --partial 'problem [password-mismatch]'
   cp -p "$BATS_TEST_TMPDIR/pw" .data/secrets/password
 }
+
+@test "db:psql --target local: reads, refuses a write without --write (data unchanged), writes with it, --json rows" {
+  db deploy >/dev/null 2>&1
+  run --separate-stderr db psql -c 'create table notes (id int, body text)'
+  assert_failure 1
+  [[ "$stderr" == *"writes, and db:psql is read-only unless --write: SQLSTATE 25006: cannot execute CREATE TABLE in a read-only transaction; nothing was changed (fix: DB_TARGET=local npm run -s db:psql -- --target local -c 'create table notes (id int, body text)' --write)" ]]
+  [ "$(app_psql -c "select count(*) from pg_tables where tablename = 'notes'")" = 0 ]
+  run --separate-stderr db psql --write -c 'create table notes (id int, body text)' -c "insert into notes values (1, null)"
+  assert_success
+  assert_output "CREATE TABLE
+INSERT 0 1
+ok: 2 requests ran in the local server (.data) (changes committed)"
+  run --separate-stderr db psql --json -c 'select * from notes'
+  assert_success
+  [ "$(jq -c '[.rows, .rowCount, .readOnly]' <<<"$output")" = '[[{"id":"1","body":null}],1,true]' ]
+}

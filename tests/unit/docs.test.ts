@@ -7,6 +7,9 @@ import { VERIFY_OPTIONS } from '../../scripts/lib/verify/options.ts';
 import { BACKUP_OPTIONS } from '../../scripts/lib/backup/options.ts';
 import { MIGRATE_OPTIONS } from '../../scripts/lib/migrate/options.ts';
 import { SEED_OPTIONS } from '../../scripts/lib/seed/options.ts';
+import { URL_OPTIONS } from '../../scripts/lib/url/options.ts';
+import { PORT_FORWARD_OPTIONS } from '../../scripts/lib/port-forward/options.ts';
+import { PSQL_OPTIONS } from '../../scripts/lib/psql/options.ts';
 import { EXIT_CODE_TABLE } from '../../scripts/lib/cli/exit-codes.ts';
 
 const read = (file: string): string => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
@@ -14,9 +17,21 @@ const read = (file: string): string => readFileSync(new URL(`../../${file}`, imp
 test('.env.example and README name every flag and env twin of every script', () => {
   const example = read('.env.example');
   const readme = read('README.md');
-  for (const opt of [...DEPLOY_OPTIONS, ...MIGRATE_OPTIONS, ...SEED_OPTIONS, ...VERIFY_OPTIONS, ...BACKUP_OPTIONS]) {
-    assert.match(example, new RegExp(`^#? ?${opt.env}=`, 'm'), `${opt.env} missing from .env.example`);
-    assert.ok(readme.includes(`\`${opt.env}\``), `${opt.env} missing from README.md`);
+  for (const opt of [
+    ...DEPLOY_OPTIONS,
+    ...MIGRATE_OPTIONS,
+    ...SEED_OPTIONS,
+    ...VERIFY_OPTIONS,
+    ...BACKUP_OPTIONS,
+    ...URL_OPTIONS,
+    ...PORT_FORWARD_OPTIONS,
+    ...PSQL_OPTIONS,
+  ]) {
+    // A flag without an env twin (psql's --write, its SQL) says why where it is defined.
+    if ('env' in opt) {
+      assert.match(example, new RegExp(`^#? ?${opt.env}=`, 'm'), `${opt.env} missing from .env.example`);
+      assert.ok(readme.includes(`\`${opt.env}\``), `${opt.env} missing from README.md`);
+    }
     assert.ok(readme.includes(`\`--${opt.flag}\``), `--${opt.flag} missing from README.md`);
   }
 });

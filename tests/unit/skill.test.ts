@@ -25,7 +25,8 @@ test('SKILL.md stays under 500 tokens by both tokenizers (the larger counts)', (
 function skillCommands(): Array<{ task: string; args: string[] }> {
   const bullets = skill.split(/\n(?=- |\n)/).filter((b) => b.includes('npm run -s db:'));
   const commands: Array<{ task: string; args: string[] }> = [];
-  const sample = (a: string): string => ({ N: '2', NAME: 'add_hints', FILE: 'backups/x.dump', TABLE: 'users' })[a] ?? a;
+  const sample = (a: string): string =>
+    ({ N: '2', NAME: 'add_hints', FILE: 'backups/x.dump', TABLE: 'users', SQL: 'select 1' })[a] ?? a;
   for (const bullet of bullets) {
     const codes = [...bullet.matchAll(/`([^`]+)`/g)].map((m) => m[1]!);
     let task = '';
