@@ -145,6 +145,43 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   [ "$(fingerprint)" = "$before" ]
 }
 
+# Puts SQL into a backup where a table comment of the same length was, and rewrites its manifest to
+# match, as whoever crafted the archive would.
+craft() {
+  python3 - "$1" "$2" <<'PY'
+import sys, hashlib, json
+p, sql = sys.argv[1], sys.argv[2].encode()
+data = open(p, 'rb').read()
+assert data.count(b'A' * len(sql)) == 1
+data = data.replace(b'A' * len(sql), sql)
+open(p, 'wb').write(data)
+m = json.load(open(p + '.json'))
+m['sha256'] = hashlib.sha256(data).hexdigest()
+m['sizeBytes'] = len(data)
+json.dump(m, open(p + '.json', 'w'))
+PY
+}
+
+@test "an archive whose SQL changes the app role or the database's settings: all put back, and the restore fails" {
+  fill 2000
+  evil="';ALTER ROLE learnflow SET statement_timeout='1ms';ALTER ROLE learnflow PASSWORD 'pwned';ALTER DATABASE learnflow SET work_mem='64kB';--"
+  pod_psql -c "comment on table t is '$(printf 'A%.0s' $(seq ${#evil}))'"
+  file=$(take_backup)
+  craft "$file" "$evil"
+  run --separate-stderr backup restore "$file" --yes
+  assert_failure 1
+  refute_output --partial 'restored in one transaction'
+  [[ "$stderr" == *"its SQL changed the app role's password, the app role's settings (statement_timeout), the database's settings (work_mem), which no backup of a database holds; put back as it was."* ]]
+  [[ "$stderr" == *"(fix: npm run -s db:backup -- restore "*"-pre-restore.dump --yes)" ]]
+  # The Secret's password still opens the database, and no setting was left behind.
+  [ "$(pod_psql -c 'show statement_timeout' -c 'show work_mem')" = "0
+4MB" ]
+  run --separate-stderr node --import tsx "$ROOT/scripts/verify.ts"
+  assert_success
+  run --separate-stderr backup restore "$file" --yes --json
+  [ "$(jq -c '[.status, .putBack]' <<<"$output")" = '["role-changed",["the app role'"'"'s password","the app role'"'"'s settings (statement_timeout)","the database'"'"'s settings (work_mem)"]]' ]
+}
+
 # A crafted archive (its manifest rewritten to match, as whoever crafted it would) whose SQL commits
 # the restore's transaction itself and then fails: never "restored", and the way back named.
 @test "an archive whose SQL ends the restore's transaction is reported as a partial restore, never ok" {

@@ -101,3 +101,40 @@ test('destructive actions need --yes without a terminal', async () => {
     );
   }
 });
+
+test('the role guard names what an archive changed (never a value) and builds the SQL that puts it back', async () => {
+  const { describeChanges, repairSql } = await import('../../scripts/lib/backup/role-guard.ts');
+  const before = {
+    role: {
+      rolname: 'learnflow',
+      rolpassword: 'SCRAM-SHA-256$4096:a',
+      rolvaliduntil: null,
+      rolconnlimit: -1,
+      rolcanlogin: true,
+    },
+    roleSettings: [{ db: '', config: ['search_path=app, public'] }],
+    database: { datname: 'learnflow', datconnlimit: -1, datallowconn: true, datistemplate: false },
+    databaseSettings: [],
+  };
+  const after = {
+    ...before,
+    role: { ...before.role, rolpassword: "md5x'y", rolconnlimit: 0 },
+    roleSettings: [{ db: '', config: ['search_path=app, public', 'statement_timeout=1ms'] }],
+    databaseSettings: ['work_mem=64kB'],
+  };
+  assert.deepEqual(describeChanges(before, after), [
+    "the app role's password",
+    "the app role's connlimit",
+    "the app role's settings (search_path, statement_timeout)",
+    "the database's settings (work_mem)",
+  ]);
+  const sql = repairSql(before, after).join('\n');
+  assert.ok(!sql.includes('md5x'), "the archive's hash is not what goes back");
+  assert.match(sql, /^alter role "learnflow" with connection limit -1 password 'SCRAM-SHA-256\$4096:a'$/m);
+  assert.match(sql, /^alter role "learnflow" reset all$/m);
+  // A list setting goes back as its items, not as one quoted name.
+  assert.match(sql, /^alter role "learnflow" set "search_path" = 'app', 'public'$/m);
+  assert.match(sql, /^alter database "learnflow" reset all$/m);
+  assert.doesNotMatch(sql, /work_mem/);
+  assert.deepEqual(describeChanges(before, before), []);
+});

@@ -11,6 +11,7 @@ import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
 import { BACKUP_CMD, type BackupConfig, type FlagGiven, mib, seconds } from './command.ts';
 import { checkBackupFile, defaultBackupPath, type BackupManifest } from './files.ts';
 import { settleRestore, startRestore, type RestoreOutcome } from './restore-stream.ts';
+import { guardAppRole, type RoleGuard } from './role-guard.ts';
 import { takeBackup } from './run.ts';
 
 export async function restoreAction(
@@ -50,7 +51,12 @@ export async function restoreAction(
     if (locked.status === 'rejected') throw locked.reason;
     [source, lock] = [checked.value, locked.value];
   }
+  let guard: RoleGuard | null = null;
   try {
+    guard = await guardAppRole(t, lock.session).catch((err: Error) => {
+      out.warn(`the app role is not guarded during this restore: no superuser session (${err.message})`);
+      return null;
+    });
     let safety: string | null = null;
     if (!cfg.skipSafetyBackup) {
       safety = defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date()).replace(
@@ -88,6 +94,16 @@ export async function restoreAction(
         });
     // Committed, yet not by our COMMIT: the archive's SQL ended the transaction part-way.
     const outcome: RestoreOutcome = settled === 'committed' && !r.committed && r.transactionLost ? 'partial' : settled;
+    const changed = guard ? await guard.checkAndRepair() : [];
+    guard = null;
+    if (changed.length) {
+      out.result({ ok: false, status: 'role-changed', file, outcome, putBack: changed });
+      throw notOkError(
+        `restore of ${file}: its SQL changed ${changed.join(', ')}, which no backup of a database holds; put back ` +
+          `as it was. Do not trust this archive; the data: ${describeOutcome(outcome)}`,
+        safety ? `${BACKUP_CMD} restore ${safety} --yes` : `${BACKUP_CMD} list, then restore a backup you trust`,
+      );
+    }
     if (outcome !== 'committed') {
       const why = r.stderr.trim()
         ? execErrorLine(r.stderr)
@@ -121,6 +137,7 @@ export async function restoreAction(
     out.verdict(true, 'restored in one transaction');
     return ExitCode.ok;
   } finally {
+    await guard?.close();
     await lock.release();
   }
 }

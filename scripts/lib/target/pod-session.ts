@@ -5,7 +5,7 @@
 // (psql reads them in turn): a caller may queue several and pay one round trip for all of them.
 import { once } from 'node:events';
 import { toolError } from '../cli/errors.ts';
-import { APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
+import { ADMIN_LOGIN, ADMIN_PASSWORD, APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
 import { execErrorLine, spawnOnTarget, type ExecTarget } from './spawn.ts';
 import { appNameExport } from './session-tag.ts';
 
@@ -35,19 +35,22 @@ export interface StartedSession {
   ready: Promise<void>;
 }
 
-export async function openPodSession(t: ExecTarget, job: string): Promise<PodSession> {
-  const { session, ready } = startPodSession(t, job);
+/** Who the session logs in as: the app user, or the superuser (for what the app user cannot see). */
+export type SessionLogin = 'app' | 'admin';
+
+export async function openPodSession(t: ExecTarget, job: string, login: SessionLogin = 'app'): Promise<PodSession> {
+  const { session, ready } = startPodSession(t, job, login);
   await ready;
   return session;
 }
 
 /** Starts the session without waiting for it: requests queued now go out as soon as psql reads. */
-export function startPodSession(t: ExecTarget, job: string): StartedSession {
+export function startPodSession(t: ExecTarget, job: string, login: SessionLogin = 'app'): StartedSession {
+  const [password, user] = login === 'admin' ? [ADMIN_PASSWORD, ADMIN_LOGIN] : [APP_PASSWORD, APP_LOGIN];
   const command = [
     'sh',
     '-c',
-    `${APP_PASSWORD} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ` +
-      `${APP_LOGIN}`,
+    `${password} PGCONNECT_TIMEOUT=10; ${appNameExport(job)} exec psql -X -w -At -q -v ON_ERROR_STOP=0 ${user}`,
   ];
   const child = spawnOnTarget(t, command, true);
   let stdout = '';

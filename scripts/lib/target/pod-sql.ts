@@ -3,6 +3,10 @@
 
 /** sh: the app user's password into PGPASSWORD, read in the pod from the chart's mounted file. */
 export const APP_PASSWORD = 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")"';
+/** sh: the superuser's password into PGPASSWORD, from the chart's mounted postgres-password file. */
+export const ADMIN_PASSWORD = 'export PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")"';
+/** libpq flags for the superuser, in the app's database. */
+export const ADMIN_LOGIN = '-U postgres -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"';
 /** libpq flags for the app user and database, as the chart's environment names them. */
 export const APP_LOGIN = '-U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"';
 
