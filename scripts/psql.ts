@@ -7,13 +7,13 @@ import { text } from 'node:stream/consumers';
 import { usageError } from './lib/cli/errors.ts';
 import type { ExitCodeValue } from './lib/cli/exit-codes.ts';
 import { runScript } from './lib/cli/run-script.ts';
-import { shWord } from './lib/cli/sh-quote.ts';
 import { shellLine, withFlag } from './lib/cli/rerun-command.ts';
 import { assertTargetReady, execTarget } from './lib/target/exec-target.ts';
 import { runInteractive } from './lib/psql/interactive.ts';
 import { PSQL_OPTIONS } from './lib/psql/options.ts';
 import type { PsqlPlan } from './lib/psql/psql-command.ts';
 import { readOnlyEscape } from './lib/psql/read-only-guard.ts';
+import { sqlParts } from './lib/psql/sql-text.ts';
 import { reportOutcome } from './lib/psql/report.ts';
 import { runPsql } from './lib/psql/run-psql.ts';
 
@@ -21,6 +21,16 @@ const CMD = 'npm run -s db:psql --';
 /** --json sends a file as one psql -c, an argument in the pod: well under Linux's 128 KiB for one. */
 const ONE_REQUEST_MAX = 100_000;
 const MAX_ROWS_LIMIT = 1_000_000;
+
+/** argv without its -c requests: what the user gave, less one of the two ways of passing SQL. */
+function withoutCommands(argv: readonly string[]): string[] {
+  const kept: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '-c' || argv[i] === '--command') i++;
+    else if (!argv[i]!.startsWith('--command=')) kept.push(argv[i]!);
+  }
+  return kept;
+}
 
 const snippet = (sql: string): string => {
   const flat = sql.replace(/\s+/g, ' ').trim();
@@ -61,7 +71,7 @@ await runScript(
     if (!Number.isInteger(cfg.maxRows) || cfg.maxRows < 1 || cfg.maxRows > MAX_ROWS_LIMIT)
       throw usageError(`--max-rows ${cfg.maxRows} is not between 1 and ${MAX_ROWS_LIMIT}`, rerun('max-rows', '1000'));
     if (cfg.command.length && cfg.file !== undefined)
-      throw usageError('-c and -f were both given; pass SQL one way', `${CMD} -f ${shWord(cfg.file)}`);
+      throw usageError('-c and -f were both given; pass SQL one way', `${CMD} ${shellLine(withoutCommands(argv))}`);
     const t = execTarget(cfg, 'SQL');
     const plan: PsqlPlan = {
       source: cfg.command.length ? 'commands' : 'file',
@@ -93,6 +103,14 @@ await runScript(
             `${ONE_REQUEST_MAX}; nothing ran`,
           `${CMD} ${shellLine(argv.filter((a) => a !== '--json'))}${onStdin}`,
         );
+      // --json reads result tables only: what psql prints for itself (\echo, \d, \x) or COPY's data is not one.
+      const code = sqlParts(s).code;
+      if (plan.json && /\\[a-zA-Z!?]|\bcopy\b[^;]*\bto\s+stdout\b/i.test(code))
+        throw usageError(
+          `${labels[i]} has a psql backslash command or COPY … TO STDOUT, whose output is no result table; ` +
+            'with --json, SQL only; nothing ran',
+          `${CMD} ${shellLine(argv.filter((a) => a !== '--json'))}${onStdin}`,
+        );
       const leavesReadOnly = cfg.write ? '' : readOnlyEscape(s);
       if (leavesReadOnly)
         throw usageError(
@@ -105,7 +123,22 @@ await runScript(
       maxRows: cfg.maxRows,
       limitMs: cfg.timeout + 10_000,
       onLine: (line) => out.line(line),
+      onNotice: (line) => out.progress(line),
+      onInterrupted: () =>
+        out.progress(`interrupted: the SQL session in ${t.where} was ended; what it had not committed rolled back`),
     });
-    return reportOutcome(out, outcome, { plan, where: t.where, labels, timeoutMs: cfg.timeout, rerun });
+    // Ctrl-C: the interrupt's cleanup ended the session and exits 130; there is nothing to report here.
+    if (outcome.interrupted) await new Promise<never>(() => {});
+    const ownTransactions = sql.some((s) =>
+      /\b(begin|start\s+transaction|commit|rollback|abort)\b/i.test(sqlParts(s).code),
+    );
+    return reportOutcome(out, outcome, {
+      plan,
+      where: t.where,
+      labels,
+      timeoutMs: cfg.timeout,
+      ownTransactions,
+      rerun,
+    });
   },
 );

@@ -172,3 +172,58 @@ psql_sessions() { pod_psql -c "select count(*) from pg_stat_activity where appli
   assert_failure 3
   [ "$stderr" = "error: pod nowhere/postgresql-0 not found (is PostgreSQL deployed?); the SQL did not start (fix: PG_NAMESPACE=nowhere npm run -s db:deploy)" ]
 }
+
+@test "the truth about transactions the SQL runs itself: one left open rolled back, its own COMMITs named" {
+  run --separate-stderr psql_ --write -c 'begin' -c "insert into topics values (303, 'x', 'x')"
+  assert_failure 1
+  [ "$stderr" = "error: the SQL left a transaction open (BEGIN without COMMIT), so it rolled back when psql ended: what ran in it was not committed (fix: end the SQL with COMMIT, or use --single-transaction instead of BEGIN)" ]
+  [ "$(count)" = 3 ]
+  run --separate-stderr psql_ --write -c 'begin' -c "insert into topics values (301, 'x', 'x')" -c 'select * from nope'
+  assert_failure 1
+  [[ "$stderr" == *"-c #3 (\"select * from nope\") failed: SQLSTATE 42P01"*"; what the SQL's own COMMITs (or statements outside its transactions) did before the error stays; an open transaction rolled back"* ]]
+  [ "$(count)" = 3 ]
+  # A request that is a psql command only still counts, so the failing one is named right.
+  run --separate-stderr psql_ --write -c '\echo x' -c "insert into topics values (20, 'x', 'x')" -c 'select * from nope'
+  assert_failure 1
+  [[ "$stderr" == "error: -c #3 (\"select * from nope\") failed: "*"; 2 requests before it ran and stay committed (fix: "* ]]
+  [ "$(count)" = 4 ]
+}
+
+@test "Ctrl-C ends the session by its pid, even when the SQL renames it; the SQL's own statement_timeout is its error" {
+  node --import tsx "$ROOT/scripts/psql.ts" --write -c "set application_name = 'myjob'" \
+    -c "update topics set note = 'changed'; select pg_sleep(30)" >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+  pid=$!
+  myjob() { pod_psql -c "select count(*) from pg_stat_activity where application_name = 'myjob' and state = 'active'"; }
+  for _ in $(seq 100); do [ "$(myjob)" = 1 ] && break; sleep 0.1; done
+  [ "$(myjob)" = 1 ]
+  kill -INT "$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" = 130 ]
+  [ "$(tail -1 "$BATS_TEST_TMPDIR/err")" = 'interrupted: the SQL session in postgres/postgresql-0 was ended; what it had not committed rolled back' ]
+  for _ in $(seq 50); do [ "$(myjob)" = 0 ] && break; sleep 0.1; done
+  [ "$(pod_psql -c "select count(*) from topics where note = 'changed'")" = 0 ]
+  run --separate-stderr psql_ -c "set statement_timeout = '10ms'" -c 'select pg_sleep(1)'
+  assert_failure 1
+  [[ "$stderr" == 'error: -c #2 ("select pg_sleep(1)") failed: SQLSTATE 57014: canceling statement due to statement timeout;'* ]]
+}
+
+@test "--json takes SQL only; psql's own errors, notices and the guard's harder cases" {
+  run --separate-stderr psql_ --json -c '\dt'
+  assert_failure 2
+  [ "$(jq -r .error.message <<<"$output")" = "-c #1 (\"\\\\dt\") has a psql backslash command or COPY … TO STDOUT, whose output is no result table; with --json, SQL only; nothing ran" ]
+  run --separate-stderr psql_ --json -c "copy (select 1) to stdout"
+  assert_failure 2
+  run --separate-stderr psql_ -c '\i /nonexistent.sql'
+  assert_failure 1
+  [ "$stderr" = 'error: psql could not run -c #1 ("\\i /nonexistent.sql"): /nonexistent.sql: No such file or directory; nothing was changed (the session is read-only) (fix: correct the psql command, then run it again)' ]
+  run --separate-stderr psql_ -c "do \$\$ begin raise notice 'hello'; end \$\$"
+  assert_success
+  [[ "$stderr" == *'NOTICE:  00000: hello'* ]]
+  for sql in 'begin read/**/write; delete from topics; commit' '\echo `touch /tmp/pgk8s-pwned`' \
+    "select lo_from_bytea(0, 'x')" 'select 1;\! true'; do
+    run --separate-stderr psql_ -c "$sql"
+    assert_failure 2
+  done
+  [ "$(count)" = 3 ]
+}

@@ -11,6 +11,8 @@ import { readOnlyEscape } from '../../scripts/lib/psql/read-only-guard.ts';
 import { describeSqlError, parseSqlError } from '../../scripts/lib/psql/sql-error.ts';
 
 const N = 'pgk8sfeed';
+/** Rows have no prototype (a column may be named __proto__): compared as the JSON they become. */
+const plain = <T>(x: T): T => JSON.parse(JSON.stringify(x)) as T;
 // What psql --csv -P null=<N>:N prints for three requests, with the markers db:psql adds.
 const STREAM =
   'id,title,note\n1,loops,pgk8sfeed:N\n2,"a, ""quoted""",\n3,"two\nlines","x\r"\n' +
@@ -29,7 +31,7 @@ test('the CSV stream reads the same however it is cut into chunks', () => {
     for (let i = 0; i < STREAM.length; i += size) r.push(STREAM.slice(i, i + size));
     assert.deepEqual(r.results(), whole.results(), `chunks of ${size}`);
   }
-  const [select, command, noColumns, dup] = whole.results();
+  const [select, command, noColumns, dup] = plain(whole.results());
   assert.deepEqual(select, {
     columns: ['id', 'title', 'note'],
     rows: [
@@ -49,7 +51,17 @@ test('the CSV stream reads the same however it is cut into chunks', () => {
 test('rows past --max-rows are counted, not kept; a quoted marker is data', () => {
   const r = createResultReader(N, 1);
   r.push(`a\n"${N}:M 1 1"\n2\n${N}:M 1 2\n`);
-  assert.deepEqual(r.results(), [{ columns: ['a'], rows: [{ a: `${N}:M 1 1` }], rowCount: 2, truncated: true }]);
+  assert.deepEqual(plain(r.results()), [{ columns: ['a'], rows: [{ a: `${N}:M 1 1` }], rowCount: 2, truncated: true }]);
+  // A stray quote (text that is not CSV) cannot swallow the marker, nor spill into the next result;
+  // a column named __proto__ is kept.
+  const stray = createResultReader(N, 10);
+  stray.push(`"oops\n${N}:M 1 1\n__proto__,b\n1,2\n${N}:M 2 1\n`);
+  assert.deepEqual(plain(stray.results()[1]), {
+    columns: ['__proto__', 'b'],
+    rows: [JSON.parse('{"__proto__":"1","b":"2"}')],
+    rowCount: 1,
+    truncated: false,
+  });
 });
 
 test("psql's error report: SQLSTATE, message, the file's line, the statement's line and column, detail, hint", () => {
@@ -97,6 +109,19 @@ test('the read-only guard refuses the ways out of read-only, and lets reads thro
     'select 1;\n\\o /tmp/out',
     'select 1 \\g /tmp/out',
     '\\copy t to /tmp/x',
+    // What an adversarial pass got through the first version of the guard:
+    'set default_transaction_read_only = "off"',
+    "set default_transaction_read_only = E'off'",
+    "select set_config('default_'||'transaction_read_only','off',false)",
+    'select set_config($$default_transaction_read_only$$, $$off$$, false)',
+    'begin read/**/write',
+    '\\set m wri te',
+    '\\echo `id`',
+    'select 1;\\! touch /tmp/x',
+    '\\s /tmp/history',
+    "select lo_from_bytea(0, 'x')",
+    'select lo_unlink(16398)',
+    'select pg_terminate_backend(42)',
   ])
     assert.notEqual(readOnlyEscape(sql), '', sql);
   for (const sql of [
@@ -105,6 +130,9 @@ test('the read-only guard refuses the ways out of read-only, and lets reads thro
     "select 'C:\\windows'",
     'select 1 \\g',
     'select count(*) from users',
+    "select 'read write' as mode -- don't use read write here",
+    "select v ~ '\\w \\o ' from t",
+    'select $$`not run`$$',
   ])
     assert.equal(readOnlyEscape(sql), '', sql);
 });
@@ -119,9 +147,12 @@ test('the in-pod command: read-only and time-limited on the server, no SQL in it
     nonce: N,
   };
   const argv = psqlCommand(plan).join(' ');
-  assert.match(argv, /PGOPTIONS='-c default_transaction_read_only=on -c statement_timeout=5000'/);
+  assert.match(
+    argv,
+    /PGOPTIONS='-c client_min_messages=notice -c default_transaction_read_only=on -c statement_timeout=5000'/,
+  );
   assert.match(argv, / --csv -P null=pgk8sfeed:N /);
-  assert.doesNotMatch(psqlCommand({ ...plan, write: true }).join(' '), /read_only/);
+  assert.doesNotMatch(psqlCommand({ ...plan, write: true }).join(' '), /default_transaction_read_only=on/);
   assert.equal(psqlInput(plan, ['select 1', 'select 2']), 'select 1\0select 2\0');
   assert.equal(psqlInput({ source: 'file' }, ['select 1;\n']), 'select 1;\n');
 });

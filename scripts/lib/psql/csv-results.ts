@@ -1,6 +1,7 @@
 // psql's --csv output read as it streams: one result per request, split at the end markers psql
-// prints after each one, with at most `maxRows` rows kept per result (the count is still exact).
-// Values are PostgreSQL's text form; a NULL arrives as the null marker and becomes null.
+// prints after each one (found as whole lines before any CSV reading, so no stray quote can hide
+// one), with at most `maxRows` rows kept per result (the count is still exact). Values are
+// PostgreSQL's text form; a NULL arrives as the null marker and becomes null.
 import { endMarker, nullMarker } from './psql-command.ts';
 
 export type Row = Record<string, string | null>;
@@ -39,41 +40,42 @@ export function createResultReader(nonce: string, maxRows: number): ResultReader
   // The CSV state carried between chunks: the record so far, the field so far, inside quotes or not.
   let fields: string[] = [];
   let field = '';
-  let quoted = false;
   let inQuotes = false;
   let quotePending = false;
+
+  const finish = (marker: RegExpExecArray): void => {
+    const rowCount = Number(marker[2]) || 0;
+    done.push({
+      columns: header ?? [],
+      rows,
+      rowCount,
+      truncated: (header?.length ?? 0) > 0 && rows.length < rowCount,
+    });
+    header = null;
+    rows = [];
+    fields = [];
+    field = '';
+    inQuotes = false;
+    quotePending = false;
+  };
 
   const record = (): void => {
     const values = fields;
     fields = [];
-    const only = values.length === 1 ? values[0]! : null;
-    const marker = only !== null && !quoted ? end.exec(only) : null;
-    quoted = false;
-    if (marker) {
-      const rowCount = Number(marker[2]);
-      done.push({
-        columns: header ?? [],
-        rows,
-        rowCount,
-        truncated: (header?.length ?? 0) > 0 && rows.length < rowCount,
-      });
-      header = null;
-      rows = [];
-      return;
-    }
     if (header === null) {
       // A result with no columns (`select from t`) prints an empty header; no name is ever empty.
       header = values.length === 1 && values[0] === '' ? [] : uniqueNames(values);
       return;
     }
     if (header.length === 0 || rows.length >= maxRows) return;
-    const row: Row = {};
+    // No prototype: a column named __proto__ is a key like any other.
+    const row: Row = Object.create(null);
     for (const [i, name] of header.entries()) row[name] = values[i] === nul ? null : (values[i] ?? null);
     rows.push(row);
   };
 
-  const push = (chunk: string): void => {
-    for (const ch of chunk) {
+  const csv = (text: string): void => {
+    for (const ch of text) {
       if (quotePending) {
         quotePending = false;
         if (ch === '"') {
@@ -87,10 +89,8 @@ export function createResultReader(nonce: string, maxRows: number): ResultReader
         else field += ch;
         continue;
       }
-      if (ch === '"') {
-        inQuotes = true;
-        quoted = true;
-      } else if (ch === ',') {
+      if (ch === '"') inQuotes = true;
+      else if (ch === ',') {
         fields.push(field);
         field = '';
       } else if (ch === '\n') {
@@ -98,6 +98,16 @@ export function createResultReader(nonce: string, maxRows: number): ResultReader
         field = '';
         record();
       } else field += ch;
+    }
+  };
+  let partial = '';
+  const push = (chunk: string): void => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const marker = end.exec(line);
+      if (marker) finish(marker);
+      else csv(`${line}\n`);
     }
   };
   return { push, results: () => done };

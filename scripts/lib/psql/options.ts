@@ -16,7 +16,9 @@ export const PSQL_OPTIONS = [
     flag: 'file',
     short: 'f',
     type: 'string',
-    description: 'a file of SQL run as psql runs a script (statement by statement); "-" or no flag: stdin',
+    description:
+      'a file of SQL run as psql runs a script (statement by statement); "-" or no flag: stdin. With --json it is ' +
+      'one request (SQL only, one implicit transaction; the last result is shown)',
   },
   // No env twin: a read-only default that one line in .env could turn off would be no default.
   {

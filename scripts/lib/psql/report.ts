@@ -17,6 +17,8 @@ export interface ReportContext {
   /** Per request, for messages: '-c #2 ("select …")', 'db/report.sql'. */
   labels: readonly string[];
   timeoutMs: number;
+  /** The SQL has its own BEGIN/COMMIT/ROLLBACK: what it committed is its own doing. */
+  ownTransactions: boolean;
   /** The user's command again with --flag (set to value). */
   rerun: (flag: string, value?: string) => string;
 }
@@ -29,8 +31,13 @@ function mode(p: PsqlPlan): string {
 }
 
 /** What of the work before the failing request (or statement) stays. */
-function kept(p: PsqlPlan, completed: number): string {
+function kept(p: PsqlPlan, completed: number, own: boolean): string {
   if (!p.write) return 'nothing was changed (the session is read-only)';
+  if (own)
+    return p.singleTransaction
+      ? "nothing was committed, unless the SQL's own COMMIT ran before the error"
+      : "what the SQL's own COMMITs (or statements outside its transactions) did before the error stays; an " +
+          'open transaction rolled back';
   if (p.singleTransaction) return 'nothing was committed (one transaction, rolled back)';
   if (p.source === 'commands')
     return completed
@@ -51,30 +58,61 @@ export function reportOutcome(out: Output, r: PsqlOutcome, c: ReportContext): Ex
     ...(r.results.length > 1 ? { results: r.results } : {}),
     ...extra,
   });
+  const kept_ = kept(plan, r.completed, c.ownTransactions);
   if (r.exitCode === 0 && !r.timedOut) {
+    // psql ends a session with a transaction still open by rolling it back: nothing of it stayed.
+    if (r.finalState?.open && plan.write) {
+      out.result(shape({ status: 'transaction-open' }));
+      throw notOkError(
+        `the SQL left a transaction open (BEGIN without COMMIT), so it rolled back when psql ended: what ran in ` +
+          `it was not committed`,
+        'end the SQL with COMMIT, or use --single-transaction instead of BEGIN',
+      );
+    }
+    if (r.finalState && !plan.write && !r.finalState.readOnly) {
+      out.result(shape({ status: 'read-only-lost' }));
+      throw notOkError(
+        'the SQL switched the read-only session to read-write: changes may have been committed',
+        'npm run -s db:verify',
+      );
+    }
     out.result(shape({ ok: true, status: 'ok' }));
     out.verdict(true, `${plural(r.completed, 'request')} ran in ${c.where} (${mode(plan)})`);
     return ExitCode.ok;
   }
   const failing = c.labels[r.completed] ?? c.labels.at(-1) ?? 'the SQL';
   const sqlError = parseSqlError(r.stderr);
-  if (r.timedOut || (sqlError?.sqlstate === '57014' && /statement timeout/.test(sqlError.message))) {
+  const serverTimeout = sqlError?.sqlstate === '57014' && /statement timeout/.test(sqlError.message);
+  // The SQL may set its own statement_timeout: only one that took the whole time limit is ours.
+  if (r.timedOut || (serverTimeout && r.elapsedMs >= c.timeoutMs - 50)) {
     out.result(shape({ status: 'timeout', ...(sqlError ? { sqlError } : {}) }));
     throw toolError(
       `${failing} ran past the time limit of ${formatGoDuration(c.timeoutMs)} and was cancelled in ${c.where}; ` +
-        kept(plan, r.completed),
+        kept_,
       c.rerun('timeout', '30m'),
     );
   }
   if (sqlError) return failed(out, sqlError, failing, r, c, shape);
+  // Connected, then stopped by psql itself: a backslash command it could not run (invalid, no such file).
+  const psqlSaid = r.stderr
+    .split('\n')
+    .find((l) =>
+      /^psql:.*: (error|invalid command)|^invalid command|^\\|: (No such file or directory|Permission denied)$/.test(l),
+    );
+  if (r.connected && psqlSaid) {
+    out.result(shape({ status: 'psql-error' }));
+    throw notOkError(
+      `psql could not run ${failing}: ${psqlSaid.replace(/^psql:[^:]*:\d+: (error: )?/, '')}; ${kept_}`,
+      'correct the psql command, then run it again',
+    );
+  }
   if (isPasswordRejected(r.stderr))
     throw toolError(
       `the app user's password was rejected in ${c.where} (SQLSTATE 28P01); nothing ran`,
       'npm run -s db:url (it says which password is wrong and how to recover it)',
     );
   throw toolError(
-    `psql in ${c.where} failed (exit ${r.exitCode}) at ${failing}: ${execErrorLine(r.stderr)}; ` +
-      kept(plan, r.completed),
+    `psql in ${c.where} failed (exit ${r.exitCode}) at ${failing}: ${execErrorLine(r.stderr)}; ${kept_}`,
     'npm run -s db:verify',
   );
 }
@@ -96,7 +134,7 @@ function failed(
       c.rerun('write'),
     );
   throw notOkError(
-    `${failing} failed: ${describeSqlError(e)}; ${kept(c.plan, r.completed)}`,
+    `${failing} failed: ${describeSqlError(e)}; ${kept(c.plan, r.completed, c.ownTransactions)}`,
     e.hint ? `${e.hint.replace(/\.$/, '')}, then run it again` : 'correct the SQL, then run it again',
   );
 }
