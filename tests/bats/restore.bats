@@ -182,6 +182,20 @@ PY
   [ "$(jq -c '[.status, .putBack]' <<<"$output")" = '["role-changed",["the app role'"'"'s password","the app role'"'"'s settings (statement_timeout)","the database'"'"'s settings (work_mem)"]]' ]
 }
 
+@test "an archive that locks the app out (CONNECT revoked, connection limit 0): put back, the app still connects" {
+  fill 2000
+  evil="';REVOKE ALL ON DATABASE learnflow FROM PUBLIC, learnflow;ALTER DATABASE learnflow CONNECTION LIMIT 0;--"
+  pod_psql -c "comment on table t is '$(printf 'A%.0s' $(seq ${#evil}))'"
+  file=$(take_backup)
+  craft "$file" "$evil"
+  run --separate-stderr backup restore "$file" --yes
+  assert_failure 1
+  [[ "$stderr" == *"its SQL changed the database's connlimit, the database's privileges, which no backup"* ]]
+  run pod_psql -c 'select count(*) from t'
+  assert_success
+  assert_output 2000
+}
+
 # A crafted archive (its manifest rewritten to match, as whoever crafted it would) whose SQL commits
 # the restore's transaction itself and then fails: never "restored", and the way back named.
 @test "an archive whose SQL ends the restore's transaction is reported as a partial restore, never ok" {

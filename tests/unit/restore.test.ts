@@ -113,7 +113,13 @@ test('the role guard names what an archive changed (never a value) and builds th
       rolcanlogin: true,
     },
     roleSettings: [{ db: '', config: ['search_path=app, public'] }],
-    database: { datname: 'learnflow', datconnlimit: -1, datallowconn: true, datistemplate: false },
+    database: {
+      datname: 'learnflow',
+      datconnlimit: -1,
+      datallowconn: true,
+      datistemplate: false,
+      datacl: '{=Tc/learnflow,learnflow=CTc/learnflow}',
+    },
     databaseSettings: [],
   };
   const after = {
@@ -121,13 +127,19 @@ test('the role guard names what an archive changed (never a value) and builds th
     role: { ...before.role, rolpassword: "md5x'y", rolconnlimit: 0 },
     roleSettings: [{ db: '', config: ['search_path=app, public', 'statement_timeout=1ms'] }],
     databaseSettings: ['work_mem=64kB'],
+    database: { ...before.database, datacl: '{=Tc/learnflow,learnflow=T/learnflow}' },
   };
   assert.deepEqual(describeChanges(before, after), [
     "the app role's password",
     "the app role's connlimit",
     "the app role's settings (search_path, statement_timeout)",
+    "the database's privileges",
     "the database's settings (work_mem)",
   ]);
+  assert.match(
+    repairSql(before, after).join('\n'),
+    /^update pg_database set datacl = '\{=Tc\/learnflow,learnflow=CTc\/learnflow\}'::aclitem\[\] where datname = 'learnflow'$/m,
+  );
   const sql = repairSql(before, after).join('\n');
   assert.ok(!sql.includes('md5x'), "the archive's hash is not what goes back");
   assert.match(sql, /^alter role "learnflow" with connection limit -1 password 'SCRAM-SHA-256\$4096:a'$/m);

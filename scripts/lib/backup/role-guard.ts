@@ -12,7 +12,14 @@ interface RoleState {
   role: Record<string, string | number | boolean | null>;
   /** [database name or '' for all databases, setting 'name=value'] */
   roleSettings: Array<{ db: string; config: string[] }>;
-  database: { datname: string; datconnlimit: number; datallowconn: boolean; datistemplate: boolean };
+  database: {
+    datname: string;
+    datconnlimit: number;
+    datallowconn: boolean;
+    datistemplate: boolean;
+    /** Who may connect: the owner can revoke even its own CONNECT and lock everyone out. */
+    datacl: string | null;
+  };
   databaseSettings: string[];
 }
 
@@ -35,7 +42,7 @@ function stateSql(user: string): string {
     `'roleSettings', (select coalesce(json_agg(json_build_object('db', coalesce(d.datname, ''), 'config', ` +
     `s.setconfig) order by d.datname nulls first), '[]') from pg_db_role_setting s left join pg_database d ` +
     `on d.oid = s.setdatabase where s.setrole = ${role}), ` +
-    `'database', (select row_to_json(x) from (select datname, datconnlimit, datallowconn, datistemplate ` +
+    `'database', (select row_to_json(x) from (select datname, datconnlimit, datallowconn, datistemplate, datacl::text ` +
     'from pg_database where datname = current_database()) x), ' +
     `'databaseSettings', coalesce((select to_json(s.setconfig) from pg_db_role_setting s where s.setrole = 0 ` +
     `and s.setdatabase = (select oid from pg_database where datname = current_database())), '[]'))::jsonb::text`
@@ -72,8 +79,9 @@ export function describeChanges(before: RoleState, after: RoleState): string[] {
       changes.push(key === 'rolpassword' ? "the app role's password" : `the app role's ${key.replace(/^rol/, '')}`);
   if (JSON.stringify(before.roleSettings) !== JSON.stringify(after.roleSettings))
     changes.push(`the app role's settings (${settingNames(after.roleSettings.flatMap((s) => s.config))})`);
-  for (const key of ['datconnlimit', 'datallowconn', 'datistemplate'] as const)
-    if (before.database[key] !== after.database[key]) changes.push(`the database's ${key.replace(/^dat/, '')}`);
+  for (const key of ['datconnlimit', 'datallowconn', 'datistemplate', 'datacl'] as const)
+    if (before.database[key] !== after.database[key])
+      changes.push(key === 'datacl' ? "the database's privileges" : `the database's ${key.replace(/^dat/, '')}`);
   if (JSON.stringify(before.databaseSettings) !== JSON.stringify(after.databaseSettings))
     changes.push(`the database's settings (${settingNames(after.databaseSettings)})`);
   return changes;
@@ -111,6 +119,11 @@ export function repairSql(before: RoleState, after: RoleState): string[] {
   const db = ident(d.datname);
   sql.push(`alter database ${db} with connection limit ${d.datconnlimit} allow_connections ${d.datallowconn}`);
   sql.push(`alter database ${db} is_template ${d.datistemplate}`);
+  // There is no ALTER for a whole ACL; the superuser sets the catalog's column back as it was.
+  if (d.datacl !== after.database.datacl)
+    sql.push(
+      `update pg_database set datacl = ${d.datacl === null ? 'null' : `${lit(d.datacl)}::aclitem[]`} where datname = ${lit(d.datname)}`,
+    );
   sql.push(`alter database ${db} reset all`);
   for (const c of before.databaseSettings) sql.push(setSql(`alter database ${db}`, c));
   return sql;
