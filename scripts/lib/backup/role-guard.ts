@@ -42,7 +42,8 @@ function stateSql(user: string): string {
     `'roleSettings', (select coalesce(json_agg(json_build_object('db', coalesce(d.datname, ''), 'config', ` +
     `s.setconfig) order by d.datname nulls first), '[]') from pg_db_role_setting s left join pg_database d ` +
     `on d.oid = s.setdatabase where s.setrole = ${role}), ` +
-    `'database', (select row_to_json(x) from (select datname, datconnlimit, datallowconn, datistemplate, datacl::text ` +
+    `'database', (select row_to_json(x) from (select datname, datconnlimit, datallowconn, datistemplate, ` +
+    'datacl::text ' +
     'from pg_database where datname = current_database()) x), ' +
     `'databaseSettings', coalesce((select to_json(s.setconfig) from pg_db_role_setting s where s.setrole = 0 ` +
     `and s.setdatabase = (select oid from pg_database where datname = current_database())), '[]'))::jsonb::text`
@@ -122,7 +123,8 @@ export function repairSql(before: RoleState, after: RoleState): string[] {
   // There is no ALTER for a whole ACL; the superuser sets the catalog's column back as it was.
   if (d.datacl !== after.database.datacl)
     sql.push(
-      `update pg_database set datacl = ${d.datacl === null ? 'null' : `${lit(d.datacl)}::aclitem[]`} where datname = ${lit(d.datname)}`,
+      `update pg_database set datacl = ${d.datacl === null ? 'null' : `${lit(d.datacl)}::aclitem[]`} ` +
+        `where datname = ${lit(d.datname)}`,
     );
   sql.push(`alter database ${db} reset all`);
   for (const c of before.databaseSettings) sql.push(setSql(`alter database ${db}`, c));
