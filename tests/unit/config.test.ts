@@ -146,3 +146,18 @@ test('secret options are registered for redaction and masked in the debug descri
   assert.equal(redact('pw is Very-Secret-1'), 'pw is ****');
   assert.deepEqual(describeConfig(secretSpec, cfg), ['--password = **** (from .env.local)']);
 });
+
+test('a line of a dotenv file that is not KEY=VALUE names the file and the line, never its text', () => {
+  const cwd = dirWith({ env: '# comment\n\nexport A=1\nB="two\nlines"\nC: yes\nthis is not a line=secret\nD=4\n' });
+  assert.equal(
+    loadError(() => loadConfig(COMMON_OPTIONS, { argv: [], env: {}, cwd, command: 't.ts' })),
+    `error: .env line 7 is not KEY=VALUE (fix: correct line 7 of ${join(cwd, '.env')}, or put # in front of it)`,
+  );
+  const quoted = dirWith({ local: "A='never closed\nB=2\n" });
+  assert.match(
+    loadError(() => loadConfig(COMMON_OPTIONS, { argv: [], env: {}, cwd: quoted, command: 't.ts' })),
+    /^error: \.env\.local line 1 opens a ' quote that no line closes/,
+  );
+  const fine = dirWith({ env: "A=1 # note\nB='x' # y\nC=`a\nb`\n  E = spaced\n" });
+  assert.doesNotThrow(() => loadConfig(COMMON_OPTIONS, { argv: [], env: {}, cwd: fine, command: 't.ts' }));
+});

@@ -11,6 +11,7 @@ import { URL_OPTIONS } from '../../scripts/lib/url/options.ts';
 import { PORT_FORWARD_OPTIONS } from '../../scripts/lib/port-forward/options.ts';
 import { PSQL_OPTIONS } from '../../scripts/lib/psql/options.ts';
 import { EXIT_CODE_TABLE } from '../../scripts/lib/cli/exit-codes.ts';
+import { checkDotenvLines } from '../../scripts/lib/cli/dotenv-lines.ts';
 
 const read = (file: string): string => readFileSync(new URL(`../../${file}`, import.meta.url), 'utf8');
 
@@ -43,6 +44,10 @@ test('README and SKILL.md carry the exit-code table', () => {
     assert.match(readme, new RegExp(`\\| ${row.code} \\| ${row.name} \\|`), `exit ${row.code} missing from README.md`);
     assert.match(skill, new RegExp(`\\b${row.code} `), `exit ${row.code} missing from SKILL.md`);
   }
+});
+
+test('.env.example, copied to .env as it is, passes the line check every script makes', () => {
+  assert.doesNotThrow(() => checkDotenvLines(read('.env.example'), '.env', '.env'));
 });
 
 test('.env.example holds no secret values', () => {

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseDotenv } from 'dotenv';
 import { coerceOptionValue, parseCliArgs } from './args.ts';
+import { checkDotenvLines } from './dotenv-lines.ts';
 import { usageError } from './errors.ts';
 import { registerSecret } from './redact.ts';
 import type { ConfigValues, OptionSpec, OptionValue, ValueSource } from './option-spec.ts';
@@ -24,13 +25,16 @@ export interface LoadOptions {
 }
 
 function readDotenvFile(cwd: string, file: '.env' | '.env.local'): Record<string, string> {
+  let text: string;
   try {
-    // parse, never config(): config() mutates process.env and may print a banner on stdout.
-    return parseDotenv(readFileSync(join(cwd, file), 'utf8'));
+    text = readFileSync(join(cwd, file), 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw usageError(`cannot read ${file}: ${(err as Error).message}`, `fix or remove ${join(cwd, file)}`, err);
   }
+  checkDotenvLines(text, file, join(cwd, file));
+  // parse, never config(): config() mutates process.env and may print a banner on stdout.
+  return parseDotenv(text);
 }
 
 // An empty value (KUBE_CONTEXT= in .env.example style files) means "not set", not "set to nothing".
@@ -77,6 +81,25 @@ export function loadConfig<const S extends readonly OptionSpec[]>(spec: S, opts:
     sources[opt.name] = source;
   }
   return { values: values as ConfigValues<S>, sources, positionals: args.positionals, help: args.help };
+}
+
+/**
+ * Whether --json was asked for, before the config is read (and even when reading it fails): the flag
+ * in any form, else OUTPUT_JSON from the environment, .env.local or .env, in that order.
+ */
+export function jsonRequested(argv: readonly string[], env: NodeJS.ProcessEnv, cwd: string): boolean {
+  if (argv.some((a) => a === '--json' || a.startsWith('--json='))) return true;
+  const truthy = (v: string): boolean => /^(1|true|yes)$/i.test(v.trim());
+  if (present(env.OUTPUT_JSON)) return truthy(env.OUTPUT_JSON);
+  for (const file of ['.env.local', '.env']) {
+    try {
+      const value = parseDotenv(readFileSync(join(cwd, file), 'utf8')).OUTPUT_JSON;
+      if (present(value)) return truthy(value);
+    } catch {
+      // unreadable: loadConfig reports it
+    }
+  }
+  return false;
 }
 
 /** Lines for --debug: each value and where it came from, secrets shown as ****. */

@@ -1,5 +1,5 @@
 // The frame every entry script runs in: config, --help, output, and one exit code per outcome.
-import { describeConfig, loadConfig } from './config.ts';
+import { describeConfig, jsonRequested, loadConfig } from './config.ts';
 import type { ConfigValues, OptionSpec } from './option-spec.ts';
 import { exitCodeOf, usageError } from './errors.ts';
 import { checkKubernetesNames } from './kube-names.ts';
@@ -83,8 +83,8 @@ export async function runScript<const S extends readonly OptionSpec[]>(
   main: (ctx: ScriptContext<S>) => Promise<ExitCodeValue>,
 ): Promise<void> {
   const argv = process.argv.slice(2);
-  // Before config is read, --json can only be guessed from argv and the environment.
-  let out = createOutput({ json: argv.includes('--json') || /^(1|true|yes)$/i.test(process.env.OUTPUT_JSON ?? '') });
+  // Before config is read (or when reading it fails), --json comes from argv, the environment and .env files.
+  let out = createOutput({ json: jsonRequested(argv, process.env, process.cwd()) });
   process.once('SIGINT', () => {
     out.progress(cleanups.size ? 'interrupted: cleaning up (Ctrl-C again to quit at once)' : 'interrupted');
     process.once('SIGINT', () => process.exit(ExitCode.interrupted));
