@@ -84,6 +84,12 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   run --separate-stderr backup restore "$BK/bare.dump" --yes
   assert_failure 2
   [[ "$stderr" == *"bare.dump has no readable manifest (bare.dump.json)"* ]]
+  # A plain SQL file with a manifest made to match: not an archive pg_restore reads, so refused as bad input.
+  printf 'drop table t;\n' >"$BK/plain.dump"
+  jq -n --arg sha "$(sha256sum "$BK/plain.dump" | cut -d' ' -f1)" '{sha256: $sha, sizeBytes: 14, database: "learnflow"}' >"$BK/plain.dump.json"
+  run --separate-stderr backup restore "$BK/plain.dump" --yes
+  assert_failure 2
+  [[ "$stderr" == *"plain.dump is not a pg_dump archive (custom format starts with PGDMP); nothing changed (fix: restore a backup made by npm run -s db:backup, listed by npm run -s db:backup -- list)" ]]
   run --separate-stderr backup restore --yes
   assert_failure 2
   run grep -c pg_restore "$CLUSTER/calls.jsonl"

@@ -1,11 +1,14 @@
 // Backup files on the local disk: names, the manifest beside each, listing and pruning.
 import { createHash } from 'node:crypto';
 import {
+  closeSync,
   createReadStream,
   existsSync,
   mkdirSync,
+  openSync,
   readdirSync,
   readFileSync,
+  readSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -126,5 +129,22 @@ export async function checkBackupFile(file: string): Promise<BackupManifest> {
       'restore another backup (npm run -s db:backup -- list)',
     );
   }
+  // A file that is what its manifest says can still be no archive (a plain SQL file given a manifest):
+  // pg_restore would refuse it in the pod; it is bad input, known here.
+  if (!startsWithArchiveMagic(file))
+    throw usageError(
+      `${file} is not a pg_dump archive (custom format starts with PGDMP); nothing changed`,
+      'restore a backup made by npm run -s db:backup, listed by npm run -s db:backup -- list',
+    );
   return manifest;
+}
+
+function startsWithArchiveMagic(file: string): boolean {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(5);
+    return readSync(fd, head, 0, 5, 0) === 5 && head.toString('latin1') === 'PGDMP';
+  } finally {
+    closeSync(fd);
+  }
 }
