@@ -155,3 +155,46 @@ table_checksum() { echo "select count(*), md5(string_agg(v, ',' order by id)) fr
   assert_line --index -1 --regexp "^ok: dry run: $file \\(learnflow, [0-9.]+ MiB, sha256 checked\\) would replace learnflow in postgres/postgresql-0, after a safety backup; nothing changed$"
   [ "$(snapshot)" = "$before" ]
 }
+
+# The script run inside a mount namespace of its own, with DIR a small tmpfs (or a read-only one).
+on_small_disk() {
+  local dir=$1 opts=$2
+  shift 2
+  mkdir -p "$dir"
+  unshare -m sh -c 'mount -t tmpfs -o "$1" none "$2" && shift 2 && exec "$@"' sh "$opts" "$dir" \
+    node --import "$ROOT/node_modules/tsx/dist/loader.mjs" "$ROOT/scripts/backup.ts" "$@"
+}
+dump_sessions() { admin_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%-dump'"; }
+
+@test "a full disk, a read-only one, --out naming a directory: one line with the fix, exit 3 or 2, no file kept" {
+  fill 200000
+  small="$BATS_TEST_TMPDIR/small"
+  run --separate-stderr on_small_disk "$small" size=200k --dir "$small" --json
+  assert_failure 3
+  [[ "$(jq -r .error.message <<<"$output")" == "cannot write the backup $small/postgresql-learnflow-"*".dump: no space left on the disk (ENOSPC); no file kept" ]]
+  [ "$(jq -r .error.fix <<<"$output")" = "free space on the disk that holds $small, or pass --dir on another disk" ]
+  [ -z "$(ls -A "$small")" ]
+  # pg_dump in the pod was ended too, not left blocked on a pipe no one reads.
+  for _ in $(seq 50); do [ "$(dump_sessions)" = 0 ] && break; sleep 0.1; done
+  [ "$(dump_sessions)" = 0 ]
+  ro="$BATS_TEST_TMPDIR/ro"
+  run --separate-stderr on_small_disk "$ro" ro --dir "$ro"
+  assert_failure 3
+  [[ "$stderr" == *"error: cannot write the backup $ro/postgresql-learnflow-"*".dump: the file system is read-only (EROFS); no file kept (fix: pass --dir (or --out) a directory you can write)" ]]
+  mkdir -p "$BATS_TEST_TMPDIR/adir"
+  run --separate-stderr backup --out "$BATS_TEST_TMPDIR/adir"
+  assert_failure 2
+  [[ "$stderr" == *"error: --out $BATS_TEST_TMPDIR/adir is a directory (fix: pass --out a file name in it, e.g. --out $BATS_TEST_TMPDIR/adir/backup.dump)" ]]
+}
+
+@test "restore whose safety backup cannot be written stops before the restore: the database as it was" {
+  fill 200000
+  backup >/dev/null 2>&1
+  file=$(ls "$BK"/*.dump | head -1)
+  pod_psql -c "update t set v = 'changed' where id <= 10"
+  small="$BATS_TEST_TMPDIR/small"
+  run --separate-stderr on_small_disk "$small" size=100k --dir "$small" restore "$file" --yes
+  assert_failure 3
+  [[ "$stderr" == *"error: cannot write the backup $small/"*"-pre-restore.dump: no space left on the disk (ENOSPC); no file kept"* ]]
+  [ "$(pod_psql -c "select count(*) from t where v = 'changed'")" = 10 ]
+}

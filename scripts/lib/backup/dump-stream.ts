@@ -8,10 +8,13 @@ import { spawnOnTarget, type ExecTarget } from '../target/spawn.ts';
 import { APP_LOGIN, APP_PASSWORD } from '../target/pod-sql.ts';
 import { appNameExport } from '../target/session-tag.ts';
 
+/** What this run's pg_dump is called in pg_stat_activity, to end it there when the file fails. */
+export const DUMP_JOB = 'dump';
+
 export const dumpCommand = (): string[] => [
   'sh',
   '-c',
-  `${APP_PASSWORD}; ${appNameExport('dump')} exec pg_dump -Fc ${APP_LOGIN}`,
+  `${APP_PASSWORD}; ${appNameExport(DUMP_JOB)} exec pg_dump -Fc ${APP_LOGIN}`,
 ];
 /**
  * No database needed: pg_restore reads the whole archive from stdin and writes the SQL nowhere.
@@ -33,16 +36,39 @@ export interface DumpResult {
   sha256: string;
   dump: { code: number; stderr: string };
   fullRead: { code: number; stderr: string };
+  /** The local file could not be written (ENOSPC, EROFS, EACCES…): the dump was stopped. */
+  fileError: NodeJS.ErrnoException | null;
 }
 
-export async function streamDumpToFile(t: ExecTarget, file: string): Promise<DumpResult> {
+export async function streamDumpToFile(
+  t: ExecTarget,
+  file: string,
+  onFileError: () => Promise<void>,
+): Promise<DumpResult> {
   const dump = spawnOnTarget(t, dumpCommand(), false);
   const check = spawnOnTarget(t, FULL_READ_COMMAND, true);
   const out = createWriteStream(file, { mode: 0o600 });
   // Every ending is listened for before any data flows: an event that fired unheard would hang us.
   const dumpClosed = once(dump, 'close') as Promise<[number | null]>;
   const checkClosed = once(check, 'close') as Promise<[number | null]>;
-  const fileFinished = once(out, 'finish');
+  let fileError: NodeJS.ErrnoException | null = null;
+  // A file that cannot be written (open or write) stops the dump; the caller ends it in the pod too.
+  const fileFinished = new Promise<void>((resolve) => {
+    out.on('finish', () => resolve());
+    out.on('error', (err: NodeJS.ErrnoException) => {
+      fileError ??= err;
+      resolve();
+      dump.stdout?.resume();
+      void onFileError().finally(() => {
+        for (const child of [dump, check])
+          try {
+            if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
+          } catch {
+            // gone already
+          }
+      });
+    });
+  });
   const dumpEnded = once(dump.stdout!, 'end');
   let checkGone = false;
   void checkClosed.then(() => (checkGone = true));
@@ -54,6 +80,7 @@ export async function streamDumpToFile(t: ExecTarget, file: string): Promise<Dum
   let bytes = 0;
   // Backpressure: the slower of the file and the check sets the pace, memory stays flat.
   dump.stdout?.on('data', (chunk: Buffer) => {
+    if (fileError) return;
     bytes += chunk.length;
     hash.update(chunk);
     const fileOk = out.write(chunk);
@@ -61,14 +88,14 @@ export async function streamDumpToFile(t: ExecTarget, file: string): Promise<Dum
     if (!fileOk || !checkOk) {
       dump.stdout?.pause();
       const waits: Array<Promise<unknown>> = [];
-      if (!fileOk) waits.push(once(out, 'drain'));
+      if (!fileOk) waits.push(Promise.race([once(out, 'drain'), fileFinished]));
       // A check that died stops reading for good: its exit code tells, the dump must not hang on it.
       if (!checkOk) waits.push(Promise.race([once(check.stdin!, 'drain'), checkClosed]));
       void Promise.all(waits).then(() => dump.stdout?.resume());
     }
   });
-  await dumpEnded;
-  out.end();
+  await Promise.race([dumpEnded, fileFinished.then(() => fileError && dumpClosed)]);
+  if (!fileError) out.end();
   check.stdin?.end();
   const [[dumpCode], [checkCode]] = await Promise.all([dumpClosed, checkClosed, fileFinished]);
   return {
@@ -79,5 +106,6 @@ export async function streamDumpToFile(t: ExecTarget, file: string): Promise<Dum
       code: checkCode === 0 && checkOut().includes(FULL_READ_MARKER) ? 0 : checkCode || 1,
       stderr: checkErr(),
     },
+    fileError,
   };
 }

@@ -1,12 +1,35 @@
 // One backup from start to kept file: streamed, read in full, renamed only when sound, manifest
 // written. Used by `backup` and by the safety backup `restore` takes first.
-import { existsSync, renameSync, rmSync } from 'node:fs';
-import { ensureBackupDir, writeManifest, type BackupManifest } from './files.ts';
-import { streamDumpToFile } from './dump-stream.ts';
+import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ensureBackupDir, manifestPath, writeManifest, type BackupManifest } from './files.ts';
+import { DUMP_JOB, streamDumpToFile } from './dump-stream.ts';
 import { toolError, usageError } from '../cli/errors.ts';
 import type { HeldLock } from '../target/maintenance-lock.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
 import { onInterrupt } from '../cli/run-script.ts';
+import { sessionName } from '../target/session-tag.ts';
+
+const FILE_ERRORS: Record<string, string> = {
+  ENOSPC: 'no space left on the disk',
+  EDQUOT: 'disk quota exceeded',
+  EROFS: 'the file system is read-only',
+  EACCES: 'permission denied',
+  EPERM: 'operation not permitted',
+  ENOTDIR: 'a part of the path is not a directory',
+  EISDIR: 'it is a directory',
+};
+
+/** A local file error as one line with its fix; anything else is passed on as it is. */
+function fileFailure(err: unknown, file: string): unknown {
+  const code = (err as NodeJS.ErrnoException).code ?? '';
+  if (!(code in FILE_ERRORS)) return err;
+  const fix =
+    code === 'ENOSPC' || code === 'EDQUOT'
+      ? `free space on the disk that holds ${dirname(file)}, or pass --dir on another disk`
+      : 'pass --dir (or --out) a directory you can write';
+  return toolError(`cannot write the backup ${file}: ${FILE_ERRORS[code]} (${code}); no file kept`, fix, err);
+}
 
 export async function takeBackup(
   t: ExecTarget,
@@ -14,13 +37,22 @@ export async function takeBackup(
   file: string,
   release: string,
 ): Promise<BackupManifest> {
-  if (existsSync(file)) throw usageError(`${file} already exists`, 'pass --out with a new file name');
+  if (existsSync(file))
+    throw statSync(file).isDirectory()
+      ? usageError(`--out ${file} is a directory`, `pass --out a file name in it, e.g. --out ${file}/backup.dump`)
+      : usageError(`${file} already exists`, 'pass --out with a new file name');
   const partial = `${file}.partial`;
   const dropPartial = (): void => rmSync(partial, { force: true });
   const forget = onInterrupt(dropPartial);
   try {
     ensureBackupDir(file);
-    const r = await streamDumpToFile(t, partial);
+    // The file failed: pg_dump in the pod is ended from the lock session (killing kubectl would not).
+    const r = await streamDumpToFile(t, partial, async () => {
+      await lock.session.query(
+        `select pg_terminate_backend(pid) from pg_stat_activity where application_name = '${sessionName(DUMP_JOB)}'`,
+      );
+    });
+    if (r.fileError) throw r.fileError;
     if (r.dump.code !== 0) {
       throw toolError(
         `pg_dump failed in ${t.where} (exit ${r.dump.code}): ${execErrorLine(r.dump.stderr)}; no file kept`,
@@ -47,8 +79,17 @@ export async function takeBackup(
       schemaVersion: lock.schemaVersion,
       createdAt: new Date().toISOString(),
     };
-    writeManifest(manifest, file);
+    try {
+      writeManifest(manifest, file);
+    } catch (err) {
+      // A backup without its manifest cannot be restored: none is kept.
+      rmSync(file, { force: true });
+      rmSync(manifestPath(file), { force: true });
+      throw err;
+    }
     return manifest;
+  } catch (err) {
+    throw fileFailure(err, file);
   } finally {
     dropPartial();
     forget();
