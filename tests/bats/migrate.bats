@@ -70,7 +70,7 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
 @test "status before and after; rollback one, then --steps 3, each with its tables" {
   run --separate-stderr migrate status
   assert_failure 1
-  assert_output $'[ ] pending: 20261125000001_create_users.sql, 20261125000002_create_curriculum.sql, 20261125000003_create_exercises.sql, 20261125000004_create_submissions.sql, 20261125000005_create_progress.sql, 20261125000006_create_struggle_alerts.sql\nFAIL: 6 pending (npm run -s db:migrate); schema empty'
+  assert_output $'[ ] pending: 20261125000001_create_users.sql, 20261125000002_create_curriculum.sql, 20261125000003_create_exercises.sql, 20261125000004_create_submissions.sql, 20261125000005_create_progress.sql, 20261125000006_create_struggle_alerts.sql\n'"FAIL: 6 pending (PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate); schema empty"
   migrate >/dev/null 2>&1
   run --separate-stderr migrate status --json
   assert_success
@@ -78,17 +78,17 @@ exec_calls() { grep -c "\"exec\"" "$CLUSTER/calls.jsonl" || true; }
   run --separate-stderr migrate rollback
   assert_success
   assert_output "rolled back 1: 20261125000006_create_struggle_alerts.sql
-still in $MIG, so the next \"npm run -s db:migrate\" applies it again; to keep it out: rm $MIG/20261125000006_create_struggle_alerts.sql
+still in $MIG, so the next \"PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate\" applies it again; to keep it out: rm $MIG/20261125000006_create_struggle_alerts.sql
 ok: schema at 20261125000005"
   # status tells a rolled-back file from one never applied, and names both ways out.
   run --separate-stderr migrate status
   assert_failure 1
   assert_line --index 1 '[ ] pending: 20261125000006_create_struggle_alerts.sql (rolled back)'
-  assert_line --index 2 "FAIL: 1 pending (npm run -s db:migrate; or keep the rolled-back one out: rm $MIG/20261125000006_create_struggle_alerts.sql); schema 20261125000005"
+  assert_line --index 2 "FAIL: 1 pending (PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate; or keep the rolled-back one out: rm $MIG/20261125000006_create_struggle_alerts.sql); schema 20261125000005"
   run --separate-stderr migrate status --json
   [ "$(jq -c '[.migrations[] | select(.rolledBack) | .version]' <<<"$output")" = '["20261125000006"]' ]
   run --separate-stderr node --import tsx "$ROOT/scripts/verify.ts" --migrations-dir "$MIG"
-  assert_line --index 1 "warning [migrations-pending]: 1 migration(s) not applied: 20261125000006 (rolled back: 20261125000006) (fix: npm run -s db:migrate, or to keep the rolled-back out: rm $MIG/20261125000006_*.sql)"
+  assert_line --index 1 "warning [migrations-pending]: 1 migration(s) not applied: 20261125000006 (rolled back: 20261125000006) (fix: PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate, or to keep the rolled-back out: rm $MIG/20261125000006_*.sql)"
   run --separate-stderr migrate rollback --steps 3
   assert_success
   assert_line --index 0 'rolled back 3: 20261125000005_create_progress.sql, 20261125000004_create_submissions.sql, 20261125000003_create_exercises.sql'
@@ -112,7 +112,7 @@ ok: schema at 20261125000005"
   run --separate-stderr migrate
   assert_failure 1
   assert_output ''
-  [[ "$stderr" == *"error: migration failed: $MIG/20261126000002_broken.sql line 3 (SQLSTATE 42601): syntax error at or near \"selec\"; applied before it in this run: 20261126000001_create_hints.sql; 20261126000002_broken.sql was rolled back; schema now 20261126000001 (fix: fix $MIG/20261126000002_broken.sql, then npm run -s db:migrate (undo this run: npm run -s db:migrate -- rollback --steps 1))" ]]
+  [[ "$stderr" == *"error: migration failed: $MIG/20261126000002_broken.sql line 3 (SQLSTATE 42601): syntax error at or near \"selec\"; applied before it in this run: 20261126000001_create_hints.sql; 20261126000002_broken.sql was rolled back; schema now 20261126000001 (fix: fix $MIG/20261126000002_broken.sql, then PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate (undo this run: PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate -- rollback --steps 1))" ]]
   [ "$(applied)" = "20261125000001 20261125000002 20261125000003 20261125000004 20261125000005 20261125000006 20261126000001" ]
   run pod_psql -c "select to_regclass('hints') is not null, to_regclass('broken') is null"
   assert_output 't|t'
@@ -312,7 +312,7 @@ STUB
   assert_output 'ok: nothing to roll back: 20261125000003 is the newest applied'
   run --separate-stderr migrate rollback --to 20261125000005
   assert_failure 2
-  [ "$stderr" = 'error: --to 20261125000005 is not an applied version (newest applied: 20261125000003) (fix: npm run -s db:migrate -- status)' ]
+  [ "$stderr" = "error: --to 20261125000005 is not an applied version (newest applied: 20261125000003) (fix: PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate -- status)" ]
   for bad in abc ''; do
     run --separate-stderr migrate rollback --to "$bad"
     assert_failure 2
@@ -326,4 +326,22 @@ STUB
   run --separate-stderr migrate rollback --to 0
   assert_success
   [ -z "$(applied)" ]
+}
+
+@test "a full volume during a migration is volume-full with the fix to grow it, the file rolled back; fixes carry --migrations-dir" {
+  migrate >/dev/null 2>&1
+  cat >"$MIG/29990101000000_fill.sql" <<'SQL'
+-- migrate:up
+create table more_fill as select g, md5(g::text) as v from generate_series(1, 2000000) g;
+-- migrate:down
+drop table more_fill;
+SQL
+  sim fault disk-full 99
+  run --separate-stderr migrate --json
+  sim clear
+  assert_failure 1
+  [ "$(jq -r .error.code <<<"$output")" = volume-full ]
+  [ "$(jq -r .error.fix <<<"$output")" = "the database volume is full: grow it (kubectl edit pvc data-postgresql-0 -n postgres), then PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate" ]
+  [ "$(pod_psql -c "select to_regclass('more_fill') is null")" = t ]
+  [ "$(applied)" = "20261125000001 20261125000002 20261125000003 20261125000004 20261125000005 20261125000006" ]
 }

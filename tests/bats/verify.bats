@@ -128,7 +128,7 @@ problem_codes() { jq -r '[.problems[].code] | join(",")' <<<"$output"; }
   run --separate-stderr verify --migrations-dir "$BATS_TEST_TMPDIR/migrations"
   assert_success
   assert_line --index 0 --partial 'migrations 1 applied, 1 pending'
-  assert_line --index 1 'warning [migrations-pending]: 1 migration(s) not applied: 20260102000000 (fix: npm run -s db:migrate)'
+  assert_line --index 1 "warning [migrations-pending]: 1 migration(s) not applied: 20260102000000 (fix: PG_MIGRATIONS_DIR=$BATS_TEST_TMPDIR/migrations npm run -s db:migrate)"
 }
 
 @test "--wait: unhealthy at first, healthy once the fault clears" {

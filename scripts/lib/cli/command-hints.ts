@@ -13,11 +13,11 @@ export function setCommandEnv(vars: Record<string, string>): void {
     .join('');
 }
 
+const CARRIED_VARS = 'DB_TARGET|DB_LOCAL_DIR|PG_NAMESPACE|PG_RELEASE|KUBE_CONTEXT|PG_MIGRATIONS_DIR';
+const CARRIED = new RegExp(`(?:(?:${CARRIED_VARS})=(?:'[^']*'|\\S+) )*npm run -s db:`, 'g');
+
 /** Idempotent: text from a child step that already carries a prefix keeps one. */
 export function withCommandEnv(text: string): string {
   if (!prefix) return text;
-  return text.replace(
-    /(?:(?:DB_TARGET|DB_LOCAL_DIR|PG_NAMESPACE|PG_RELEASE|KUBE_CONTEXT)=(?:'[^']*'|\S+) )*npm run -s db:/g,
-    `${prefix}npm run -s db:`,
-  );
+  return text.replace(CARRIED, `${prefix}npm run -s db:`);
 }

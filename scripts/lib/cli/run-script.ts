@@ -39,6 +39,9 @@ async function runCleanups(out: Output): Promise<void> {
 function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<string, string>): void {
   const passed = (name: string): boolean => sources[name] === 'flag' || sources[name] === 'env';
   const vars: Record<string, string> = {};
+  // A migrations directory of one's own matters to every migrate, verify and up we suggest.
+  if (passed('migrationsDir') && typeof values.migrationsDir === 'string')
+    vars.PG_MIGRATIONS_DIR = values.migrationsDir;
   if (values.target === 'local' && passed('target')) {
     vars.DB_TARGET = 'local';
     if (passed('localDir')) vars.DB_LOCAL_DIR = String(values.localDir);

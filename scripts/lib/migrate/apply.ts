@@ -6,6 +6,7 @@ import type { Output } from '../cli/output.ts';
 import { newVersion } from '../schema/migration-files.ts';
 import type { MigrationPlan } from '../schema/migration-plan.ts';
 import { readApplied, recordChecksums } from '../schema/migration-state.ts';
+import { storageFix } from '../target/exec-target.ts';
 import type { ExecTarget } from '../target/spawn.ts';
 import { fileName, type InPod, MIGRATE_CMD, type MigrateConfig } from './command.ts';
 import { parseDbmateError } from './dbmate-in-pod.ts';
@@ -70,6 +71,11 @@ export async function applyPending(
   if (failed || run.exitCode !== 0) {
     const culprit = failed ?? plan.pending.at(-1)!;
     const e = parseDbmateError(run.stderr);
+    // SQLSTATE 53100 (disk_full): the file is fine, the volume is not.
+    const full = e.sqlstate === '53100' || /No space left on device|could not extend file/.test(e.message);
+    const fix = full
+      ? `the database volume is full: grow it (${storageFix(t)}), then npm run -s db:migrate`
+      : `fix ${culprit.path}, then npm run -s db:migrate`;
     const where = `${culprit.path}${e.line ? ` line ${e.line}` : ''}${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}`;
     const state = [
       appliedNow.length
@@ -89,16 +95,11 @@ export async function applyPending(
       applied: appliedNow.map(fileName),
       schemaVersion,
       exitCode: ExitCode.notOk,
-      error: {
-        code: 'migration-failed',
-        message: `${where}: ${e.message}`,
-        fix: `fix ${culprit.path}, then npm run -s db:migrate`,
-      },
+      error: { code: full ? 'volume-full' : 'migration-failed', message: `${where}: ${e.message}`, fix },
     });
     throw notOkError(
       `migration failed: ${where}: ${e.message}; ${state}; schema now ${schemaVersion ?? 'empty'}`,
-      `fix ${culprit.path}, then npm run -s db:migrate` +
-        (appliedNow.length ? ` (undo this run: ${MIGRATE_CMD} rollback --steps ${appliedNow.length})` : ''),
+      fix + (appliedNow.length ? ` (undo this run: ${MIGRATE_CMD} rollback --steps ${appliedNow.length})` : ''),
     );
   }
   out.result({
