@@ -13,7 +13,7 @@ import { runInteractive } from './lib/psql/interactive.ts';
 import { PSQL_OPTIONS } from './lib/psql/options.ts';
 import type { PsqlPlan } from './lib/psql/psql-command.ts';
 import { readOnlyEscape } from './lib/psql/read-only-guard.ts';
-import { sqlParts } from './lib/psql/sql-text.ts';
+import { sqlParts } from './lib/schema/sql-text.ts';
 import { reportOutcome } from './lib/psql/report.ts';
 import { runPsql } from './lib/psql/run-psql.ts';
 

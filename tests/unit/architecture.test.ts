@@ -16,10 +16,11 @@ const MAY_IMPORT: Record<string, readonly string[]> = {
   cluster: ['cli'],
   target: ['cli', 'cluster'],
   schema: ['cli', 'cluster', 'target'],
+  archive: ['cli', 'cluster', 'target'],
   ...Object.fromEntries(
     ['deploy', 'migrate', 'seed', 'verify', 'backup', 'up', 'url', 'port-forward', 'psql'].map((task) => [
       task,
-      ['cli', 'cluster', 'target', 'schema'],
+      ['cli', 'cluster', 'target', 'schema', 'archive'],
     ]),
   ),
 };

@@ -9,8 +9,8 @@ import {
   pruneBackups,
   writeManifest,
   type BackupManifest,
-} from '../../scripts/lib/backup/files.ts';
-import { dumpCommand, FULL_READ_COMMAND } from '../../scripts/lib/backup/dump-stream.ts';
+} from '../../scripts/lib/archive/backup-files.ts';
+import { dumpCommand, FULL_READ_COMMAND } from '../../scripts/lib/archive/dump-stream.ts';
 
 test('backup names carry release, database and a UTC timestamp', () => {
   assert.equal(

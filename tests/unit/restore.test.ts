@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkBackupFile, writeManifest, type BackupManifest } from '../../scripts/lib/backup/files.ts';
+import { checkBackupFile, writeManifest, type BackupManifest } from '../../scripts/lib/archive/backup-files.ts';
 import { CliError } from '../../scripts/lib/cli/errors.ts';
 import { confirmDestructive } from '../../scripts/lib/cli/confirm.ts';
 import { restoreCommand } from '../../scripts/lib/backup/restore-stream.ts';

@@ -3,7 +3,7 @@ import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
 import type { Output } from '../cli/output.ts';
 import { usageError } from '../cli/errors.ts';
 import { BACKUP_CMD, type BackupConfig, mib } from './command.ts';
-import { listBackups, pruneBackups } from './files.ts';
+import { listBackups, pruneBackups } from '../archive/backup-files.ts';
 
 export function listAction(cfg: BackupConfig, out: Output, keepSource: string): ExitCodeValue {
   if (cfg.keep !== undefined && cfg.keep < 1) {

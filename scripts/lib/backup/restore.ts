@@ -9,10 +9,10 @@ import { lockReadyPod, type HeldLock } from '../target/maintenance-lock.ts';
 import type { PodSession } from '../target/pod-session.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
 import { BACKUP_CMD, type BackupConfig, type FlagGiven, mib, seconds } from './command.ts';
-import { checkBackupFile, defaultBackupPath, type BackupManifest } from './files.ts';
+import { checkBackupFile, defaultBackupPath, type BackupManifest } from '../archive/backup-files.ts';
 import { settleRestore, startRestore, type RestoreOutcome } from './restore-stream.ts';
 import { guardAppRole, type RoleGuard } from './role-guard.ts';
-import { takeBackup } from './run.ts';
+import { takeBackup } from '../archive/take-backup.ts';
 
 export async function restoreAction(
   cfg: BackupConfig,

@@ -5,8 +5,8 @@ import type { Output } from '../cli/output.ts';
 import { execTarget } from '../target/exec-target.ts';
 import { lockReadyPod } from '../target/maintenance-lock.ts';
 import { BACKUP_CMD, type BackupConfig, type FlagGiven, mib, seconds } from './command.ts';
-import { defaultBackupPath } from './files.ts';
-import { takeBackup } from './run.ts';
+import { defaultBackupPath } from '../archive/backup-files.ts';
+import { takeBackup } from '../archive/take-backup.ts';
 
 export async function backupAction(cfg: BackupConfig, out: Output, given: FlagGiven): Promise<ExitCodeValue> {
   if (given('keep')) throw usageError('--keep goes with list', `${BACKUP_CMD} list --keep ${cfg.keep}`);

@@ -5,7 +5,7 @@
 // programs, write files or build SQL from variables. Checked on the SQL as the server parses it
 // (comments and string bodies set aside, see sql-text.ts). This keeps an exploring agent from
 // changing anything by accident; against a determined user the boundary is the app user's rights.
-import { sqlParts } from './sql-text.ts';
+import { sqlParts } from '../schema/sql-text.ts';
 
 const IN_CODE: ReadonlyArray<[RegExp, string]> = [
   [/\bread\s+write\b/i, 'asks for a read-write transaction'],

@@ -2,7 +2,7 @@
 // written. Used by `backup` and by the safety backup `restore` takes first.
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ensureBackupDir, manifestPath, writeManifest, type BackupManifest } from './files.ts';
+import { ensureBackupDir, manifestPath, writeManifest, type BackupManifest } from './backup-files.ts';
 import { DUMP_JOB, streamDumpToFile } from './dump-stream.ts';
 import { toolError, usageError } from '../cli/errors.ts';
 import type { HeldLock } from '../target/maintenance-lock.ts';
