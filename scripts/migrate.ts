@@ -69,14 +69,15 @@ await runScript(
     const connecting = connectForMigration(cfg, t, writes);
     const shell = writes && action !== 'accept' ? startPodShell(t) : null;
     try {
-      const { session, release } = await connecting;
+      const { session, release, lock } = await connecting;
       try {
         const applied = await readApplied(session);
         const plan = planMigrations(files, applied);
         // `return await`: the finally below must not release the lock before the work is done.
         if (action === 'status') return reportStatus(out, files, plan, await readRolledBack(session));
         if (action === 'accept') return await acceptEdited(cfg, out, session, files, applied, version!);
-        if (action === 'rollback') return await rollback(cfg, out, t, { session, shell: shell! }, files, applied, plan);
+        if (action === 'rollback')
+          return await rollback(cfg, out, t, { session, shell: shell!, lock }, files, applied, plan);
         return await applyPending(cfg, out, t, { session, shell: shell! }, plan);
       } finally {
         await release();

@@ -345,3 +345,29 @@ SQL
   [ "$(pod_psql -c "select to_regclass('more_fill') is null")" = t ]
   [ "$(applied)" = "20261125000001 20261125000002 20261125000003 20261125000004 20261125000005 20261125000006" ]
 }
+
+@test "a rollback that would drop tables holding rows needs --yes, and takes a safety backup first" {
+  migrate >/dev/null 2>&1
+  pod_psql -c "insert into users (email, display_name, password_hash) values ('a@b.c', 'A', repeat('x', 20))"
+  # The newest file's table is empty: no question, no backup.
+  run --separate-stderr migrate rollback
+  assert_success
+  [ ! -e "$BATS_TEST_TMPDIR/backups" ]
+  run --separate-stderr migrate rollback --to 0 --backup-dir "$BATS_TEST_TMPDIR/backups"
+  assert_failure 2
+  [ "$stderr" = "error: this will roll back 5 migration(s), which drops tables holding rows: users; there is no terminal to ask, so it needs --yes (fix: PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate -- rollback --to 0 --backup-dir $BATS_TEST_TMPDIR/backups --yes)" ]
+  [ "$(applied)" = "20261125000001 20261125000002 20261125000003 20261125000004 20261125000005" ]
+  run --separate-stderr migrate rollback --to 0 --backup-dir "$BATS_TEST_TMPDIR/backups" --dry-run
+  assert_success
+  assert_output --partial 'would take a safety backup first (tables holding rows: users)'
+  [ ! -e "$BATS_TEST_TMPDIR/backups" ]
+  run --separate-stderr migrate rollback --to 0 --backup-dir "$BATS_TEST_TMPDIR/backups" --yes
+  assert_success
+  safety=$(ls "$BATS_TEST_TMPDIR"/backups/*-pre-rollback.dump)
+  [ -f "$safety.json" ]
+  assert_output --partial "safety backup: $safety (undo: PG_MIGRATIONS_DIR=$MIG npm run -s db:backup -- restore $safety --yes)"
+  [ "$(applied)" = "" ]
+  # The safety backup brings the rows back.
+  node --import tsx "$ROOT/scripts/backup.ts" restore "$safety" --yes --skip-safety-backup >/dev/null 2>&1
+  [ "$(pod_psql -c 'select count(*) from users')" = 1 ]
+}

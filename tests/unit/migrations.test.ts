@@ -209,3 +209,14 @@ test('dbmate for a platform: the pinned version where it is published, else the 
   assert.equal(chooseDbmateVersion(['2.9.0', '2.10.0', '2.11.0-rc.1'], '3.0.0'), '2.10.0');
   assert.equal(chooseDbmateVersion([], '2.36.0'), null);
 });
+
+test('the tables a down section drops or truncates, not those in comments, strings or the up section', async () => {
+  const { tablesEmptiedBy } = await import('../../scripts/lib/schema/down-effects.ts');
+  const content =
+    '-- migrate:up\ncreate table a (id int);\n-- migrate:down\n-- drop table not_this;\n' +
+    'drop table if exists a, public.b;\nTRUNCATE TABLE "C";\nselect \'drop table nor_this\';\n';
+  assert.deepEqual(tablesEmptiedBy({ content }), ['a', 'public.b', '"C"']);
+  const upAfter = '-- migrate:down\ndrop table x;\n-- migrate:up\ndrop table y;';
+  assert.deepEqual(tablesEmptiedBy({ content: upAfter }), ['x']);
+  assert.deepEqual(tablesEmptiedBy({ content: '-- migrate:up\ndrop table y;' }), []);
+});

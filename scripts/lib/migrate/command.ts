@@ -1,5 +1,6 @@
 // What every migrate action shares: the command users type, the resolved config, and the pod pair.
 import type { ConfigValues } from '../cli/option-spec.ts';
+import type { HeldLock } from '../target/maintenance-lock.ts';
 import type { PodSession } from '../target/pod-session.ts';
 import type { MigrationFile } from '../schema/migration-files.ts';
 import type { PodShell } from './dbmate-in-pod.ts';
@@ -13,4 +14,6 @@ export const fileName = (f: MigrationFile): string => f.path.split('/').at(-1) ?
 export interface InPod {
   session: PodSession;
   shell: PodShell;
+  /** The maintenance lock held for a change (its facts name a safety backup). */
+  lock?: HeldLock | null;
 }

@@ -27,6 +27,15 @@ export const MIGRATE_OPTIONS = [
     type: 'string',
     description: 'with rollback: undo every migration newer than this applied VERSION (0: all of them)',
   },
+  // The same env twin as backup's --dir: one place for backups, whoever takes them.
+  {
+    name: 'backupDir',
+    flag: 'backup-dir',
+    env: 'PG_BACKUP_DIR',
+    type: 'string',
+    default: 'backups',
+    description: 'with rollback: where the safety backup goes when the rollback drops tables holding rows',
+  },
   {
     name: 'dryRun',
     flag: 'dry-run',

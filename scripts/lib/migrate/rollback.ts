@@ -10,6 +10,7 @@ import { fileName, type InPod, MIGRATE_CMD, type MigrateConfig } from './command
 import { parseDbmateError } from './dbmate-in-pod.ts';
 import { refuseDrift } from './drift.ts';
 import { runDbmate } from './run-dbmate.ts';
+import { guardRollback } from './rollback-safety.ts';
 import { shWord } from '../cli/sh-quote.ts';
 
 export async function rollback(
@@ -55,12 +56,21 @@ export async function rollback(
       );
   }
   refuseDrift({ ...plan, drifted: plan.drifted.filter((d) => targets.includes(d.file.version)) }, 'rollback');
+  const { holding, safety } = await guardRollback(
+    cfg,
+    out,
+    t,
+    pod,
+    targets.map((v) => byVersion.get(v)!),
+  );
   if (cfg.dryRun) {
     for (const v of targets) out.line(`would roll back ${byVersion.get(v)!.path}`);
+    if (holding.length) out.line(`would take a safety backup first (tables holding rows: ${holding.join(', ')})`);
     out.result({
       ok: true,
       status: 'would-roll-back',
       rollBack: targets.map((v) => fileName(byVersion.get(v)!)),
+      tablesHoldingRows: holding,
       schemaVersion: plan.latestApplied,
     });
     out.verdict(true, `dry run: ${targets.length} to roll back, nothing changed`);
@@ -94,8 +104,9 @@ export async function rollback(
     );
   }
   const names = undone.map((v) => fileName(byVersion.get(v)!));
-  out.result({ ok: true, status: 'rolled-back', rolledBack: names, schemaVersion });
+  out.result({ ok: true, status: 'rolled-back', rolledBack: names, schemaVersion, safetyBackup: safety });
   out.line(`rolled back ${names.length}: ${names.join(', ')}`);
+  if (safety) out.line(`safety backup: ${safety} (undo: npm run -s db:backup -- restore ${shWord(safety)} --yes)`);
   // The files stay, so the next `up` applies them again: say so, with the way to keep them out.
   out.line(
     `still in ${cfg.migrationsDir}, so the next "npm run -s db:migrate" applies ${names.length > 1 ? 'them' : 'it'} ` +
