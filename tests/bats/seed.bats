@@ -172,3 +172,14 @@ count() { pod_psql -c "select count(*) from $1"; }
   [ "$(stat -c %a "$SECRETS")" = 600 ]
   [ "$(wc -l <"$SECRETS")" = 1 ]
 }
+
+@test "a full volume while seeding is volume-full (exit 3, nothing changed), never bad data" {
+  migrate
+  pod_psql -c "create table filler as select g, md5(g::text) from generate_series(1, 300000) g"
+  sim fault disk-full 100
+  run --separate-stderr seed
+  sim clear
+  assert_failure 3
+  [[ "$stderr" == *"error: the database volume is full: "*"; nothing was changed (volume-full) (fix: grow the volume (npm run -s db:verify names the command), then seed again)" ]] || { echo "$stderr"; false; }
+  [ "$(pod_psql -c 'select count(*) from users')" = 0 ]
+}

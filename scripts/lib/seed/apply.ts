@@ -1,6 +1,6 @@
 // Applies seed files inside one open transaction of a pod session; the caller commits or rolls back.
 // Every failure names the file and the row, from the database's own error.
-import { usageError } from '../cli/errors.ts';
+import { toolError, usageError } from '../cli/errors.ts';
 import { rowLabel, type SeedFile } from './files.ts';
 import { directCopy, ident, seedColumns, seedStatements, type Columns, type CopyIn } from './sql.ts';
 import type { PodSession } from '../target/pod-session.ts';
@@ -18,6 +18,12 @@ export interface TableReport {
 const firstError = (text: string): string => (/^ERROR:\s+(.*)$/m.exec(text)?.[1] ?? text.split('\n')[0] ?? text).trim();
 
 function rejected(f: SeedFile, row: number | null, text: string): Error {
+  // A full volume is not bad data: the row is fine, the disk is not (SQLSTATE 53100 and its kin).
+  if (/No space left on device|could not extend file|disk full/i.test(text))
+    return toolError(
+      `the database volume is full: ${firstError(text)}; nothing was changed (volume-full)`,
+      'grow the volume (npm run -s db:verify names the command), then seed again',
+    );
   const where = row ? rowLabel(f, row) : f.path;
   const detail = /^DETAIL:\s+(.*)$/m.exec(text)?.[1];
   const column = /^CONTEXT:\s+COPY \S+, line \d+, column (\S+):/m.exec(text)?.[1];
