@@ -205,6 +205,23 @@ PY
   assert_output 2000
 }
 
+@test "an archive that commits, then renames schema public: reported partly restored, and the printed undo works" {
+  fill 2000
+  evil="';COMMIT;ALTER SCHEMA public RENAME TO gone;--"
+  pod_psql -c "comment on table t is '$(printf 'A%.0s' $(seq ${#evil}))'"
+  file=$(take_backup)
+  craft "$file" "$evil"
+  run --separate-stderr backup restore "$file" --yes
+  assert_failure 1
+  [[ "$stderr" == *"PARTLY restored"* ]]
+  undo=$(sed -n 's/.*(fix: \(npm run -s db:backup -- restore [^)]*--yes\)).*/\1/p' <<<"$stderr")
+  [ -n "$undo" ]
+  # shellcheck disable=SC2086 # the printed command, split as a shell would
+  run --separate-stderr backup restore ${undo#npm run -s db:backup -- restore } --skip-safety-backup
+  assert_success
+  [ "$(pod_psql -c 'select count(*) from t')" = 2000 ]
+}
+
 # A crafted archive (its manifest rewritten to match, as whoever crafted it would) whose SQL commits
 # the restore's transaction itself and then fails: never "restored", and the way back named.
 @test "an archive whose SQL ends the restore's transaction is reported as a partial restore, never ok" {

@@ -35,6 +35,10 @@ const PRELUDE_SQL = [
     "coalesce(bool_or(has_schema_privilege('public', oid, 'CREATE')), false) AS pgk8s_public_create, " +
     "coalesce(max(obj_description(oid, 'pg_namespace')), '') AS pgk8s_public_comment " +
     "FROM pg_namespace WHERE nspname = 'public' \\gset",
+  // No public at all (an archive that renamed it, then committed part-way): made again for the owner of
+  // the database, as PostgreSQL 15 makes it (USAGE for PUBLIC), so the safety backup can come back.
+  "SELECT NOT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'public') AND (SELECT pg_get_userbyid(datdba) " +
+    'FROM pg_database WHERE datname = current_database()) = current_user AS pgk8s_public_missing \\gset',
   'DROP OWNED BY CURRENT_USER;',
   // The restore's own transaction, to make sure at the end that the COMMIT about to be sent is its.
   'SELECT pg_current_xact_id()::text AS pgk8s_xid \\gset',
@@ -47,6 +51,11 @@ const PRELUDE_SQL = [
   'GRANT CREATE ON SCHEMA public TO PUBLIC;',
   '\\endif',
   "COMMENT ON SCHEMA public IS :'pgk8s_public_comment';",
+  '\\endif',
+  '\\if :pgk8s_public_missing',
+  'CREATE SCHEMA public;',
+  'GRANT USAGE ON SCHEMA public TO PUBLIC;',
+  "COMMENT ON SCHEMA public IS 'standard public schema';",
   '\\endif',
 ];
 /**
