@@ -70,8 +70,9 @@ test(
     const lines = (prelude ?? '').split('\n');
     assert.equal(lines[0], 'BEGIN;');
     assert.match(lines[1] ?? '', /^SELECT .*pgk8s_public_ours.* FROM pg_namespace WHERE nspname = 'public' \\gset$/);
-    assert.equal(lines[2], 'DROP OWNED BY CURRENT_USER;');
-    assert.deepEqual(lines.slice(4, 6), ['\\if :pgk8s_public_ours', 'CREATE SCHEMA public;']);
+    assert.match(lines[2] ?? '', /AS pgk8s_public_missing \\gset$/);
+    assert.equal(lines[3], 'DROP OWNED BY CURRENT_USER;');
+    assert.deepEqual(lines.slice(5, 7), ['\\if :pgk8s_public_ours', 'CREATE SCHEMA public;']);
     assert.equal(lines.at(-2), '\\endif');
     assert.equal(lines.at(-1), '\\echo restore-xid-n0nce :pgk8s_xid');
     // COMMIT only if the transaction is still the prelude's; the marker carries the run's nonce.
