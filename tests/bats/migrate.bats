@@ -371,3 +371,21 @@ SQL
   node --import tsx "$ROOT/scripts/backup.ts" restore "$safety" --yes --skip-safety-backup >/dev/null 2>&1
   [ "$(pod_psql -c 'select count(*) from users')" = 1 ]
 }
+
+@test "a down section that drops a column or a schema counts as losing data too: --yes, then a safety backup" {
+  cat >"$MIG/29990101000000_extra.sql" <<'SQL'
+-- migrate:up
+create schema extra;
+create table extra."My Notes" (id int);
+alter table users add column nick text;
+-- migrate:down
+alter table users drop column nick; drop schema extra cascade;
+SQL
+  migrate >/dev/null 2>&1
+  run --separate-stderr migrate rollback
+  assert_failure 2
+  [[ "$stderr" == "error: this will roll back 1 migration(s), which may delete data (alter table … drop, drop schema); there is no terminal to ask, so it needs --yes"* ]]
+  run --separate-stderr migrate rollback --backup-dir "$BATS_TEST_TMPDIR/backups" --yes
+  assert_success
+  ls "$BATS_TEST_TMPDIR"/backups/*-pre-rollback.dump >/dev/null
+}

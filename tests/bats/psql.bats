@@ -217,7 +217,7 @@ psql_sessions() { pod_psql -c "select count(*) from pg_stat_activity where appli
   run --separate-stderr psql_ -c '\i /nonexistent.sql'
   assert_failure 1
   [ "$stderr" = 'error: psql could not run -c #1 ("\\i /nonexistent.sql"): /nonexistent.sql: No such file or directory; nothing was changed (the session is read-only) (fix: correct the psql command, then run it again)' ]
-  run --separate-stderr psql_ -c "do \$\$ begin raise notice 'hello'; end \$\$"
+  run --separate-stderr psql_ --write -c "do \$\$ begin raise notice 'hello'; end \$\$"
   assert_success
   [[ "$stderr" == *'NOTICE:  00000: hello'* ]]
   for sql in 'begin read/**/write; delete from topics; commit' '\echo `touch /tmp/pgk8s-pwned`' \

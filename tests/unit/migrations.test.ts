@@ -219,4 +219,17 @@ test('the tables a down section drops or truncates, not those in comments, strin
   const upAfter = '-- migrate:down\ndrop table x;\n-- migrate:up\ndrop table y;';
   assert.deepEqual(tablesEmptiedBy({ content: upAfter }), ['x']);
   assert.deepEqual(tablesEmptiedBy({ content: '-- migrate:up\ndrop table y;' }), []);
+  assert.deepEqual(tablesEmptiedBy({ content: '-- migrate:down\ndrop table "My Notes", naïve;' }), [
+    '"My Notes"',
+    'naïve',
+  ]);
+});
+
+test('the down statements that lose data without naming a table: drop column, drop schema, delete, DO', async () => {
+  const { otherDataLossIn } = await import('../../scripts/lib/schema/down-effects.ts');
+  const content =
+    '-- migrate:down\nalter table users drop column nick; drop schema extra cascade;\n' +
+    'alter table users drop constraint c; delete from t; DO $$ begin drop table x; end $$;\n';
+  assert.deepEqual(otherDataLossIn({ content }), ['alter table … drop', 'drop schema', 'delete from', 'do']);
+  assert.deepEqual(otherDataLossIn({ content: '-- migrate:down\nalter table users drop constraint c;\n' }), []);
 });

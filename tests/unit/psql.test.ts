@@ -122,6 +122,11 @@ test('the read-only guard refuses the ways out of read-only, and lets reads thro
     "select lo_from_bytea(0, 'x')",
     'select lo_unlink(16398)',
     'select pg_terminate_backend(42)',
+    // ... and the second pass:
+    'DO $$ begin set default_transaction_read_only = off; end $$',
+    "select \"set_config\"('default_transaction_read_only', 'off', false)",
+    "select 'x' as q \\gset",
+    "select 1 where 'a' like'%\\' ; set transaction_read_only = off",
   ])
     assert.notEqual(readOnlyEscape(sql), '', sql);
   for (const sql of [
@@ -133,6 +138,8 @@ test('the read-only guard refuses the ways out of read-only, and lets reads thro
     "select 'read write' as mode -- don't use read write here",
     "select v ~ '\\w \\o ' from t",
     'select $$`not run`$$',
+    'select count(*) as "read write" from users',
+    'select email as "user`s email" from users',
   ])
     assert.equal(readOnlyEscape(sql), '', sql);
 });

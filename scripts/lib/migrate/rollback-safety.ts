@@ -6,7 +6,7 @@ import { takeBackup } from '../archive/take-backup.ts';
 import { confirmDestructive } from '../cli/confirm.ts';
 import { shWord } from '../cli/sh-quote.ts';
 import type { Output } from '../cli/output.ts';
-import { tablesEmptiedBy } from '../schema/down-effects.ts';
+import { otherDataLossIn, tablesEmptiedBy } from '../schema/down-effects.ts';
 import type { MigrationFile } from '../schema/migration-files.ts';
 import type { PodSession } from '../target/pod-session.ts';
 import type { ExecTarget } from '../target/spawn.ts';
@@ -33,12 +33,17 @@ export async function guardRollback(
   t: ExecTarget,
   pod: InPod,
   files: MigrationFile[],
-): Promise<{ holding: string[]; safety: string | null }> {
+): Promise<{ holding: string[]; other: string[]; safety: string | null }> {
   const holding = await tablesWithRows(pod.session, [...new Set(files.flatMap(tablesEmptiedBy))]);
-  if (!holding.length || cfg.dryRun) return { holding, safety: null };
+  const other = [...new Set(files.flatMap(otherDataLossIn))];
+  if ((!holding.length && !other.length) || cfg.dryRun) return { holding, other, safety: null };
+  const loses = [
+    holding.length ? `drops tables holding rows: ${holding.join(', ')}` : '',
+    other.length ? `may delete data (${other.join(', ')})` : '',
+  ].filter(Boolean);
   await confirmDestructive({
     yes: cfg.yes,
-    what: `roll back ${files.length} migration(s), which drops tables holding rows: ${holding.join(', ')}`,
+    what: `roll back ${files.length} migration(s), which ${loses.join(' and ')}`,
     withYes:
       `${MIGRATE_CMD} rollback ${cfg.to !== undefined ? `--to ${shWord(cfg.to)}` : `--steps ${cfg.steps}`}` +
       `${cfg.backupDir !== 'backups' ? ` --backup-dir ${shWord(cfg.backupDir)}` : ''} --yes`,
@@ -51,7 +56,7 @@ export async function guardRollback(
     lock.database,
     new Date(),
   ).replace(/\.dump$/, '-pre-rollback.dump');
-  out.progress(`safety backup of ${lock.database} → ${safety} (the rollback drops tables holding rows)`);
+  out.progress(`safety backup of ${lock.database} → ${safety} (the rollback ${loses.join(' and ')})`);
   await takeBackup(t, lock, safety, cfg.release);
-  return { holding, safety };
+  return { holding, other, safety };
 }

@@ -56,7 +56,7 @@ export async function rollback(
       );
   }
   refuseDrift({ ...plan, drifted: plan.drifted.filter((d) => targets.includes(d.file.version)) }, 'rollback');
-  const { holding, safety } = await guardRollback(
+  const { holding, other, safety } = await guardRollback(
     cfg,
     out,
     t,
@@ -65,12 +65,21 @@ export async function rollback(
   );
   if (cfg.dryRun) {
     for (const v of targets) out.line(`would roll back ${byVersion.get(v)!.path}`);
-    if (holding.length) out.line(`would take a safety backup first (tables holding rows: ${holding.join(', ')})`);
+    if (holding.length || other.length)
+      out.line(
+        `would take a safety backup first (${[
+          holding.length ? `tables holding rows: ${holding.join(', ')}` : '',
+          other.length ? `may delete data: ${other.join(', ')}` : '',
+        ]
+          .filter(Boolean)
+          .join('; ')})`,
+      );
     out.result({
       ok: true,
       status: 'would-roll-back',
       rollBack: targets.map((v) => fileName(byVersion.get(v)!)),
       tablesHoldingRows: holding,
+      mayDeleteData: other,
       schemaVersion: plan.latestApplied,
     });
     out.verdict(true, `dry run: ${targets.length} to roll back, nothing changed`);

@@ -16,10 +16,11 @@ const IN_CODE: ReadonlyArray<[RegExp, string]> = [
     'changes large objects, which read-only does not stop',
   ],
   [/\bpg_(?:terminate|cancel)_backend\s*\(/i, 'ends or cancels other sessions'],
+  [/\bdo\s*(?:\$|'|\blanguage\b)/i, 'runs a DO block, whose body this check cannot see into'],
   // psql's meta-commands: wherever a backslash starts one (after a ; too), with `…` run by a shell.
-  [/`/, 'has a backquote, which psql runs as a shell command'],
+  [/`/, 'has a backquote (psql runs the text between backquotes as a shell command)'],
   [
-    /\\(?:!|(?:o|out|w|write|copy|setenv|lo_\w+|s|e|edit|ef|ev|gexec|set)(?=\s|$)|gx?[ \t]+\S)/,
+    /\\(?:!|(?:o|out|w|write|copy|setenv|lo_\w+|s|e|edit|ef|ev|gexec|gset|set)(?=\s|$)|gx?[ \t]+\S)/,
     'has a psql command that runs a program, writes a file or builds SQL from variables',
   ],
 ];

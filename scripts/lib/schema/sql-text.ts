@@ -4,19 +4,23 @@
 // '' inside, E'…' with backslash escapes, $tag$…$tag$, "identifiers", -- and nested /* */ comments.
 
 export interface SqlParts {
-  /** The SQL with comments blanked and string bodies blanked (quotes kept). */
+  /** The SQL with comments and string bodies blanked (quotes kept), quoted names as the server reads them. */
   code: string;
   /** The SQL with comments blanked, strings kept. */
   withStrings: string;
+  /** The SQL with comments and string bodies blanked, quoted names kept as written ("My Table"). */
+  withNames: string;
 }
 
 export function sqlParts(sql: string): SqlParts {
   let code = '';
   let withStrings = '';
+  let withNames = '';
   const blank = (s: string): string => s.replace(/[^\n]/g, ' ');
-  const keep = (s: string, asCode: string = s): void => {
+  const keep = (s: string, asCode: string = s, asNames: string = asCode): void => {
     code += asCode;
     withStrings += s;
+    withNames += asNames;
   };
   let i = 0;
   while (i < sql.length) {
@@ -40,7 +44,7 @@ export function sqlParts(sql: string): SqlParts {
       } while (depth > 0 && j < rest.length);
       keep(blank(rest.slice(0, j)));
       i += j;
-    } else if (/^[eE]'/.test(rest) || rest[0] === "'") {
+    } else if ((/^[eE]'/.test(rest) && !/[\w$]/.test(sql[i - 1] ?? '')) || rest[0] === "'") {
       const escapes = rest[0] !== "'";
       let j = escapes ? 2 : 1;
       while (j < rest.length) {
@@ -55,7 +59,10 @@ export function sqlParts(sql: string): SqlParts {
     } else if (rest[0] === '"') {
       const end = rest.indexOf('"', 1);
       const text = end < 0 ? rest : rest.slice(0, end + 1);
-      keep(text);
+      // A quoted name that is a plain word reads as that word ("set_config"( is set_config( to the
+      // server); any other quoted name is set aside like a string ("read write" is only a name).
+      const body = text.slice(1, end < 0 ? undefined : -1);
+      keep(text, /^[A-Za-z_][\w$]*$/.test(body) ? ` ${body} ` : `"${blank(body)}${end < 0 ? '' : '"'}`, text);
       i += text.length;
     } else if (/^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.test(rest) && !/[\w$]/.test(sql[i - 1] ?? '')) {
       const tag = /^\$([A-Za-z_][A-Za-z_0-9]*)?\$/.exec(rest)![0];
@@ -68,5 +75,5 @@ export function sqlParts(sql: string): SqlParts {
       i++;
     }
   }
-  return { code, withStrings };
+  return { code, withStrings, withNames };
 }
