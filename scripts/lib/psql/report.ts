@@ -73,7 +73,7 @@ export function reportOutcome(out: Output, r: PsqlOutcome, c: ReportContext): Ex
       out.result(shape({ status: 'read-only-lost' }));
       throw notOkError(
         'the SQL switched the read-only session to read-write: changes may have been committed',
-        'npm run -s db:verify',
+        'check the data that SQL touched; the newest backup is in npm run -s db:backup -- list',
       );
     }
     out.result(shape({ ok: true, status: 'ok' }));
