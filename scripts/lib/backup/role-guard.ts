@@ -7,6 +7,7 @@
 import { toolError } from '../cli/errors.ts';
 import { openPodSession, type PodSession } from '../target/pod-session.ts';
 import type { ExecTarget } from '../target/spawn.ts';
+import { sqlIdent as ident, sqlLiteral as lit } from '../schema/sql-quote.ts';
 
 interface RoleState {
   role: Record<string, string | number | boolean | null>;
@@ -28,9 +29,6 @@ export interface RoleGuard {
   checkAndRepair(): Promise<string[]>;
   close(): Promise<void>;
 }
-
-const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
-const ident = (s: string): string => `"${s.replace(/"/g, '""')}"`;
 
 function stateSql(user: string): string {
   const role = `(select oid from pg_roles where rolname = ${lit(user)})`;

@@ -12,7 +12,7 @@ import type { PodSession } from '../target/pod-session.ts';
 import type { ExecTarget } from '../target/spawn.ts';
 import { type InPod, MIGRATE_CMD, type MigrateConfig } from './command.ts';
 
-const lit = (s: string): string => `'${s.replace(/'/g, "''")}'`;
+import { sqlLiteral as lit } from '../schema/sql-quote.ts';
 
 /** Of `names`, the tables that exist and hold at least one row (dynamic SQL through query_to_xml). */
 export async function tablesWithRows(session: PodSession, names: readonly string[]): Promise<string[]> {

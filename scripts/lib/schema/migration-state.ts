@@ -5,6 +5,7 @@ import type { AppliedMigration } from './migration-plan.ts';
 import type { MigrationFile } from './migration-files.ts';
 import type { PodSession } from '../target/pod-session.ts';
 import { toolError } from '../cli/errors.ts';
+import { sqlLiteral as sqlText } from './sql-quote.ts';
 
 export const CHECKSUM_TABLE = 'schema_migrations_checksums';
 
@@ -12,8 +13,6 @@ export const CHECKSUM_TABLE = 'schema_migrations_checksums';
 const ENSURE_TABLE = `create table if not exists ${CHECKSUM_TABLE} (version varchar(128) primary key,
     filename text not null, sha256 char(64) not null, recorded_at timestamptz not null default now());
   alter table ${CHECKSUM_TABLE} add column if not exists rolled_back_at timestamptz;`;
-
-const sqlText = (s: string): string => `'${s.replace(/'/g, "''")}'`;
 
 export async function readApplied(session: PodSession): Promise<AppliedMigration[]> {
   const exists = await session.query(

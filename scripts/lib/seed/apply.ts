@@ -2,7 +2,8 @@
 // Every failure names the file and the row, from the database's own error.
 import { toolError, usageError } from '../cli/errors.ts';
 import { rowLabel, type SeedFile } from './files.ts';
-import { directCopy, ident, seedColumns, seedStatements, type Columns, type CopyIn } from './sql.ts';
+import { sqlIdent as ident } from '../schema/sql-quote.ts';
+import { directCopy, seedColumns, seedStatements, type Columns, type CopyIn } from './sql.ts';
 import type { PodSession } from '../target/pod-session.ts';
 
 export interface TableReport {

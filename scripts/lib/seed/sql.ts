@@ -2,6 +2,7 @@
 // filled with COPY, references resolved by natural key, then one set-based insert (and update).
 import { usageError } from '../cli/errors.ts';
 import { rowLabel, type SeedFile, type SeedRow } from './files.ts';
+import { sqlIdent as ident } from '../schema/sql-quote.ts';
 
 export interface ColumnInfo {
   type: string;
@@ -11,7 +12,6 @@ export interface ColumnInfo {
 /** table → column → info, for every table the seed files touch or reference. */
 export type Columns = Map<string, Map<string, ColumnInfo>>;
 
-export const ident = (name: string): string => `"${name.replace(/"/g, '""')}"`;
 const refField = (field: string): string => ident(`ref_${field}`);
 
 /** Checks every row against the table; returns the columns the file fills, in a fixed order. */
