@@ -7,7 +7,7 @@ import { text } from 'node:stream/consumers';
 import { usageError } from './lib/cli/errors.ts';
 import type { ExitCodeValue } from './lib/cli/exit-codes.ts';
 import { runScript } from './lib/cli/run-script.ts';
-import { shellLine, withFlag } from './lib/cli/rerun-command.ts';
+import { shellLine, withFlag, withoutFlag } from './lib/cli/rerun-command.ts';
 import { assertTargetReady, execTarget } from './lib/target/exec-target.ts';
 import { runInteractive } from './lib/psql/interactive.ts';
 import { PSQL_OPTIONS } from './lib/psql/options.ts';
@@ -21,16 +21,6 @@ const CMD = 'npm run -s db:psql --';
 /** --json sends a file as one psql -c, an argument in the pod: well under Linux's 128 KiB for one. */
 const ONE_REQUEST_MAX = 100_000;
 const MAX_ROWS_LIMIT = 1_000_000;
-
-/** argv without its -c requests: what the user gave, less one of the two ways of passing SQL. */
-function withoutCommands(argv: readonly string[]): string[] {
-  const kept: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '-c' || argv[i] === '--command') i++;
-    else if (!argv[i]!.startsWith('--command=')) kept.push(argv[i]!);
-  }
-  return kept;
-}
 
 const snippet = (sql: string): string => {
   const flat = sql.replace(/\s+/g, ' ').trim();
@@ -71,7 +61,10 @@ await runScript(
     if (!Number.isInteger(cfg.maxRows) || cfg.maxRows < 1 || cfg.maxRows > MAX_ROWS_LIMIT)
       throw usageError(`--max-rows ${cfg.maxRows} is not between 1 and ${MAX_ROWS_LIMIT}`, rerun('max-rows', '1000'));
     if (cfg.command.length && cfg.file !== undefined)
-      throw usageError('-c and -f were both given; pass SQL one way', `${CMD} ${shellLine(withoutCommands(argv))}`);
+      throw usageError(
+        '-c and -f were both given; pass SQL one way',
+        `${CMD} ${shellLine(withoutFlag(argv, 'command', { takesValue: true, short: 'c' }))}`,
+      );
     const t = execTarget(cfg, 'SQL');
     const plan: PsqlPlan = {
       source: cfg.command.length ? 'commands' : 'file',
@@ -101,7 +94,7 @@ await runScript(
         throw usageError(
           `${labels[i]} is ${Buffer.byteLength(s)} bytes; with --json a file is sent as one request of at most ` +
             `${ONE_REQUEST_MAX}; nothing ran`,
-          `${CMD} ${shellLine(argv.filter((a) => a !== '--json'))}${onStdin}`,
+          `${CMD} ${shellLine(withoutFlag(argv, 'json', { takesValue: false }))}${onStdin}`,
         );
       // --json reads result tables only: what psql prints for itself (\echo, \d, \x) or COPY's data is not one.
       const code = sqlParts(s).code;
@@ -109,7 +102,7 @@ await runScript(
         throw usageError(
           `${labels[i]} has a psql backslash command or COPY … TO STDOUT, whose output is no result table; ` +
             'with --json, SQL only; nothing ran',
-          `${CMD} ${shellLine(argv.filter((a) => a !== '--json'))}${onStdin}`,
+          `${CMD} ${shellLine(withoutFlag(argv, 'json', { takesValue: false }))}${onStdin}`,
         );
       const leavesReadOnly = cfg.write ? '' : readOnlyEscape(s);
       if (leavesReadOnly)
