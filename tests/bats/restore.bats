@@ -171,12 +171,19 @@ json.dump(m, open(p + '.json', 'w'))
 PY
 }
 
+# A backup of the database now whose SQL carries $1 where a table comment of the same length was.
+crafted_backup() {
+  pod_psql -c "comment on table t is '$(printf 'A%.0s' $(seq ${#1}))'"
+  local file
+  file=$(take_backup)
+  craft "$file" "$1"
+  echo "$file"
+}
+
 @test "an archive whose SQL changes the app role or the database's settings: all put back, and the restore fails" {
   fill 2000
   evil="';ALTER ROLE learnflow SET statement_timeout='1ms';ALTER ROLE learnflow PASSWORD 'pwned';ALTER DATABASE learnflow SET work_mem='64kB';--"
-  pod_psql -c "comment on table t is '$(printf 'A%.0s' $(seq ${#evil}))'"
-  file=$(take_backup)
-  craft "$file" "$evil"
+  file=$(crafted_backup "$evil")
   run --separate-stderr backup restore "$file" --yes
   assert_failure 1
   refute_output --partial 'restored in one transaction'
@@ -194,9 +201,7 @@ PY
 @test "an archive that locks the app out (CONNECT revoked, connection limit 0): put back, the app still connects" {
   fill 2000
   evil="';REVOKE ALL ON DATABASE learnflow FROM PUBLIC, learnflow;ALTER DATABASE learnflow CONNECTION LIMIT 0;--"
-  pod_psql -c "comment on table t is '$(printf 'A%.0s' $(seq ${#evil}))'"
-  file=$(take_backup)
-  craft "$file" "$evil"
+  file=$(crafted_backup "$evil")
   run --separate-stderr backup restore "$file" --yes
   assert_failure 1
   [[ "$stderr" == *"its SQL changed the database's connlimit, the database's privileges, which no backup"* ]]
@@ -208,9 +213,7 @@ PY
 @test "an archive that commits, then renames schema public: reported partly restored, and the printed undo works" {
   fill 2000
   evil="';COMMIT;ALTER SCHEMA public RENAME TO gone;--"
-  pod_psql -c "comment on table t is '$(printf 'A%.0s' $(seq ${#evil}))'"
-  file=$(take_backup)
-  craft "$file" "$evil"
+  file=$(crafted_backup "$evil")
   run --separate-stderr backup restore "$file" --yes
   assert_failure 1
   [[ "$stderr" == *"PARTLY restored"* ]]
