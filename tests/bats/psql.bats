@@ -120,6 +120,20 @@ ok: 1 request ran in postgres/postgresql-0 (changes committed)"
   [ "$(jq -r .error.message <<<"$output")" = 'the SQL on stdin has no SQL; nothing ran' ]
 }
 
+# Waits up to 10 s until the command prints WANT; fails if it never does.
+wait_until() {
+  local want=$1
+  shift
+  for _ in $(seq 100); do [ "$("$@")" = "$want" ] && return 0; sleep 0.1; done
+  [ "$("$@")" = "$want" ]
+}
+# Ctrl-C to node itself, then its exit status in $status.
+interrupt() {
+  kill -INT "$1"
+  status=0
+  wait "$1" || status=$?
+}
+
 # The app user's sessions of db:psql still on the server.
 psql_sessions() { pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%-psql'"; }
 
@@ -134,14 +148,10 @@ psql_sessions() { pod_psql -c "select count(*) from pg_stat_activity where appli
   node --import tsx "$ROOT/scripts/psql.ts" --write -c "update topics set note = 'changed'; select pg_sleep(60)" \
     >/dev/null 2>&1 3>&- &
   pid=$!
-  for _ in $(seq 100); do [ "$(psql_sessions)" = 1 ] && break; sleep 0.1; done
-  [ "$(psql_sessions)" = 1 ]
-  kill -INT "$pid"
-  status=0
-  wait "$pid" || status=$?
+  wait_until 1 psql_sessions
+  interrupt "$pid"
   [ "$status" = 130 ]
-  for _ in $(seq 50); do [ "$(psql_sessions)" = 0 ] && break; sleep 0.1; done
-  [ "$(psql_sessions)" = 0 ]
+  wait_until 0 psql_sessions
   [ "$(pod_psql -c "select count(*) from topics where note = 'changed'")" = 0 ]
 }
 
@@ -194,14 +204,11 @@ psql_sessions() { pod_psql -c "select count(*) from pg_stat_activity where appli
     -c "update topics set note = 'changed'; select pg_sleep(30)" >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- &
   pid=$!
   myjob() { pod_psql -c "select count(*) from pg_stat_activity where application_name = 'myjob' and state = 'active'"; }
-  for _ in $(seq 100); do [ "$(myjob)" = 1 ] && break; sleep 0.1; done
-  [ "$(myjob)" = 1 ]
-  kill -INT "$pid"
-  status=0
-  wait "$pid" || status=$?
+  wait_until 1 myjob
+  interrupt "$pid"
   [ "$status" = 130 ]
   [ "$(tail -1 "$BATS_TEST_TMPDIR/err")" = 'interrupted: the SQL session in postgres/postgresql-0 was ended; what it had not committed rolled back' ]
-  for _ in $(seq 50); do [ "$(myjob)" = 0 ] && break; sleep 0.1; done
+  wait_until 0 myjob || true
   [ "$(pod_psql -c "select count(*) from topics where note = 'changed'")" = 0 ]
   run --separate-stderr psql_ -c "set statement_timeout = '10ms'" -c 'select pg_sleep(1)'
   assert_failure 1
