@@ -8,7 +8,7 @@ import { toolError, usageError } from '../cli/errors.ts';
 import type { HeldLock } from '../target/maintenance-lock.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
 import { onInterrupt } from '../cli/run-script.ts';
-import { sessionName } from '../target/session-tag.ts';
+import { sessionsOf } from '../target/session-tag.ts';
 
 const FILE_ERRORS: Record<string, string> = {
   ENOSPC: 'no space left on the disk',
@@ -48,9 +48,7 @@ export async function takeBackup(
     ensureBackupDir(file);
     // The file failed: pg_dump in the pod is ended from the lock session (killing kubectl would not).
     const r = await streamDumpToFile(t, partial, async () => {
-      await lock.session.query(
-        `select pg_terminate_backend(pid) from pg_stat_activity where application_name = '${sessionName(DUMP_JOB)}'`,
-      );
+      await lock.session.query(`select pg_terminate_backend(pid) ${sessionsOf(DUMP_JOB)}`);
     });
     if (r.fileError) throw r.fileError;
     if (r.dump.code !== 0) {

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PodSession } from '../target/pod-session.ts';
 import { APP_LOGIN, APP_PASSWORD } from '../target/pod-sql.ts';
 import { collectOutput, spawnOnTarget, type ExecTarget } from '../target/spawn.ts';
-import { appNameExport, sessionName } from '../target/session-tag.ts';
+import { appNameExport, sessionsOf } from '../target/session-tag.ts';
 
 export const COMMITTED_MARKER = 'restore-committed';
 const LOST_MARKER = 'restore-transaction-lost';
@@ -117,7 +117,7 @@ export interface RunningRestore {
 
 // backend_xid is 32 bits; txid_status wants the 64-bit id, so the current epoch is put in front.
 const FULL_XID = `((txid_snapshot_xmax(txid_current_snapshot()) >> 32) << 32) + backend_xid::text::bigint`;
-const RESTORE_SESSION = `from pg_stat_activity where application_name = '${sessionName('restore')}'`;
+const RESTORE_SESSION = sessionsOf('restore');
 const XID_SQL = `select ${FULL_XID} ${RESTORE_SESSION} and backend_xid is not null`;
 /** Ends the restore's session and says whether there was one, and its transaction id at that moment. */
 const END_SQL = `select coalesce((${FULL_XID})::text, 'none'), pg_terminate_backend(pid) ${RESTORE_SESSION}`;

@@ -5,7 +5,7 @@ import type { ExecTarget } from '../target/spawn.ts';
 import type { Output } from '../cli/output.ts';
 import { onInterrupt } from '../cli/run-script.ts';
 import type { PodSession } from '../target/pod-session.ts';
-import { sessionName } from '../target/session-tag.ts';
+import { sessionsOf } from '../target/session-tag.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { InPod, MigrateConfig } from './command.ts';
 import { DBMATE_VERSION, hostUnameM, localDbmateFor } from './dbmate-binary.ts';
@@ -65,7 +65,7 @@ export async function runDbmate(
 
 /** Ends dbmate's session (its transaction rolls back), waits until it is gone, says where the schema is. */
 async function stopInPod(out: Output, t: ExecTarget, session: PodSession): Promise<void> {
-  const mine = `from pg_stat_activity where application_name = '${sessionName('migrate')}'`;
+  const mine = sessionsOf('migrate');
   await session.query(`select pg_terminate_backend(pid) ${mine}`);
   for (let i = 0; i < 40 && (await session.query(`select count(*) ${mine}`)).rows[0] !== '0'; i++) await sleep(100);
   const at = (await session.query("select coalesce(max(version), 'none') from schema_migrations")).rows[0];

@@ -4,7 +4,7 @@
 // not stop psql in the pod (kubernetes#89031), and a statement there would run on.
 import { onInterrupt } from '../cli/run-script.ts';
 import { appQueryCommand } from '../target/pod-sql.ts';
-import { sessionName } from '../target/session-tag.ts';
+import { sessionsOf } from '../target/session-tag.ts';
 import { collectOutput, spawnOnTarget, type ExecTarget } from '../target/spawn.ts';
 import { createResultReader, type SqlResult } from './csv-results.ts';
 import { endMarker, PSQL_JOB, psqlCommand, psqlInput, stderrMarker, type PsqlPlan } from './psql-command.ts';
@@ -122,8 +122,7 @@ export async function runPsql(
 
 /** Ends this run's psql session on the server (its open transaction rolls back): by pid once known. */
 export async function endServerSession(t: ExecTarget, pid: string): Promise<void> {
-  const which = pid ? `pid = ${pid}` : `application_name = '${sessionName(PSQL_JOB)}'`;
-  const sql =
-    'select count(pg_terminate_backend(pid)) from pg_stat_activity ' + `where ${which} and pid <> pg_backend_pid()`;
+  const which = pid ? `from pg_stat_activity where pid = ${pid}` : sessionsOf(PSQL_JOB);
+  const sql = `select count(pg_terminate_backend(pid)) ${which} and pid <> pg_backend_pid()`;
   await collectOutput(spawnOnTarget(t, appQueryCommand(sql), false));
 }

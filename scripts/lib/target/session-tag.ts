@@ -8,5 +8,9 @@ const RUN_TAG = `pgk8s-${randomBytes(4).toString('hex')}`;
 /** `pgk8s-1a2b3c4d-restore`: what pg_stat_activity shows for this run's `job`. */
 export const sessionName = (job: string): string => `${RUN_TAG}-${job}`;
 
+/** `from pg_stat_activity where …`: this run's sessions of `job`, to watch or end them. */
+export const sessionsOf = (job: string): string =>
+  `from pg_stat_activity where application_name = '${sessionName(job)}'`;
+
 /** sh fragment that names the sessions of the command after it. */
 export const appNameExport = (job: string): string => `export PGAPPNAME=${sessionName(job)};`;
