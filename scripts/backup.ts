@@ -1,6 +1,6 @@
 // backup.ts: `backup` (default) streams pg_dump -Fc from the pod to a private local file kept only
-// after a full read succeeds; `restore FILE` puts a checked backup back in one transaction, after a
-// safety backup; `list` shows the backups and prunes with --keep N.
+// after a full read succeeds; `restore FILE` builds a checked backup whole in a scratch database, after a
+// safety backup, and swaps it in for the live one; `list` shows the backups and prunes with --keep N.
 import { backupAction } from './lib/backup/take.ts';
 import { BACKUP_CMD } from './lib/backup/command.ts';
 import { listAction } from './lib/backup/list.ts';

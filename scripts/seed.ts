@@ -10,6 +10,7 @@ import { SEED_OPTIONS } from './lib/seed/options.ts';
 import { showPasswords, writePasswords } from './lib/seed/passwords-file.ts';
 import { reportSeeded } from './lib/seed/report.ts';
 import { requireMigrated } from './lib/seed/require-migrated.ts';
+import { stopSeedOnInterrupt } from './lib/seed/interrupt.ts';
 import { seedInTransaction } from './lib/seed/transaction.ts';
 import { execTarget } from './lib/target/exec-target.ts';
 import { lockReadyPod } from './lib/target/maintenance-lock.ts';
@@ -32,7 +33,8 @@ await runScript(
     const started = performance.now();
     // The lock session starts first: opening it takes as long as reading big files, and it changes
     // nothing. A bad file still wins (exit 2) and the lock is let go unused.
-    const locking = (async () => lockReadyPod(cfg, execTarget(cfg, 'seed'), { job: 'seed', waitMs: cfg.lockWait }))();
+    const t = execTarget(cfg, 'seed');
+    const locking = (async () => lockReadyPod(cfg, t, { job: 'seed', waitMs: cfg.lockWait }))();
     locking.catch(() => {}); // awaited below, after the files
     let files: SeedFile[];
     let migrations: MigrationFile[];
@@ -55,6 +57,8 @@ await runScript(
       throw err;
     }
     const lock = await locking;
+    // The seed's transaction is the lock session's (job "lock").
+    const stop = stopSeedOnInterrupt(out, t, 'lock');
     try {
       const migrated = requireMigrated(
         lock.session,
@@ -63,11 +67,18 @@ await runScript(
       migrated.catch(() => {}); // awaited in the transaction, before anything is written
       const { reports, passwords } = await seedInTransaction(cfg, lock.session, files, migrated, {
         beforeCommit: (generated) => writePasswords(cfg, out, generated),
+        onEnd: stop.committing,
       });
+      if (stop.interrupted) await new Promise<never>(() => {});
       if (!cfg.dryRun) showPasswords(cfg, out, passwords);
       reportSeeded(out, cfg, reports, passwords, Math.round(performance.now() - started));
       return ExitCode.ok;
+    } catch (err) {
+      // Its session ended under it: the interrupt says what happened, and exits.
+      if (stop.interrupted) await new Promise<never>(() => {});
+      throw err;
     } finally {
+      stop.forget();
       await lock.release();
     }
   },

@@ -76,7 +76,7 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   app_psql -c "delete from exercises; insert into users (email, display_name, role, password_hash) values ('late@x.dev', 'Late', 'student', repeat('x', 20))"
   run --separate-stderr db backup restore "$backup" --yes
   assert_success
-  assert_output --partial 'ok: restored in one transaction'
+  assert_output --partial 'ok: restored whole (built in a scratch database, then swapped in)'
   assert_output --regexp 'undo: DB_TARGET=local npm run -s db:backup -- restore backups/local-learnflow-[0-9TZ]+-pre-restore\.dump --yes'
   [ "$(app_psql -c "select md5(string_agg(e::text, ',' order by e.id)) from exercises e")" = "$before" ]
   [ "$(app_psql -c "select count(*) from users where email = 'late@x.dev'")" = 0 ]

@@ -120,20 +120,6 @@ ok: 1 request ran in postgres/postgresql-0 (changes committed)"
   [ "$(jq -r .error.message <<<"$output")" = 'the SQL on stdin has no SQL; nothing ran' ]
 }
 
-# Waits up to 10 s until the command prints WANT; fails if it never does.
-wait_until() {
-  local want=$1
-  shift
-  for _ in $(seq 100); do [ "$("$@")" = "$want" ] && return 0; sleep 0.1; done
-  [ "$("$@")" = "$want" ]
-}
-# Ctrl-C to node itself, then its exit status in $status.
-interrupt() {
-  kill -INT "$1"
-  status=0
-  wait "$1" || status=$?
-}
-
 # The app user's sessions of db:psql still on the server.
 psql_sessions() { pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%-psql'"; }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# backup.ts restore against the simulated cluster: checked before anything, one transaction, and on
-# any failure or Ctrl-C the database exactly as it was.
+# backup.ts restore against the simulated cluster: checked before anything, built whole in a scratch
+# database and swapped in, and on any failure or Ctrl-C the database exactly as it was.
 load test_helper
 
 setup() {
@@ -20,6 +20,15 @@ fingerprint() {
   pod_psql -c "select string_agg(format('%s %s', table_name, (xpath('/row/c/text()', query_to_xml(format('select count(*) || '':'' || md5(coalesce(string_agg(x::text, '','' order by x::text), '''')) as c from %I x', table_name), false, false, '')))[1]::text), E'\n' order by table_name) from information_schema.tables where table_schema = 'public'"
 }
 take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
+# psql as the superuser in the pod (the chart mounts its password file too).
+pod_admin_psql() {
+  kubectl exec -i -n postgres postgresql-0 -- sh -c \
+    'PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")" psql -U postgres -d learnflow -v ON_ERROR_STOP=1 -Atq "$@"' psql "$@"
+}
+# Databases other than the ones the chart made: a restore leaves none behind (no scratch, no old copy).
+extra_databases() {
+  pod_admin_psql -c "select coalesce(string_agg(datname, ' '), 'none') from pg_database where datname not in ('postgres', 'template0', 'template1', 'learnflow')"
+}
 
 @test "round trip: the database becomes exactly the backup; the safety backup undoes it" {
   fill 50000
@@ -37,14 +46,15 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   [ "$(pod_psql -c "$public")" = 'learnflow {learnflow=UC/learnflow,=U/learnflow} standard public schema' ]
   [ "${#lines[@]}" -le 5 ]
   assert_line --index 0 --regexp "^restored: $file → learnflow \(2 tables, schema none, taken .*\)$"
-  assert_line --index -1 'ok: restored in one transaction'
+  assert_line --index -1 'ok: restored whole (built in a scratch database, then swapped in)'
   [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
   # The safety backup holds the state just before the restore, and restores like any other.
   safety=$(ls "$BK"/*-pre-restore.dump)
   [ "$(stat -c %a "$safety")" = 600 ]
   run --separate-stderr backup restore "$safety" --yes --skip-safety-backup --json
   assert_success
-  [ "$(jq -r '.status + " " + (.tables | tostring) + " " + (.safetyBackup | tostring) + " " + (.leftoverTables | length | tostring)' <<<"$output")" = "restored 2 null 0" ]
+  [ "$(jq -r '.status + " " + (.tables | tostring) + " " + (.safetyBackup | tostring)' <<<"$output")" = "restored 2 null" ]
   [ "$(fingerprint)" = "$changed" ]
   # No password in any argv.
   pw=$(kubectl get secret postgresql-credentials -n postgres -o jsonpath='{.data.password}' | base64 -d)
@@ -97,16 +107,16 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   [ "$(fingerprint)" = "$before" ]
 }
 
-@test "Ctrl-C: the restore session in the pod is ended too, so nothing commits later" {
+@test "Ctrl-C: the restore session in the pod is ended too, and the scratch database dropped" {
   fill 1000
+  # A check that is slow everywhere but in learnflow itself: the restore's COPY into the scratch database
+  # takes about 6 s, so Ctrl-C lands while pg_restore works there.
+  pod_psql -c "create function slow_ok(int) returns boolean language sql as
+                 \$\$select case when current_database() = 'learnflow' then true else pg_sleep(0.01) is not null end\$\$;
+               create table slow (id int check (public.slow_ok(id))); insert into slow select generate_series(1, 600)"
   file=$(take_backup)
   pod_psql -c "update t set v = 'changed' where id <= 10"
   before=$(fingerprint)
-  # Another session holds a lock the restore's DROP must wait for. By the time it is released the
-  # whole (small) archive sits in the pod, so only ending the session server-side stops the commit.
-  pod_psql -c "begin; lock table t in access share mode; select pg_sleep(8); commit" &
-  holder=$!
-  sleep 1
   # Job control on: a background job of a non-interactive shell would ignore SIGINT.
   set -m
   node --import tsx "$ROOT/scripts/backup.ts" --dir "$BK" restore "$file" --yes --skip-safety-backup 2>"$BATS_TEST_TMPDIR/err" &
@@ -117,28 +127,33 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   kill -INT "$pid"
   status=0
   wait "$pid" || status=$?
-  [ "$status" = 130 ]
-  grep -q 'restore interrupted: the database is unchanged (the transaction rolled back)' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
-  wait "$holder"
+  [ "$status" = 130 ] || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+  grep -q 'restore interrupted: the database is unchanged (the restore went into a scratch database, now dropped)' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
   [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
   run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%'"
   assert_output 0
 }
 
-@test "a restore failing half-way (volume full) leaves the database as it was" {
+@test "a volume without room for the scratch copy is refused before anything changes (volume-full)" {
   fill 300000
   file=$(take_backup)
+  grep -q '"databaseBytes": [1-9]' "$file.json"
   pod_psql -c "delete from t where id > 1000"
   before=$(fingerprint)
   sim fault disk-full 93
-  run --separate-stderr backup restore "$file" --yes --skip-safety-backup
-  assert_failure 1
-  # PostgreSQL says "could not extend file" for a table and "could not write to file" for a temporary one:
-  # which comes first depends on timing. Either is a full volume.
-  [[ "$stderr" =~ failed:\ ERROR:\ \ could\ not\ (extend|write\ to)\ file ]] || { echo "$stderr"; false; }
-  [[ "$stderr" == *"; the database is unchanged (the transaction rolled back) (fix: grow the volume"* ]] || { echo "$stderr"; false; }
+  : >"$CLUSTER/calls.jsonl"
+  run --separate-stderr backup restore "$file" --yes
   sim clear
+  assert_failure 1
+  # Filling the volume half-way would stop PostgreSQL itself (dropping the scratch copy needs WAL it cannot write).
+  [[ "$stderr" =~ the\ volume\ has\ [0-9.]+\ MiB\ free,\ and\ the\ restore\ needs\ about\ [0-9.]+\ MiB ]] || { echo "$stderr"; false; }
+  [[ "$stderr" == *"; nothing changed (volume-full) (fix: grow the volume, then restore again: "* ]] || { echo "$stderr"; false; }
+  run grep -c pg_restore "$CLUSTER/calls.jsonl"
+  assert_output 0
+  [ -z "$(ls "$BK" | grep pre-restore)" ]
   [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
 }
 
 @test "a stream cut half-way leaves the database as it was and says so" {
@@ -150,8 +165,9 @@ take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
   run --separate-stderr backup restore "$file" --yes --skip-safety-backup
   sim clear
   assert_failure 1
-  [[ "$stderr" == *"failed: the exec stream ended before pg_restore finished (connection cut?); the database is unchanged (the transaction rolled back) (fix: npm run -s db:backup -- restore $file --yes)" ]]
+  [[ "$stderr" == *"failed: the exec stream was cut before the whole file arrived (pg_restore: could not read from input file: end of file); the database is unchanged (the restore went into a scratch database, now dropped) (fix: npm run -s db:backup -- restore $file --yes)" ]]
   [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
 }
 
 # Puts SQL into a backup where a table comment of the same length was, and rewrites its manifest to
@@ -184,11 +200,13 @@ crafted_backup() {
   fill 2000
   evil="';ALTER ROLE learnflow SET statement_timeout='1ms';ALTER ROLE learnflow PASSWORD 'pwned';ALTER DATABASE learnflow SET work_mem='64kB';--"
   file=$(crafted_backup "$evil")
+  before=$(fingerprint)
   run --separate-stderr backup restore "$file" --yes
   assert_failure 1
-  refute_output --partial 'restored in one transaction'
+  refute_output --partial 'restored'
   [[ "$stderr" == *"its SQL changed the app role's password, the app role's settings (statement_timeout), the database's settings (work_mem), which no backup of a database holds; put back as it was."* ]]
-  [[ "$stderr" == *"(fix: npm run -s db:backup -- restore "*"-pre-restore.dump --yes)" ]]
+  # The live database was never touched: the fix is a backup to trust, not the safety backup.
+  [[ "$stderr" == *"Do not trust this archive; the database is unchanged (the restore went into a scratch database, now dropped) (fix: npm run -s db:backup -- list, then restore a backup you trust)" ]] || { echo "$stderr"; false; }
   # The Secret's password still opens the database, and no setting was left behind.
   [ "$(pod_psql -c 'show statement_timeout' -c 'show work_mem')" = "0
 4MB" ]
@@ -210,45 +228,85 @@ crafted_backup() {
   assert_output 2000
 }
 
-@test "an archive that commits, then renames schema public: reported partly restored, and the printed undo works" {
+# The archive's SQL runs in the scratch database only: whatever it commits part-way, the live one never sees it.
+@test "an archive whose SQL commits part-way, then fails: the database is exactly as it was" {
   fill 2000
-  evil="';COMMIT;ALTER SCHEMA public RENAME TO gone;--"
-  file=$(crafted_backup "$evil")
+  file=$(crafted_backup "';COMMIT;SELECT 1/0;--")
+  pod_psql -c "insert into t values (1000001, 'after the backup')"
+  before=$(fingerprint)
   run --separate-stderr backup restore "$file" --yes
   assert_failure 1
-  [[ "$stderr" == *"PARTLY restored"* ]]
-  undo=$(sed -n 's/.*(fix: \(npm run -s db:backup -- restore [^)]*--yes\)).*/\1/p' <<<"$stderr")
-  [ -n "$undo" ]
-  # shellcheck disable=SC2086 # the printed command, split as a shell would
-  run --separate-stderr backup restore ${undo#npm run -s db:backup -- restore } --skip-safety-backup
-  assert_success
-  [ "$(pod_psql -c 'select count(*) from t')" = 2000 ]
+  refute_output --partial 'restored'
+  [[ "$stderr" == *"restore of $file failed: ERROR:  division by zero; the database is unchanged (the restore went into a scratch database, now dropped)"* ]] || { echo "$stderr"; false; }
+  [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
 }
 
-# A crafted archive (its manifest rewritten to match, as whoever crafted it would) whose SQL commits
-# the restore's transaction itself and then fails: never "restored", and the way back named.
-@test "an archive whose SQL ends the restore's transaction is reported as a partial restore, never ok" {
+@test "an archive that commits, then renames schema public: nothing of it reaches the database" {
   fill 2000
-  pod_psql -c "comment on table t is 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'"
-  file=$(take_backup)
-  # Same length, so the custom-format archive stays readable: the comment's text becomes SQL.
-  python3 - "$file" <<'PY'
-import sys, hashlib, json
-p = sys.argv[1]
-data = open(p, 'rb').read()
-evil = b"';COMMIT;SELECT 1/0;--".ljust(30, b' ')
-assert data.count(b'A' * 30) == 1
-data = data.replace(b'A' * 30, evil)
-open(p, 'wb').write(data)
-m = json.load(open(p + '.json'))
-m['sha256'] = hashlib.sha256(data).hexdigest()
-m['sizeBytes'] = len(data)
-json.dump(m, open(p + '.json', 'w'))
-PY
-  pod_psql -c "insert into t values (1000001, 'after the backup')"
+  file=$(crafted_backup "';COMMIT;ALTER SCHEMA public RENAME TO gone;--")
+  before=$(fingerprint)
   run --separate-stderr backup restore "$file" --yes
   assert_failure 1
-  refute_output --partial 'restored in one transaction'
-  [[ "$stderr" == *"the archive's own SQL ended the restore's transaction"*"PARTLY restored"* ]]
-  [[ "$stderr" == *"(fix: npm run -s db:backup -- restore "*"-pre-restore.dump --yes)"* ]]
+  [[ "$stderr" == *"the database is unchanged (the restore went into a scratch database, now dropped)"* ]] || { echo "$stderr"; false; }
+  [ "$(pod_psql -c "select count(*) from pg_namespace where nspname = 'public'")" = 1 ]
+  [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
+}
+
+# An archive cannot know the scratch database's name, but its SQL can reach it as current_database().
+@test "an archive that changes its own database's settings: the restore fails and nothing is swapped in" {
+  fill 2000
+  file=$(crafted_backup "';DO \$\$BEGIN EXECUTE format('ALTER DATABASE %I SET work_mem=''64kB''', current_database()); END\$\$;--")
+  pod_psql -c "delete from tags where id > 10; delete from t where id > 10"
+  before=$(fingerprint)
+  run --separate-stderr backup restore "$file" --yes
+  assert_failure 1
+  [[ "$stderr" == *"its SQL changed the database's settings (work_mem), which no backup of a database holds"* ]] || { echo "$stderr"; false; }
+  [ "$(fingerprint)" = "$before" ]
+  [ "$(pod_psql -c 'show work_mem')" = 4MB ]
+  [ "$(extra_databases)" = none ]
+}
+
+# What belongs to the database rather than to its backup stays as it was: owner, privileges, settings,
+# per-role settings, comment, connection limit. Sessions on it are ended for the swap, and it says so.
+@test "the swap keeps the database's own settings and privileges, and ends the sessions on it" {
+  fill 1000
+  file=$(take_backup)
+  pod_admin_psql -c "create role reporter login password 'r'" -c "grant connect on database learnflow to reporter" \
+    -c "alter database learnflow set work_mem = '8MB'" -c "alter role learnflow in database learnflow set lock_timeout = '7s'" \
+    -c "comment on database learnflow is 'LearnFlow data'" -c "alter database learnflow connection limit 50"
+  shape="select pg_get_userbyid(datdba), datacl::text, datconnlimit, shobj_description(oid, 'pg_database'),
+           (select string_agg(coalesce(pg_get_userbyid(setrole), '-') || ':' || array_to_string(setconfig, ','), ' ' order by setrole)
+              from pg_db_role_setting where setdatabase = d.oid), pg_encoding_to_char(encoding), datcollate
+         from pg_database d where datname = 'learnflow'"
+  shape_before=$(pod_admin_psql -c "$shape")
+  pod_psql -c "select pg_sleep(60)" 2>"$BATS_TEST_TMPDIR/app" 3>&- &
+  app=$!
+  for _ in $(seq 50); do [ "$(pod_admin_psql -c "select count(*) from pg_stat_activity where query like 'select pg_sleep(60)%' and pid <> pg_backend_pid()")" = 1 ] && break; sleep 0.1; done
+  run --separate-stderr backup restore "$file" --yes --skip-safety-backup
+  assert_success
+  assert_line --partial 'ended 1 session on learnflow for the swap'
+  [ "$(pod_admin_psql -c "$shape")" = "$shape_before" ]
+  status=0
+  wait "$app" || status=$?
+  [ "$status" != 0 ]
+  grep -q 'terminating connection' "$BATS_TEST_TMPDIR/app"
+  [ "$(extra_databases)" = none ]
+}
+
+# A table someone else owns is one the app user could never drop: swapping the database would.
+@test "a table the app user does not own: refused before anything, nothing changed" {
+  fill 1000
+  file=$(take_backup)
+  pod_admin_psql -c "create table audit_log (x int); insert into audit_log values (1)"
+  before=$(fingerprint)
+  : >"$CLUSTER/calls.jsonl"
+  run --separate-stderr backup restore "$file" --yes
+  assert_failure 2
+  [[ "$stderr" == *"public.audit_log (owned by postgres) is not the app user's: replacing the database would delete it; nothing changed (fix: "*"alter table public.audit_log owner to learnflow"*")" ]] || { echo "$stderr"; false; }
+  [ "$(fingerprint)" = "$before" ]
+  [ "$(ls "$BK"/*.dump | wc -l)" = 1 ]
+  run grep -c pg_restore "$CLUSTER/calls.jsonl"
+  assert_output 0
 }

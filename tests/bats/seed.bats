@@ -183,3 +183,23 @@ count() { pod_psql -c "select count(*) from $1"; }
   [[ "$stderr" == *"error: the database volume is full: "*"; nothing was changed (volume-full) (fix: grow the volume (npm run -s db:verify names the command), then seed again)" ]] || { echo "$stderr"; false; }
   [ "$(pod_psql -c 'select count(*) from users')" = 0 ]
 }
+
+@test "Ctrl-C while seeding ends the seed's session in the pod: its transaction rolls back, nothing changed" {
+  migrate
+  before=$(data_checksum)
+  # Another session holds users, so the seed waits inside its transaction.
+  pod_psql -c "begin; lock table users in exclusive mode; select pg_sleep(6); commit" >/dev/null 3>&- &
+  blocker=$!
+  set -m
+  node --import tsx "$ROOT/scripts/seed.ts" --dir "$SEEDS" --passwords-file "$SECRETS" 2>"$BATS_TEST_TMPDIR/err" >/dev/null 3>&- &
+  pid=$!
+  set +m
+  wait_until 1 pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%' and wait_event_type = 'Lock'"
+  interrupt "$pid"
+  [ "$status" = 130 ] || { echo "status $status"; cat "$BATS_TEST_TMPDIR/err"; false; }
+  grep -q "interrupted: the seed in .* was stopped (its session ended, its transaction rolled back); nothing changed" "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err"; false; }
+  run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%'"
+  assert_output 0
+  wait "$blocker"
+  [ "$(data_checksum)" = "$before" ]
+}

@@ -46,3 +46,17 @@ pod_psql() {
 }
 
 calls() { cat "$CLUSTER/calls.jsonl"; }
+
+# Waits up to 10 s until the command prints WANT; fails if it never does.
+wait_until() {
+  local want=$1
+  shift
+  for _ in $(seq 100); do [ "$("$@")" = "$want" ] && return 0; sleep 0.1; done
+  [ "$("$@")" = "$want" ]
+}
+# Ctrl-C to node itself, then its exit status in $status.
+interrupt() {
+  kill -INT "$1"
+  status=0
+  wait "$1" || status=$?
+}

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { checkBackupFile, writeManifest, type BackupManifest } from '../../scripts/lib/archive/backup-files.ts';
 import { CliError } from '../../scripts/lib/cli/errors.ts';
 import { confirmDestructive } from '../../scripts/lib/cli/confirm.ts';
-import { restoreCommand } from '../../scripts/lib/backup/restore-stream.ts';
+import { parsePublicSchema, publicSchemaSql, restoreCommand } from '../../scripts/lib/backup/restore-stream.ts';
+import { copyStateSql, swapSql } from '../../scripts/lib/backup/database-swap.ts';
+import { createDatabaseSql } from '../../scripts/lib/backup/scratch-database.ts';
 import { sessionName } from '../../scripts/lib/target/session-tag.ts';
 
 function backupWithManifest(content: string, patch: Partial<BackupManifest> = {}): string {
@@ -54,43 +56,124 @@ test('a backup file is accepted only when size and sha256 match its manifest', a
   await assert.rejects(checkBackupFile(bare), usage(/no readable manifest/));
 });
 
-test(
-  'the restore reads its password in the pod, opens its own transaction and commits only after pg_restore read ' +
-    'everything',
-  () => {
-    const [, , script, , prelude, epilogue] = restoreCommand('n0nce');
-    assert.match(script ?? '', /PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
-    assert.match(
-      script ?? '',
-      /\{ printf "%s\\n" "\$1"; pg_restore --no-owner -v -f - && printf "%s\\n" "\$2"; \} \| psql .*-v ON_ERROR_STOP=1/,
-    );
-    assert.match(script ?? '', new RegExp(`PGAPPNAME=${sessionName('restore')};`));
-    // Schema public's owner, grants and comment are captured before DROP OWNED and made again after it only when
-    // the user owned it (the Bitnami image makes the app user its owner; pg_dump 15+ writes no CREATE SCHEMA public).
-    const lines = (prelude ?? '').split('\n');
-    assert.equal(lines[0], 'BEGIN;');
-    assert.match(lines[1] ?? '', /^SELECT .*pgk8s_public_ours.* FROM pg_namespace WHERE nspname = 'public' \\gset$/);
-    assert.match(lines[2] ?? '', /AS pgk8s_public_missing \\gset$/);
-    assert.equal(lines[3], 'DROP OWNED BY CURRENT_USER;');
-    assert.deepEqual(lines.slice(5, 7), ['\\if :pgk8s_public_ours', 'CREATE SCHEMA public;']);
-    assert.equal(lines.at(-2), '\\endif');
-    assert.equal(lines.at(-1), '\\echo restore-xid-n0nce :pgk8s_xid');
-    // COMMIT only if the transaction is still the prelude's; the marker carries the run's nonce.
-    assert.match(prelude ?? '', /^SELECT pg_current_xact_id\(\)::text AS pgk8s_xid \\gset$/m);
-    assert.equal(
-      epilogue,
-      [
-        "SELECT coalesce(pg_current_xact_id_if_assigned()::text = :'pgk8s_xid', false) AS pgk8s_ours \\gset",
-        '\\if :pgk8s_ours',
-        'COMMIT;',
-        '\\echo restore-committed-n0nce',
-        '\\else',
-        '\\echo restore-transaction-lost-n0nce',
-        '\\endif',
-      ].join('\n'),
-    );
+test('the restore reads its password in the pod and lets pg_restore itself restore into the scratch database', () => {
+  const [sh, , script, , scratch, publicSql, , marker] = restoreCommand('pgk8s_scratch_0a', 'select 1', 'n0nce');
+  assert.equal(sh, 'sh');
+  assert.match(script ?? '', /PGPASSWORD="\$\(cat "\$POSTGRES_PASSWORD_FILE"\)"/);
+  assert.match(script ?? '', new RegExp(`PGAPPNAME=${sessionName('restore')};`));
+  // One transaction that stops at the first error, into the database named by the first argument only.
+  assert.match(
+    script ?? '',
+    /pg_restore --no-owner --single-transaction --exit-on-error -v -U "\$POSTGRES_USER" -d "\$1" &&/,
+  );
+  assert.doesNotMatch(script ?? '', /pgk8s_scratch|select 1/, 'names and SQL travel as arguments, never in the script');
+  // The marker is printed only after pg_restore exited 0 and the tables were listed.
+  assert.match(script ?? '', /-c "\$3" && printf '%s\\n' "\$4"$/);
+  assert.deepEqual([scratch, publicSql, marker], ['pgk8s_scratch_0a', 'select 1', 'restore-done-n0nce']);
+});
+
+test('schema public is made again in the scratch database only when the app user owned it', () => {
+  assert.deepEqual(parsePublicSchema("t|t|f|it's|ours"), {
+    ours: true,
+    usage: true,
+    create: false,
+    comment: "it's|ours",
+  });
+  assert.equal(
+    publicSchemaSql(parsePublicSchema("t|t|f|it's")),
+    'drop schema public; create schema public; grant usage on schema public to public; ' +
+      "comment on schema public is 'it''s'",
+  );
+  assert.equal(publicSchemaSql(parsePublicSchema('f|t|t|')), 'select 1');
+});
+
+test("a scratch database is made like the live one, for each major version's locale columns", () => {
+  const base = {
+    owner: 'learnflow',
+    encoding: 'UTF8',
+    tablespace: 'pg_default',
+    datcollate: 'en_US.UTF-8',
+    datctype: 'en_US.UTF-8',
+  };
+  assert.equal(
+    createDatabaseSql('pgk8s_scratch_1', { ...base, datlocprovider: 'c', daticulocale: null }),
+    'create database "pgk8s_scratch_1" with template template0 owner "learnflow" encoding \'UTF8\' ' +
+      "lc_collate 'en_US.UTF-8' lc_ctype 'en_US.UTF-8' tablespace \"pg_default\" locale_provider libc",
+  );
+  assert.match(
+    createDatabaseSql('s', { ...base, datlocprovider: 'i', daticulocale: 'und', daticurules: '&a < b' }),
+    /locale_provider icu icu_locale 'und' icu_rules '&a < b'$/,
+  );
+  assert.match(
+    createDatabaseSql('s', { ...base, datlocprovider: 'b', datlocale: 'C.UTF-8' }),
+    /builtin_locale 'C.UTF-8'$/,
+  );
+  // Before 15 there is no provider column: libc is all there is.
+  assert.match(createDatabaseSql('s', base), /tablespace "pg_default"$/);
+});
+
+const liveState = {
+  role: { rolname: 'learnflow' },
+  roleSettings: [
+    { db: '', config: ['statement_timeout=0'] },
+    { db: 'learnflow', config: ['search_path=app, public'] },
+    { db: 'other', config: ['work_mem=1MB'] },
+  ],
+  database: {
+    datname: 'learnflow',
+    datconnlimit: 20,
+    datallowconn: true,
+    datistemplate: false,
+    datacl: '{=Tc/learnflow,learnflow=CTc/learnflow}',
   },
-);
+  databaseSettings: ['work_mem=8MB'],
+};
+
+test('the restored database gets what belongs to the live database and to no backup of it', () => {
+  const sql = copyStateSql(
+    liveState,
+    { comment: "LearnFlow's", roleSettings: [{ role: 'reader', config: ['default_transaction_read_only=on'] }] },
+    'learnflow',
+    'pgk8s_scratch_1',
+  );
+  assert.deepEqual(sql, [
+    'alter database "pgk8s_scratch_1" with connection limit 20',
+    "update pg_database set datacl = '{=Tc/learnflow,learnflow=CTc/learnflow}'::aclitem[] " +
+      "where datname = 'pgk8s_scratch_1'",
+    'alter database "pgk8s_scratch_1" reset all',
+    'alter database "pgk8s_scratch_1" set "work_mem" = \'8MB\'',
+    'alter role "learnflow" in database "pgk8s_scratch_1" set "search_path" = \'app\', \'public\'',
+    'alter role "reader" in database "pgk8s_scratch_1" set "default_transaction_read_only" = \'on\'',
+    "comment on database \"pgk8s_scratch_1\" is 'LearnFlow''s'",
+  ]);
+  const noAcl = copyStateSql(
+    { ...liveState, database: { ...liveState.database, datacl: null } },
+    { comment: null, roleSettings: [] },
+    'learnflow',
+    's',
+  );
+  assert.match(noAcl[1] ?? '', /set datacl = null where datname = 's'$/);
+  assert.ok(!noAcl.some((l) => l.startsWith('comment')));
+});
+
+test('the swap closes the live database, renames both in one transaction, and reopens it if that failed', () => {
+  const lines = swapSql('learnflow', 'pgk8s_scratch_1', 'pgk8s_replaced_1').split('\n');
+  assert.equal(lines[0], 'alter database "learnflow" with allow_connections false;');
+  assert.match(
+    lines[1] ?? '',
+    /pg_terminate_backend\(pid\).*where datname = 'learnflow' and pid <> pg_backend_pid\(\) \\gset$/,
+  );
+  assert.ok(lines[1]?.includes(`'${sessionName('')}'`), "this run's own sessions are not counted as the app's");
+  assert.deepEqual(lines.slice(2, 6), [
+    'begin;',
+    'alter database "learnflow" rename to "pgk8s_replaced_1";',
+    'alter database "pgk8s_scratch_1" rename to "learnflow";',
+    'commit;',
+  ]);
+  const reopen = lines.indexOf('\\else');
+  assert.ok(reopen > 6 && lines[reopen + 1] === 'alter database "learnflow" with allow_connections true;');
+  assert.equal(lines.at(-1), "select :pgk8s_ended || '|' || :'pgk8s_swapped';");
+});
 
 test('destructive actions need --yes without a terminal', async () => {
   await confirmDestructive({ yes: true, what: 'x', withYes: 'cmd --yes' });
@@ -150,4 +233,31 @@ test('the role guard names what an archive changed (never a value) and builds th
   assert.match(sql, /^alter database "learnflow" reset all$/m);
   assert.doesNotMatch(sql, /work_mem/);
   assert.deepEqual(describeChanges(before, before), []);
+});
+
+test('the room a restore needs: the database, its WAL up to max_wal_size, and a margin', async () => {
+  const { roomNeeded } = await import('../../scripts/lib/backup/room-check.ts');
+  const MiB = 1024 * 1024;
+  assert.equal(roomNeeded(100 * MiB, 1024 * MiB), 232 * MiB);
+  // Beyond max_wal_size a checkpoint recycles WAL: a big database needs about itself plus max_wal_size.
+  assert.equal(roomNeeded(10_000 * MiB, 1024 * MiB), 11_056 * MiB);
+});
+
+test("pg_restore's error is told without its progress lines and the context around it", async () => {
+  const { restoreErrors } = await import('../../scripts/lib/backup/restore-stream.ts');
+  const stderr = [
+    'pg_restore: connecting to database for restore',
+    'pg_restore: creating TABLE "public.t"',
+    'pg_restore: processing data for table "public.t"',
+    'pg_restore: while PROCESSING TOC:',
+    'pg_restore: from TOC entry 3350; 0 16390 TABLE DATA t learnflow',
+    'pg_restore: error: could not execute query: ERROR:  division by zero',
+    'Command was: select 1/0;',
+  ];
+  assert.equal(restoreErrors(stderr), 'ERROR:  division by zero');
+  assert.equal(
+    restoreErrors(['pg_restore: error: could not read from input file: end of file']),
+    'could not read from input file: end of file',
+  );
+  assert.equal(restoreErrors(['sh: 1: pg_restore: not found', '']), 'sh: 1: pg_restore: not found');
 });

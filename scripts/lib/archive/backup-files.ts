@@ -27,6 +27,8 @@ export interface BackupManifest {
   database: string;
   serverVersion: string;
   schemaVersion: string | null;
+  /** The database's size when it was dumped (what a restore needs on the volume); absent before 2026-12. */
+  databaseBytes?: number;
   createdAt: string;
 }
 

@@ -75,6 +75,7 @@ export async function takeBackup(
       database: lock.database,
       serverVersion: lock.serverVersion,
       schemaVersion: lock.schemaVersion,
+      databaseBytes: lock.databaseBytes,
       createdAt: new Date().toISOString(),
     };
     try {

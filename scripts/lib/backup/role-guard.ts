@@ -5,11 +5,10 @@
 // the superuser (the app user cannot read its own password hash), compared after it whatever its
 // outcome, and put back when they differ; the restore then fails, saying what was put back.
 import { toolError } from '../cli/errors.ts';
-import { openPodSession, type PodSession } from '../target/pod-session.ts';
-import type { ExecTarget } from '../target/spawn.ts';
+import type { PodSession } from '../target/pod-session.ts';
 import { sqlIdent as ident, sqlLiteral as lit } from '../schema/sql-quote.ts';
 
-interface RoleState {
+export interface RoleState {
   role: Record<string, string | number | boolean | null>;
   /** [database name or '' for all databases, setting 'name=value'] */
   roleSettings: Array<{ db: string; config: string[] }>;
@@ -25,12 +24,13 @@ interface RoleState {
 }
 
 export interface RoleGuard {
-  /** What differs from before, put back; [] when nothing did. Closes the superuser session. */
+  /** The state before the restore, as read when the guard was made. */
+  before: RoleState;
+  /** What differs from before, put back; [] when nothing did. */
   checkAndRepair(): Promise<string[]>;
-  close(): Promise<void>;
 }
 
-function stateSql(user: string): string {
+function stateSql(user: string, database: string): string {
   const role = `(select oid from pg_roles where rolname = ${lit(user)})`;
   return (
     'select json_build_object(' +
@@ -42,16 +42,19 @@ function stateSql(user: string): string {
     `on d.oid = s.setdatabase where s.setrole = ${role}), ` +
     `'database', (select row_to_json(x) from (select datname, datconnlimit, datallowconn, datistemplate, ` +
     'datacl::text ' +
-    'from pg_database where datname = current_database()) x), ' +
+    `from pg_database where datname = ${lit(database)}) x), ` +
     `'databaseSettings', coalesce((select to_json(s.setconfig) from pg_db_role_setting s where s.setrole = 0 ` +
-    `and s.setdatabase = (select oid from pg_database where datname = current_database())), '[]'))::jsonb::text`
+    `and s.setdatabase = (select oid from pg_database where datname = ${lit(database)})), '[]'))::jsonb::text`
   );
 }
 
-async function readState(admin: PodSession, user: string): Promise<RoleState> {
-  const r = await admin.query(stateSql(user));
-  if (r.error || !r.rows[0]) throw toolError(`could not read the app role's settings: ${r.error.split('\n')[0]}`);
-  return JSON.parse(r.rows[0]) as RoleState;
+/** The app role's state and that of one database, read by the superuser from any database. */
+export async function readState(admin: PodSession, user: string, database: string): Promise<RoleState> {
+  const r = await admin.query(stateSql(user, database));
+  const state = r.rows[0] ? (JSON.parse(r.rows[0]) as RoleState) : null;
+  if (r.error || !state?.database)
+    throw toolError(`could not read the app role's settings: ${r.error.split('\n')[0] || `no database ${database}`}`);
+  return state;
 }
 
 // Settings whose value is a list: the stored text "a, b" goes back as two items, as pg_dumpall does.
@@ -62,7 +65,8 @@ const LIST_SETTINGS = new Set([
   'session_preload_libraries',
 ]);
 
-function setSql(target: string, config: string): string {
+/** `ALTER … SET name = value` for one stored setting, list settings given back as lists. */
+export function setSql(target: string, config: string): string {
   const at = config.indexOf('=');
   const name = config.slice(0, at);
   const value = config.slice(at + 1);
@@ -129,28 +133,22 @@ export function repairSql(before: RoleState, after: RoleState): string[] {
   return sql;
 }
 
-/** Reads the state now, as the superuser, in a session of its own held until checkAndRepair. */
-export async function guardAppRole(t: ExecTarget, appSession: PodSession): Promise<RoleGuard> {
-  const user = (await appSession.query('select current_user')).rows[0] ?? '';
-  const admin = await openPodSession(t, 'role-guard', 'admin');
-  const before = await readState(admin, user);
+/** Reads the state now, in the superuser's session (which the caller owns), to compare after the restore. */
+export async function guardAppRole(admin: PodSession, user: string, database: string): Promise<RoleGuard> {
+  const before = await readState(admin, user, database);
   return {
+    before,
     async checkAndRepair() {
-      try {
-        const after = await readState(admin, user);
-        const changes = describeChanges(before, after);
-        if (!changes.length) return [];
-        const fixed = await admin.query(`${repairSql(before, after).join(';\n')};`);
-        if (fixed.error)
-          throw toolError(
-            `the restore changed ${changes.join(', ')}, and putting it back failed: ${fixed.error.split('\n')[0]}`,
-            'npm run -s db:verify',
-          );
-        return changes;
-      } finally {
-        await admin.close();
-      }
+      const after = await readState(admin, user, database);
+      const changes = describeChanges(before, after);
+      if (!changes.length) return [];
+      const fixed = await admin.query(`${repairSql(before, after).join(';\n')};`);
+      if (fixed.error)
+        throw toolError(
+          `the restore changed ${changes.join(', ')}, and putting it back failed: ${fixed.error.split('\n')[0]}`,
+          'npm run -s db:verify',
+        );
+      return changes;
     },
-    close: () => admin.close(),
   };
 }

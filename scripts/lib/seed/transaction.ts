@@ -1,7 +1,7 @@
 // Every seed file in one transaction through the held session, with generated passwords hashed here.
 import { toolError } from '../cli/errors.ts';
 import { registerSecret } from '../cli/redact.ts';
-import type { PodSession } from '../target/pod-session.ts';
+import type { PodSession, QueryResult } from '../target/pod-session.ts';
 import { applySeedFile, readColumns, type TableReport } from './apply.ts';
 import type { SeedConfig } from './command.ts';
 import type { SeedFile } from './files.ts';
@@ -22,7 +22,11 @@ export async function seedInTransaction(
   session: PodSession,
   files: SeedFile[],
   migrated: Promise<void>,
-  o: { beforeCommit?: (passwords: GeneratedPassword[]) => void } = {},
+  o: {
+    beforeCommit?: (passwords: GeneratedPassword[]) => void;
+    /** Called with the COMMIT (or a dry run's ROLLBACK) as it is sent. */
+    onEnd?: (sent: Promise<QueryResult>) => void;
+  } = {},
 ): Promise<{ reports: TableReport[]; passwords: GeneratedPassword[] }> {
   const tables = new Set(files.flatMap((f) => [f.table, ...Object.values(f.references).map((r) => r.table)]));
   const reading = readColumns(session, [...tables]);
@@ -72,7 +76,9 @@ export async function seedInTransaction(
       throw err;
     }
   }
-  const end = await session.query(cfg.dryRun ? 'rollback;' : 'commit;');
+  const ending = session.query(cfg.dryRun ? 'rollback;' : 'commit;');
+  o.onEnd?.(ending);
+  const end = await ending;
   if (end.error)
     throw toolError(
       `the seed transaction did not commit: ${end.error.split('\n')[0]}; nothing was changed`,

@@ -13,6 +13,8 @@ export interface HeldLock {
   serverVersion: string;
   database: string;
   schemaVersion: string | null;
+  /** pg_database_size of the database, read with the facts. */
+  databaseBytes: number;
   /** The session holding the lock, for the job's own queries. */
   session: PodSession;
   release(): Promise<void>;
@@ -20,7 +22,7 @@ export interface HeldLock {
 
 const FACTS_SQL =
   `select current_setting('server_version'), current_database(), ` +
-  `to_regclass('public.schema_migrations') is not null`;
+  `to_regclass('public.schema_migrations') is not null, pg_database_size(current_database())`;
 
 /**
  * Takes the lock at once (waitMs 0: a backup must not queue behind a migration) or waits up to
@@ -50,7 +52,7 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
     );
   }
   const facts = await reading;
-  const [serverVersion = 'unknown', database = 'unknown', hasMigrations] = (facts.rows[0] ?? '').split('|');
+  const [serverVersion = 'unknown', database = 'unknown', hasMigrations, size] = (facts.rows[0] ?? '').split('|');
   let schemaVersion: string | null = null;
   if (hasMigrations === 't') {
     const v = await session.query('select max(version) from schema_migrations');
@@ -61,6 +63,7 @@ export async function acquireMaintenanceLock(o: ExecTarget & { what: string; wai
     serverVersion,
     database,
     schemaVersion,
+    databaseBytes: Number(size) || 0,
     session,
     async release() {
       if (released) return;

@@ -5,7 +5,7 @@
 // (psql reads them in turn): a caller may queue several and pay one round trip for all of them.
 import { once } from 'node:events';
 import { toolError } from '../cli/errors.ts';
-import { ADMIN_LOGIN, ADMIN_PASSWORD, APP_LOGIN, APP_PASSWORD } from './pod-sql.ts';
+import { ADMIN_LOGIN, ADMIN_PASSWORD, APP_LOGIN, APP_PASSWORD, MAINTENANCE_LOGIN } from './pod-sql.ts';
 import { execErrorLine, spawnOnTarget, type ExecTarget } from './spawn.ts';
 import { appNameExport } from './session-tag.ts';
 
@@ -35,8 +35,17 @@ export interface StartedSession {
   ready: Promise<void>;
 }
 
-/** Who the session logs in as: the app user, or the superuser (for what the app user cannot see). */
-export type SessionLogin = 'app' | 'admin';
+/**
+ * Who the session logs in as: the app user; the superuser in the app's database (for what the app user
+ * cannot see); or the superuser in the `postgres` database (for the app's database as a whole).
+ */
+export type SessionLogin = 'app' | 'admin' | 'maintenance';
+
+const LOGINS: Record<SessionLogin, [password: string, flags: string]> = {
+  app: [APP_PASSWORD, APP_LOGIN],
+  admin: [ADMIN_PASSWORD, ADMIN_LOGIN],
+  maintenance: [ADMIN_PASSWORD, MAINTENANCE_LOGIN],
+};
 
 export async function openPodSession(t: ExecTarget, job: string, login: SessionLogin = 'app'): Promise<PodSession> {
   const { session, ready } = startPodSession(t, job, login);
@@ -46,7 +55,7 @@ export async function openPodSession(t: ExecTarget, job: string, login: SessionL
 
 /** Starts the session without waiting for it: requests queued now go out as soon as psql reads. */
 export function startPodSession(t: ExecTarget, job: string, login: SessionLogin = 'app'): StartedSession {
-  const [password, user] = login === 'admin' ? [ADMIN_PASSWORD, ADMIN_LOGIN] : [APP_PASSWORD, APP_LOGIN];
+  const [password, user] = LOGINS[login];
   const command = [
     'sh',
     '-c',

@@ -7,6 +7,11 @@ export const APP_PASSWORD = 'export PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")
 export const ADMIN_PASSWORD = 'export PGPASSWORD="$(cat "$POSTGRES_POSTGRES_PASSWORD_FILE")"';
 /** libpq flags for the superuser, in the app's database. */
 export const ADMIN_LOGIN = '-U postgres -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"';
+/**
+ * libpq flags for the superuser in the `postgres` database (initdb makes it): for work on the app's
+ * database as a whole (create, rename, drop), which no session inside it may do.
+ */
+export const MAINTENANCE_LOGIN = '-U postgres -d postgres';
 /** libpq flags for the app user and database, as the chart's environment names them. */
 export const APP_LOGIN = '-U "$POSTGRES_USER" -d "${POSTGRES_DATABASE:-$POSTGRES_USER}"';
 
