@@ -41,9 +41,8 @@ export function stopSeedOnInterrupt(out: Output, t: ExecTarget, job: string): Se
     } finally {
       await stopper.close();
     }
-    out.progress(
-      `interrupted: the seed in ${t.where} was stopped (its session ended, its transaction rolled back); nothing changed`,
-    );
+    const ended = 'its session ended, its transaction rolled back';
+    out.progress(`interrupted: the seed in ${t.where} was stopped (${ended}); nothing changed`);
   });
   return {
     committing: (sent) => {
