@@ -9,7 +9,7 @@ import { decideDeploy, refuseBlocked } from './lib/deploy/decision.ts';
 import { DEPLOY_OPTIONS } from './lib/deploy/options.ts';
 import { desiredValues, runtimeValues, valuesFiles } from './lib/deploy/values.ts';
 import { notOkError, usageError } from './lib/cli/errors.ts';
-import { helmInstall, installArgs } from './lib/deploy/helm-install.ts';
+import { helmInstall, helmWait, installArgs } from './lib/deploy/helm-install.ts';
 import { deployOnThisMachine } from './lib/deploy/on-this-machine.ts';
 import { reportDryRun, reportExisting, reportInstalled, reportUninstalled } from './lib/deploy/report.ts';
 import { waitUntilUsable } from './lib/target/pod-health.ts';
@@ -19,16 +19,11 @@ import { phaseClock } from './lib/cli/phase-clock.ts';
 import { runScript } from './lib/cli/run-script.ts';
 import { ExitCode } from './lib/cli/exit-codes.ts';
 import { undeploy, undeployChoices } from './lib/deploy/undeploy.ts';
+import { startDeadline } from './lib/cli/deadline.ts';
+import { rerunWithTimeout, UPGRADE_CMD } from './lib/deploy/rerun-commands.ts';
 import { chartNames } from './lib/cluster/chart-names.ts';
 import { planStorage, refuseStorageChange, volumeSpec } from './lib/deploy/storage-plan.ts';
 import { applyStoragePlan, readLiveVolume } from './lib/deploy/volume-change.ts';
-
-// The same command the user ran, with --upgrade: what applies the change they asked for.
-const UPGRADE_CMD = [
-  'npm run -s db:deploy --',
-  ...process.argv.slice(2).filter((a) => a !== '--json'),
-  '--upgrade',
-].join(' ');
 
 await runScript(
   {
@@ -52,6 +47,8 @@ await runScript(
         'npm run -s db:deploy -- --uninstall --delete-data --yes',
       );
     if (cfg.target === 'local') return deployOnThisMachine(cfg, out);
+    // Preflight, the volume's resize, helm's wait and the ready check share the one limit.
+    const deadline = startDeadline(cfg.timeout);
     const clock = phaseClock();
     const secret = secretNameOf(cfg);
     checkNames({ ...cfg, secret });
@@ -117,7 +114,8 @@ await runScript(
     }
     if (decision.kind === 'up-to-date' || decision.kind === 'differs') {
       // Up to date is only worth saying if it also works: same check as after an install.
-      const problem = await waitUntilUsable(kubectl, { ...ref, secret, timeoutMs: cfg.readyTimeout });
+      const readyMs = Math.min(cfg.readyTimeout, deadline.leftMs(1000));
+      const problem = await waitUntilUsable(kubectl, { ...ref, secret, timeoutMs: readyMs });
       if (problem)
         throw notOkError(
           `${cfg.release} is deployed but not usable [${problem.code}]: ${problem.message}`,
@@ -135,12 +133,14 @@ await runScript(
       context: facts.context,
     });
     clock.mark('credentials');
-    await applyStoragePlan(kubectl, storage, { ...volume, timeoutMs: cfg.timeout, out });
+    await applyStoragePlan(kubectl, storage, { ...volume, timeoutMs: deadline.leftMs(1000), out });
     const helmCall = `helm upgrade --install ${cfg.release} (chart ${CHART.version}, helm ${facts.helmVersion})`;
-    out.progress(`${helmCall}; waiting up to ${Math.round(cfg.timeout / 1000)}s`);
-    const helmProblem = await helmInstall(helm, kubectl, { ...ref, files, runtime, timeoutMs: cfg.timeout });
+    const wait = helmWait(deadline, decision.kind === 'upgrade', rerunWithTimeout(cfg.timeout * 2));
+    out.progress(`${helmCall}; ${wait.says}`);
+    const helmProblem = await helmInstall(helm, kubectl, { ...ref, files, runtime, timeoutMs: wait.timeoutMs });
     clock.mark('helm');
-    const problem = helmProblem ?? (await waitUntilUsable(kubectl, { ...ref, secret, timeoutMs: cfg.readyTimeout }));
+    const readyMs = Math.min(cfg.readyTimeout, deadline.leftMs(1000));
+    const problem = helmProblem ?? (await waitUntilUsable(kubectl, { ...ref, secret, timeoutMs: readyMs }));
     clock.mark('ready');
     if (problem) throw notOkError(`${cfg.release} is not usable [${problem.code}]: ${problem.message}`, problem.fix);
 

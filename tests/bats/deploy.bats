@@ -329,3 +329,32 @@ user_password() { kubectl get secret postgresql-credentials -n postgres -o jsonp
   assert_failure 1
   [[ "$stderr" == *"[password-mismatch]"*"SQLSTATE 28P01"* ]]
 }
+
+# --timeout is the whole run's limit: preflight, helm's wait and the ready check share one deadline.
+@test "--timeout bounds the whole deploy: helm's wait and the ready check share the limit" {
+  took_ms() { local t0; t0=$(date +%s%N); run --separate-stderr "$@"; echo $((($(date +%s%N) - t0) / 1000000)); }
+  # node's start-up comes before the script's clock starts: measured here, under the same load.
+  startup_ms=$(took_ms deploy --help)
+  sim fault not-ready
+  ms=$(took_ms deploy --timeout 6s)
+  run --separate-stderr deploy --timeout 6s
+  assert_failure 1
+  [[ "$stderr" == *'[pod-not-ready]'* ]]
+  echo "install: ${ms} ms, start-up ${startup_ms} ms"
+  [ $((ms - startup_ms)) -le 7500 ]
+  # Deployed and up to date, but not answering: the ready check gets what is left, not --ready-timeout.
+  sim clear
+  deploy >/dev/null 2>&1
+  sim fault not-ready
+  ms=$(took_ms deploy --timeout 5s --ready-timeout 30s)
+  echo "up to date: ${ms} ms"
+  [ $((ms - startup_ms)) -le 6500 ]
+  # An upgrade that times out is rolled back by helm with a wait as long again: it gets half the limit.
+  ms=$(took_ms deploy --database other --upgrade --timeout 6s)
+  run --separate-stderr deploy --database other --upgrade --timeout 6s
+  assert_failure 1
+  [[ "$stderr" =~ waiting\ up\ to\ [0-9]s,\ as\ long\ again\ for\ a\ rollback ]]
+  echo "upgrade: ${ms} ms"
+  [ $((ms - startup_ms)) -le 7500 ]
+  [ "$(helm history postgresql -n postgres -o json | jq -r '.[-1].description')" = 'Release "postgresql" failed: context deadline exceeded' ]
+}

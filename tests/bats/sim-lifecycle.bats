@@ -115,6 +115,27 @@ teardown() { stop_cluster; }
   done
 }
 
+# action/upgrade.go failRelease: the rollback of a failed upgrade waits as the upgrade did, for --timeout again.
+@test "a timed-out upgrade's rollback waits for the same --timeout again, and fails the same way" {
+  for major in 4 3; do
+    stop_cluster
+    start_cluster --helm "$major"
+    install_release
+    if [ "$major" = 3 ]; then flag=--atomic; else flag=--rollback-on-failure; fi
+    sim fault not-ready
+    t0=$(date +%s%N)
+    run --separate-stderr helm upgrade postgresql "$CHART" --version "$CHART_VERSION" -n postgres -f "$SIM_VALUES" \
+      --set primary.resources.limits.memory=2Gi $flag --timeout 2s
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    assert_failure 1
+    [[ "$stderr" == *"Error: UPGRADE FAILED: an error occurred while rolling back the release. original upgrade error: "*"context deadline exceeded: release postgresql failed: context deadline exceeded" ]]
+    [ "$ms" -ge 4000 ]
+    run helm history postgresql -n postgres -o json
+    [ "$(jq -r '.[-1].status' <<<"$output")" = failed ]
+    [ "$(jq -r '.[-2].status' <<<"$output")" = failed ]
+  done
+}
+
 # plugin/pkg/admission/storage/persistentvolume/resize; core/validation ValidatePersistentVolumeClaimUpdate.
 @test "a claim grows only on a class with allowVolumeExpansion, never below its capacity; capacity follows" {
   install_release

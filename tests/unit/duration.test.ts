@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatGoDuration, parseDurationMs } from '../../scripts/lib/cli/duration.ts';
+import { startDeadline } from '../../scripts/lib/cli/deadline.ts';
 
 test('parses plain seconds and h/m/s combinations to milliseconds', () => {
   assert.equal(parseDurationMs('90'), 90_000);
@@ -28,4 +29,22 @@ test('formats milliseconds the way Go (and helm --timeout) does', () => {
 test('a sub-second duration rounds up so it never becomes "no timeout"', () => {
   assert.equal(formatGoDuration(1), '1s');
   assert.equal(formatGoDuration(1500), '2s');
+});
+
+test('a deadline shares one limit between the steps of a run', () => {
+  let t = 1_000;
+  const d = startDeadline(10_000, () => t);
+  assert.equal(d.leftMs(), 10_000);
+  t += 7_500;
+  assert.equal(d.leftFor('helm', 'raise --timeout'), 2_000);
+  t += 5_000;
+  assert.equal(d.leftMs(), 0);
+  assert.equal(d.leftMs(1_000), 1_000);
+  assert.throws(
+    () => d.leftFor('helm upgrade --install', 'npm run -s db:deploy -- --timeout 20s'),
+    (e: Error & { exitCode?: number; fix?: string }) =>
+      e.message === 'the run used its --timeout of 10s before helm upgrade --install started' &&
+      e.exitCode === 3 &&
+      e.fix === 'npm run -s db:deploy -- --timeout 20s',
+  );
 });

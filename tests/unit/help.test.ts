@@ -30,7 +30,7 @@ test('help lists every flag with its short form, env twin and default (notes kep
     text,
     /-n, --namespace <value> +Kubernetes namespace of the database\s+\[env PG_NAMESPACE; default postgres\]/,
   );
-  assert.match(text, /--timeout <duration> +overall time limit[^[]*\[env PG_TIMEOUT; default 5m\]/);
+  assert.match(text, /--timeout <duration> +time limit[^[]*\[env PG_TIMEOUT; default 5m\]/);
   assert.match(text, /--target <cluster\|local> +where the server lives\s+\[env PG_TARGET; default cluster\]/);
   assert.match(text, /--context <value> +kubeconfig context \(default: the current context\)\s+\[env KUBE_CONTEXT\]/);
   assert.match(text, /-h, --help +show this help/);

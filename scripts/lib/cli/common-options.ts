@@ -94,6 +94,6 @@ export const COMMON_OPTIONS = [
     env: 'PG_TIMEOUT',
     type: 'duration',
     default: '5m',
-    description: 'overall time limit, e.g. 90, 30s, 5m, 1m30s',
+    description: "time limit, e.g. 90, 30s, 5m, 1m30s: deploy's whole run, each cluster call of the others",
   },
 ] as const satisfies readonly OptionSpec[];

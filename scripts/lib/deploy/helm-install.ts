@@ -9,6 +9,8 @@ import { classifyHelmFailure, helmFailureError, upgradeInstallArgs, type Helm } 
 import type { Kubectl } from '../cluster/kubectl.ts';
 import { collectDiagnosis } from '../target/pod-health.ts';
 import { CHART } from './chart-pin.ts';
+import type { Deadline } from '../cli/deadline.ts';
+import { formatGoDuration } from '../cli/duration.ts';
 
 export interface InstallRequest {
   release: string;
@@ -31,6 +33,17 @@ export function installArgs(o: InstallRequest, runtimeFile: string): string[] {
   });
 }
 
+/**
+ * helm's --timeout out of what is left of the run's. A failed upgrade is rolled back with a wait as long
+ * again (action/upgrade.go failRelease gives the rollback the upgrade's timeout), so an upgrade gets half.
+ */
+export function helmWait(deadline: Deadline, upgrade: boolean, fix: string): { timeoutMs: number; says: string } {
+  const left = deadline.leftFor('helm upgrade --install', fix);
+  if (!upgrade) return { timeoutMs: left, says: `waiting up to ${formatGoDuration(left)}` };
+  const half = Math.max(1000, Math.floor(left / 2000) * 1000);
+  return { timeoutMs: half, says: `waiting up to ${formatGoDuration(half)}, as long again for a rollback` };
+}
+
 /** null when helm reports success; the pod's problem when it does not. Other helm failures throw. */
 export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallRequest): Promise<Problem | null> {
   // Values go in a file, not --set: no argv noise, and the same merge helm does for the others.
@@ -43,10 +56,12 @@ export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallReques
       .run(installArgs(o, runtimeFile), { timeoutMs: o.timeoutMs + 60_000 })
       .finally(() => (done = true));
     let seen: Problem | null = null;
-    await Promise.race([running, sleep(2000)]);
+    // Unref'd: the pause that loses the race to helm must not hold the process open after its answer.
+    const pause = (ms: number) => sleep(ms, undefined, { ref: false });
+    await Promise.race([running, pause(2000)]);
     while (!done) {
       seen = (await collectDiagnosis(kubectl, o).catch(() => null)) ?? seen;
-      await Promise.race([running, sleep(3000)]);
+      await Promise.race([running, pause(3000)]);
     }
     const result = await running;
     if (result.exitCode === 0) return null;

@@ -571,6 +571,7 @@ async function upgrade({ flags, positionals }, installCmd) {
       `message: Ready: 0/1\n${error}`;
   }
   let message;
+  let rolledBack = false;
   withState(dir, (s) => {
     const r = s.releases[key(namespace, name)];
     const rev = r.revisions.find((x) => x.version === outcome.revision);
@@ -598,9 +599,25 @@ async function upgrade({ flags, positionals }, installCmd) {
     }
     const target = r.revisions.findLast((x) => x.status === 'deployed' || x.status === 'superseded');
     rollbackTo(s, r, target, `Rollback to ${target.version}`);
+    rolledBack = true;
     message =
       `Error: UPGRADE FAILED: release ${name} failed, and has been rolled back due to ${flag} being set: ` + `${error}`;
   });
+  // action/upgrade.go failRelease: the rollback waits as the upgrade did (its wait strategy), for the same
+  // --timeout again; action/rollback.go marks the new revision failed when that wait runs out.
+  if (rolledBack && wait) {
+    const rollError = await waitForPod(namespace, outcome.pod, timeoutMs);
+    if (rollError) {
+      withState(dir, (s) => {
+        const last = latest(s.releases[key(namespace, name)]);
+        last.status = 'failed';
+        last.description = `Release "${name}" failed: ${rollError}`;
+      });
+      message =
+        'Error: UPGRADE FAILED: an error occurred while rolling back the release. original upgrade error: ' +
+        `${error}: release ${name} failed: ${rollError}`;
+    }
+  }
   if (message) throw new HelmError(message);
   const r = readState(dir).releases[key(namespace, name)];
   if (!outcome.fresh && flags.output !== 'json') out(`Release "${name}" has been upgraded. Happy Helming!\n`);
