@@ -106,7 +106,7 @@ table_checksum() { echo "select count(*), md5(string_agg(v, ',' order by id)) fr
   for bad in 0 -1; do
     run --separate-stderr backup list "--keep=$bad"
     assert_failure 2
-    [[ "$stderr" == *"error: --keep must be 1 or more, not $bad (fix: npm run -s db:backup -- list --keep 7)"* ]]
+    [[ "$stderr" == *"error: --keep must be 1 or more, not $bad (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- list --keep 7)"* ]]
     PG_BACKUP_KEEP=$bad run --separate-stderr backup list
     assert_failure 2
     [[ "$stderr" == *"error: PG_BACKUP_KEEP must be 1 or more, not $bad"* ]]

@@ -45,6 +45,8 @@ state() {
     "seed --update --passwords-file $PW"
     "backup --dir $BK"
     "backup --dir $BK restore $file --yes"
+    "backup --dir $BK verify $file"
+    "backup --dir $BK --verify"
     "backup --dir $BK list --keep 1"
   )
   failures=''

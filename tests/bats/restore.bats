@@ -70,7 +70,7 @@ extra_databases() {
   : >"$CLUSTER/calls.jsonl"
   run --separate-stderr backup restore "$file" </dev/null
   assert_failure 2
-  [[ "$stderr" == "error: this will replace the whole database in postgres/postgresql-0 with $file"*"there is no terminal to ask, so it needs --yes (fix: npm run -s db:backup -- restore $file --yes)" ]]
+  [[ "$stderr" == "error: this will replace the whole database in postgres/postgresql-0 with $file"*"there is no terminal to ask, so it needs --yes (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- restore $file --yes)" ]]
   [ ! -s "$CLUSTER/calls.jsonl" ]
   [ "$(ls "$BK"/*.dump | wc -l)" = 1 ]
   [ "$(fingerprint)" = "$before" ]
@@ -85,7 +85,7 @@ extra_databases() {
   printf 'X' | dd of="$BK/flipped.dump" bs=1 seek=5000 conv=notrunc status=none
   run --separate-stderr backup restore "$BK/flipped.dump" --yes
   assert_failure 2
-  [[ "$stderr" == *"flipped.dump does not match its manifest (sha256 "*"): corrupted, not restored (fix: restore another backup (npm run -s db:backup -- list))" ]]
+  [[ "$stderr" == *"flipped.dump does not match its manifest (sha256 "*"): corrupted, not restored (fix: restore another backup (PG_BACKUP_DIR=$BK npm run -s db:backup -- list))" ]]
   head -c 3000 "$file" >"$BK/short.dump" && cp "$file.json" "$BK/short.dump.json"
   run --separate-stderr backup restore "$BK/short.dump" --yes
   assert_failure 2
@@ -99,7 +99,7 @@ extra_databases() {
   jq -n --arg sha "$(sha256sum "$BK/plain.dump" | cut -d' ' -f1)" '{sha256: $sha, sizeBytes: 14, database: "learnflow"}' >"$BK/plain.dump.json"
   run --separate-stderr backup restore "$BK/plain.dump" --yes
   assert_failure 2
-  [[ "$stderr" == *"plain.dump is not a pg_dump archive (custom format starts with PGDMP); nothing changed (fix: restore a backup made by npm run -s db:backup, listed by npm run -s db:backup -- list)" ]]
+  [[ "$stderr" == *"plain.dump is not a pg_dump archive (custom format starts with PGDMP); nothing changed (fix: restore a backup made by PG_BACKUP_DIR=$BK npm run -s db:backup, listed by PG_BACKUP_DIR=$BK npm run -s db:backup -- list)" ]]
   run --separate-stderr backup restore --yes
   assert_failure 2
   run grep -c pg_restore "$CLUSTER/calls.jsonl"
@@ -165,7 +165,7 @@ extra_databases() {
   run --separate-stderr backup restore "$file" --yes --skip-safety-backup
   sim clear
   assert_failure 1
-  [[ "$stderr" == *"failed: the exec stream was cut before the whole file arrived (pg_restore: could not read from input file: end of file); the database is unchanged (the restore went into a scratch database, now dropped) (fix: npm run -s db:backup -- restore $file --yes)" ]]
+  [[ "$stderr" == *"failed: the exec stream was cut before the whole file arrived (pg_restore: could not read from input file: end of file); the database is unchanged (the restore went into a scratch database, now dropped) (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- restore $file --yes)" ]]
   [ "$(fingerprint)" = "$before" ]
   [ "$(extra_databases)" = none ]
 }
@@ -206,7 +206,7 @@ crafted_backup() {
   refute_output --partial 'restored'
   [[ "$stderr" == *"its SQL changed the app role's password, the app role's settings (statement_timeout), the database's settings (work_mem), which no backup of a database holds; put back as it was."* ]]
   # The live database was never touched: the fix is a backup to trust, not the safety backup.
-  [[ "$stderr" == *"Do not trust this archive; the database is unchanged (the restore went into a scratch database, now dropped) (fix: npm run -s db:backup -- list, then restore a backup you trust)" ]] || { echo "$stderr"; false; }
+  [[ "$stderr" == *"Do not trust this archive; the database is unchanged (the restore went into a scratch database, now dropped) (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- list, then restore a backup you trust)" ]] || { echo "$stderr"; false; }
   # The Secret's password still opens the database, and no setting was left behind.
   [ "$(pod_psql -c 'show statement_timeout' -c 'show work_mem')" = "0
 4MB" ]
@@ -308,5 +308,83 @@ crafted_backup() {
   [ "$(fingerprint)" = "$before" ]
   [ "$(ls "$BK"/*.dump | wc -l)" = 1 ]
   run grep -c pg_restore "$CLUSTER/calls.jsonl"
+  assert_output 0
+}
+
+@test "backup verify: a good file restores whole in a scratch database, rows counted, the live database untouched" {
+  fill 2000
+  file=$(take_backup)
+  pod_psql -c "delete from tags where id > 10"
+  before=$(fingerprint)
+  run --separate-stderr backup verify "$file"
+  assert_success
+  assert_line 'public.t: 2000 rows'
+  assert_line 'public.tags: 1000 rows'
+  assert_line --index -1 --regexp "^ok: verified: $file restores whole \(2 tables, 3000 rows, schema none, [0-9.]+s\); scratch database dropped, the live database was not touched$"
+  [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
+  run --separate-stderr backup verify "$file" --json
+  assert_success
+  [ "$(jq -c '[.status, .rows, (.tables | length)]' <<<"$output")" = '["verified",3000,2]' ]
+  # backup --verify: the drill right after the backup, under the same lock.
+  run --separate-stderr backup --verify --out "$BK/checked.dump"
+  assert_success
+  assert_line --index 0 --regexp "^backup: $BK/checked.dump \("
+  assert_line 'public.tags: 10 rows'
+  assert_line --index -1 --regexp "^ok: verified: $BK/checked.dump restores whole \(2 tables, 2010 rows, "
+  [ "$(extra_databases)" = none ]
+  # One at a time with the other maintenance jobs, and no session of it left in the pod.
+  run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%'"
+  assert_output 0
+}
+
+# A CHECK that holds only in the database it was made in: pg_dump writes it, the data breaks it elsewhere.
+@test "backup verify: an archive whose data breaks a constraint fails, saying what, and leaves nothing behind" {
+  pod_psql -c "create table picky (id int check (current_database() = 'learnflow')); insert into picky values (1)"
+  file=$(take_backup)
+  before=$(fingerprint)
+  run --separate-stderr backup verify "$file"
+  assert_failure 1
+  [[ "$stderr" == *"$file does not restore: "*'violates check constraint "picky_check"'*"; scratch database dropped, the live database was not touched (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- list, then verify another backup)" ]] || { echo "$stderr"; false; }
+  [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
+}
+
+@test "backup verify: an archive that reaches the app role is put back and fails; bad input changes nothing" {
+  fill 200
+  file=$(crafted_backup "';ALTER ROLE learnflow SET statement_timeout='1ms';--")
+  run --separate-stderr backup verify "$file"
+  assert_failure 1
+  [[ "$stderr" == *"its SQL changed the app role's settings (statement_timeout), which no backup of a database holds; put back as it was. Do not trust this archive; the live database was not touched"* ]] || { echo "$stderr"; false; }
+  [ "$(pod_psql -c 'show statement_timeout')" = 0 ]
+  [ "$(extra_databases)" = none ]
+  calls_before=$(wc -l <"$CLUSTER/calls.jsonl")
+  run --separate-stderr backup verify
+  assert_failure 2
+  [[ "$stderr" == *'verify needs exactly one backup file'* ]]
+  run --separate-stderr backup verify "$BK/nope.dump"
+  assert_failure 2
+  run --separate-stderr backup verify "$file" --keep 3
+  assert_failure 2
+  [ "$(wc -l <"$CLUSTER/calls.jsonl")" = "$calls_before" ]
+}
+
+@test "backup verify: Ctrl-C ends its session in the pod and drops the scratch database" {
+  fill 1000
+  pod_psql -c "create function slow_ok(int) returns boolean language sql as
+                 \$\$select case when current_database() = 'learnflow' then true else pg_sleep(0.01) is not null end\$\$;
+               create table slow (id int check (public.slow_ok(id))); insert into slow select generate_series(1, 600)"
+  file=$(take_backup)
+  set -m
+  node --import tsx "$ROOT/scripts/backup.ts" --dir "$BK" verify "$file" 2>"$BATS_TEST_TMPDIR/err" &
+  pid=$!
+  set +m
+  for _ in $(seq 50); do grep -q '^verifying ' "$BATS_TEST_TMPDIR/err" && break; sleep 0.1; done
+  sleep 1.5
+  interrupt "$pid"
+  [ "$status" = 130 ] || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+  grep -q 'verify interrupted: scratch database dropped; the live database was not touched' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+  [ "$(extra_databases)" = none ]
+  run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%'"
   assert_output 0
 }

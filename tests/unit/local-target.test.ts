@@ -126,6 +126,15 @@ test('suggested commands carry the target, once, however often they pass through
   assert.equal(withCommandEnv(cluster), cluster);
   setCommandEnv({});
   assert.equal(withCommandEnv('fix: npm run -s db:verify'), 'fix: npm run -s db:verify');
+  // A backup directory goes to db:backup commands only, once.
+  setCommandEnv({ PG_RELEASE: 'ldb' }, { PG_BACKUP_DIR: '/srv/bk' });
+  const backup = withCommandEnv('fix: npm run -s db:backup -- list; npm run -s db:deploy');
+  assert.equal(
+    backup,
+    'fix: PG_RELEASE=ldb PG_BACKUP_DIR=/srv/bk npm run -s db:backup -- list; PG_RELEASE=ldb npm run -s db:deploy',
+  );
+  assert.equal(withCommandEnv(backup), backup);
+  setCommandEnv({});
 });
 
 test('--target auto: a cluster when a kubeconfig or a context is there, else local', () => {

@@ -28,12 +28,20 @@ export const BACKUP_OPTIONS = [
     description: 'with restore: do not back up the current database first',
   },
   {
+    name: 'verify',
+    flag: 'verify',
+    env: 'PG_BACKUP_VERIFY',
+    type: 'boolean',
+    default: false,
+    description: 'with backup: then restore it into a scratch database and count its rows (as backup verify FILE)',
+  },
+  {
     name: 'dryRun',
     flag: 'dry-run',
     env: 'PG_DRY_RUN',
     type: 'boolean',
     default: false,
-    description: 'say what backup, restore or list --keep would do, and change nothing',
+    description: 'say what backup, restore, verify or list --keep would do, and change nothing',
   },
   {
     name: 'keep',

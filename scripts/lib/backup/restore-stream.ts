@@ -51,11 +51,18 @@ export function publicSchemaSql(p: PublicSchema): string {
   ].join('; ');
 }
 
-const TABLES_SQL =
-  "select schemaname || '.' || tablename from pg_tables where schemaname not in ('pg_catalog', 'information_schema')";
+const USER_TABLES = "from pg_tables where schemaname not in ('pg_catalog', 'information_schema')";
+const TABLES_SQL = `select schemaname || '.' || tablename ${USER_TABLES}`;
+// The same names, each with a tab and its row count (backup verify's report).
+const TABLE_ROWS_SQL =
+  "select schemaname || '.' || tablename || E'\\t' || (xpath('/row/c/text()', query_to_xml(" +
+  `format('select count(*) as c from %I.%I', schemaname, tablename), false, true, '')))[1]::text ${USER_TABLES}`;
 
-/** sh -c script and its arguments: the scratch database's name is ours ([a-z0-9_]), never the archive's. */
-export function restoreCommand(scratch: string, publicSql: string, nonce: string): string[] {
+/**
+ * sh -c script and its arguments: the scratch database's name is ours ([a-z0-9_]), never the archive's.
+ * With `countRows`, each table's name comes with its row count.
+ */
+export function restoreCommand(scratch: string, publicSql: string, nonce: string, countRows = false): string[] {
   const login = '-X -w -U "$POSTGRES_USER" -d "$1"';
   return [
     'sh',
@@ -67,7 +74,7 @@ export function restoreCommand(scratch: string, publicSql: string, nonce: string
     'sh',
     scratch,
     publicSql,
-    TABLES_SQL,
+    countRows ? TABLE_ROWS_SQL : TABLES_SQL,
     `${DONE_MARKER}-${nonce}`,
   ];
 }
@@ -80,6 +87,8 @@ export interface RestoreResult {
   stderr: string;
   /** Tables pg_restore created (from its -v lines), schema-qualified. */
   tables: string[];
+  /** With countRows: each table in the scratch database and its rows. */
+  rows: Map<string, number>;
 }
 
 export interface RunningRestore {
@@ -88,9 +97,13 @@ export interface RunningRestore {
   kill(): void;
 }
 
-export function startRestore(t: ExecTarget, file: string, scratch: string, publicSql: string): RunningRestore {
+export function startRestore(
+  t: ExecTarget,
+  file: string,
+  o: { scratch: string; publicSql: string; countRows?: boolean },
+): RunningRestore {
   const nonce = randomBytes(8).toString('hex');
-  const child = spawnOnTarget(t, restoreCommand(scratch, publicSql, nonce), true);
+  const child = spawnOnTarget(t, restoreCommand(o.scratch, o.publicSql, nonce, o.countRows), true);
   // A restore that fails early stops reading its stdin: its exit code and stderr tell the story.
   const output = collectOutput(child);
   let bytes = 0;
@@ -103,12 +116,17 @@ export function startRestore(t: ExecTarget, file: string, scratch: string, publi
     const tables = lines.flatMap((l) => /^pg_restore: creating TABLE "(.+)"$/.exec(l)?.[1] ?? []);
     const out = stdout.split('\n');
     const marked = out.indexOf(`${DONE_MARKER}-${nonce}`);
-    const present = new Set(out.slice(0, Math.max(marked, 0)));
+    const rows = new Map<string, number>();
+    for (const line of out.slice(0, Math.max(marked, 0))) {
+      const tab = line.lastIndexOf('\t');
+      rows.set(tab < 0 ? line : line.slice(0, tab), tab < 0 ? Number.NaN : Number(line.slice(tab + 1)));
+    }
     return {
-      complete: marked >= 0 && tables.every((name) => present.has(name)),
+      complete: marked >= 0 && tables.every((name) => rows.has(name)),
       bytes,
       stderr: restoreErrors(lines),
       tables,
+      rows,
     };
   });
   return { done, kill: () => child.kill('SIGTERM') };

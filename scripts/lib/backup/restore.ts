@@ -11,15 +11,8 @@ import { openPodSession, type PodSession } from '../target/pod-session.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
 import { BACKUP_CMD, type BackupConfig, type FlagGiven, mib, seconds } from './command.ts';
 import { checkBackupFile, defaultBackupPath, type BackupManifest } from '../archive/backup-files.ts';
-import {
-  endRestoreSessions,
-  parsePublicSchema,
-  PUBLIC_SCHEMA_SQL,
-  publicSchemaSql,
-  startRestore,
-  type PublicSchema,
-  type RestoreResult,
-} from './restore-stream.ts';
+import { endRestoreSessions, parsePublicSchema, PUBLIC_SCHEMA_SQL } from './restore-stream.ts';
+import { restoreIntoScratch } from './scratch-restore.ts';
 import { describeChanges, guardAppRole, readState, type RoleState } from './role-guard.ts';
 import { swapIn, type Swapped } from './database-swap.ts';
 import { createScratchDatabase, dropLeftoverScratch, dropScratchDatabase } from './scratch-database.ts';
@@ -95,7 +88,17 @@ export async function restoreAction(
     out.progress(
       `restoring ${file} into ${lock.database} in ${t.where} (built in a scratch database, then swapped in)`,
     );
-    const r = await restoreIntoScratch(out, t, file, { admin, lock, scratch: built, publicSchema });
+    const r = await restoreIntoScratch(t, file, {
+      admin,
+      lock,
+      scratch: built,
+      publicSchema,
+      interrupted: (dropError) => {
+        const left = `the database is unchanged; its scratch database ${built} is left (${dropError})`;
+        return `restore interrupted: ${dropError ? left : UNCHANGED}`;
+      },
+      out,
+    });
     // What the archive's SQL changed outside its own database (the role, the live database) is put back;
     // its own database's settings belong to the live one, which the scratch database is to become.
     if (!r.complete) await endRestoreSessions(admin);
@@ -172,35 +175,6 @@ export async function restoreAction(
 }
 
 const UNCHANGED = 'the database is unchanged (the restore went into a scratch database, now dropped)';
-
-interface ScratchRun {
-  admin: PodSession;
-  lock: HeldLock;
-  scratch: string;
-  publicSchema: PublicSchema;
-}
-
-/** pg_restore into the scratch database; Ctrl-C ends its session in the pod and drops the database. */
-async function restoreIntoScratch(out: Output, t: ExecTarget, file: string, o: ScratchRun): Promise<RestoreResult> {
-  const running = startRestore(t, file, o.scratch, publicSchemaSql(o.publicSchema));
-  let interrupted = false;
-  const forget = onInterrupt(async () => {
-    interrupted = true;
-    running.kill();
-    await endRestoreSessions(o.admin);
-    const dropError = await dropScratchDatabase(o.admin, o.scratch);
-    const left = `the database is unchanged; its scratch database ${o.scratch} is left (${dropError})`;
-    out.progress(`restore interrupted: ${dropError ? left : UNCHANGED}`);
-    await o.admin.close();
-    await o.lock.release();
-  });
-  const r = await running.done;
-  // Killing the restore ends it here too: the interrupt's cleanup owns the sessions now and exits the
-  // process when done; going on would race it for them.
-  if (interrupted) await new Promise<never>(() => {});
-  forget();
-  return r;
-}
 
 /** The swap is one request the pod finishes anyway; Ctrl-C during it waits for it and says how it went. */
 async function swapWithoutInterrupt(

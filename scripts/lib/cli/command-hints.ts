@@ -5,19 +5,29 @@
 import { shWord } from './sh-quote.ts';
 
 let prefix = '';
+let backupPrefix = '';
 
-/** Variables every suggested command needs; empty clears. Values are plain words (checked by the caller). */
-export function setCommandEnv(vars: Record<string, string>): void {
-  prefix = Object.entries(vars)
+const words = (vars: Record<string, string>) =>
+  Object.entries(vars)
     .map(([k, v]) => `${k}=${shWord(v)} `)
     .join('');
+
+/**
+ * Variables every suggested command needs, and those only a db:backup command needs (its --dir);
+ * empty clears. Values are plain words (checked by the caller).
+ */
+export function setCommandEnv(vars: Record<string, string>, backupVars: Record<string, string> = {}): void {
+  prefix = words(vars);
+  backupPrefix = words(backupVars);
 }
 
-const CARRIED_VARS = 'DB_TARGET|DB_LOCAL_DIR|PG_NAMESPACE|PG_RELEASE|KUBE_CONTEXT|PG_MIGRATIONS_DIR';
-const CARRIED = new RegExp(`(?:(?:${CARRIED_VARS})=(?:'[^']*'|\\S+) )*npm run -s db:`, 'g');
+const CARRIED_VARS = 'DB_TARGET|DB_LOCAL_DIR|PG_NAMESPACE|PG_RELEASE|KUBE_CONTEXT|PG_MIGRATIONS_DIR|PG_BACKUP_DIR';
+const CARRIED = new RegExp(`(?:(?:${CARRIED_VARS})=(?:'[^']*'|\\S+) )*npm run -s db:(backup\\b)?`, 'g');
 
 /** Idempotent: text from a child step that already carries a prefix keeps one. */
 export function withCommandEnv(text: string): string {
-  if (!prefix) return text;
-  return text.replace(CARRIED, `${prefix}npm run -s db:`);
+  if (!prefix && !backupPrefix) return text;
+  return text.replace(CARRIED, (_all, backup: string | undefined) =>
+    backup ? `${prefix}${backupPrefix}npm run -s db:backup` : `${prefix}npm run -s db:`,
+  );
 }

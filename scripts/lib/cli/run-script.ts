@@ -42,6 +42,7 @@ function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<s
   // A migrations directory of one's own matters to every migrate, verify and up we suggest.
   if (passed('migrationsDir') && typeof values.migrationsDir === 'string')
     vars.PG_MIGRATIONS_DIR = values.migrationsDir;
+
   if (values.target === 'local' && passed('target')) {
     vars.DB_TARGET = 'local';
     if (passed('localDir')) vars.DB_LOCAL_DIR = String(values.localDir);
@@ -54,7 +55,10 @@ function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<s
       if (passed(name) && typeof values[name] === 'string') vars[env] = values[name];
     }
   }
-  setCommandEnv(vars);
+  // A backup directory of one's own matters to every backup, list and restore we suggest.
+  const dir: Record<string, string> =
+    passed('dir') && typeof values.dir === 'string' ? { PG_BACKUP_DIR: values.dir } : {};
+  setCommandEnv(vars, dir);
 }
 
 /** What every script refuses before any call: names the API server would refuse, a time limit of zero. */

@@ -44,8 +44,7 @@ export function reportStatus(
     : '';
   const problems = [
     plan.pending.length && `${plan.pending.length} pending (npm run -s db:migrate${keepOut})`,
-    plan.drifted.length &&
-      `${plan.drifted.length} changed since applied (${MIGRATE_CMD} accept VERSION, or restore the file)`,
+    plan.drifted.length && `${plan.drifted.length} changed since applied (${acceptHint(plan.drifted)})`,
     plan.missing.length && `${plan.missing.length} applied without a local file`,
   ].filter(Boolean);
   out.verdict(
@@ -55,4 +54,11 @@ export function reportStatus(
       : `${problems.join('; ')}; schema ${plan.latestApplied ?? 'empty'}`,
   );
   return ok ? ExitCode.ok : ExitCode.notOk;
+}
+
+// The command for the first changed file, as printed; the others are named so each gets its own look.
+function acceptHint(drifted: ReadonlyArray<{ file: MigrationFile }>): string {
+  const [first, ...rest] = drifted.map((d) => d.file.version);
+  const others = rest.length ? `, then the same for ${rest.join(', ')}` : '';
+  return `${MIGRATE_CMD} accept ${first}${others}, or restore the file${rest.length ? 's' : ''}`;
 }
