@@ -351,7 +351,7 @@ crafted_backup() {
 }
 
 @test "backup verify: an archive that reaches the app role is put back and fails; bad input changes nothing" {
-  fill 200
+  fill 2000
   file=$(crafted_backup "';ALTER ROLE learnflow SET statement_timeout='1ms';--")
   run --separate-stderr backup verify "$file"
   assert_failure 1
