@@ -80,6 +80,11 @@ db() { npm run -s "db:$1" -- --target local "${@:2}"; }
   assert_output --regexp 'undo: DB_TARGET=local npm run -s db:backup -- restore backups/local-learnflow-[0-9TZ]+-pre-restore\.dump --yes'
   [ "$(app_psql -c "select md5(string_agg(e::text, ',' order by e.id)) from exercises e")" = "$before" ]
   [ "$(app_psql -c "select count(*) from users where email = 'late@x.dev'")" = 0 ]
+  # The restore drill works on the local server too, and leaves no scratch database there.
+  run --separate-stderr db backup verify "$backup"
+  assert_success
+  assert_line --index -1 --regexp "^ok: verified: $backup restores whole \([0-9]+ tables, [0-9]+ rows, "
+  [ "$(app_psql -c "select count(*) from pg_database where datname like 'pgk8s_%'")" = 0 ]
 }
 
 @test "the data survives a restart; --uninstall stops it (kept), --delete-data --yes leaves nothing running" {

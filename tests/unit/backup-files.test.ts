@@ -10,7 +10,7 @@ import {
   writeManifest,
   type BackupManifest,
 } from '../../scripts/lib/archive/backup-files.ts';
-import { dumpCommand, FULL_READ_COMMAND } from '../../scripts/lib/archive/dump-stream.ts';
+import { dumpCommand, parseReport } from '../../scripts/lib/archive/dump-stream.ts';
 
 test('backup names carry release, database and a UTC timestamp', () => {
   assert.equal(
@@ -56,8 +56,19 @@ test('listing reads manifests, newest first; files without one are not ours; pru
   assert.equal(existsSync(join(dir, 'stranger.dump')), true);
 });
 
-test('the dump reads its password inside the pod; the full read proves itself with a marker', () => {
-  assert.match(dumpCommand()[2] ?? '', /\$POSTGRES_PASSWORD_FILE/);
-  assert.match(dumpCommand()[2] ?? '', /pg_dump -Fc/);
-  assert.match(FULL_READ_COMMAND[2] ?? '', /pg_restore -f \/dev\/null && echo archive-read-to-end/);
+test('the dump reads its password inside the pod and reports its own checks on one marked line', () => {
+  const [, , script, , mark] = dumpCommand('n0nce');
+  assert.match(script ?? '', /\$POSTGRES_PASSWORD_FILE/);
+  assert.match(script ?? '', /\{ pg_dump -Fc .*; echo \$\? >"\$d\/rc"; \} \| tee "\$d\/read" "\$d\/hash" "\$d\/count"/);
+  assert.match(script ?? '', /pg_restore -f \/dev\/null <"\$d\/read"/);
+  assert.equal(mark, 'pgk8s-dump-report-n0nce');
+  const sha = 'ab'.repeat(32);
+  const stderr = `pg_dump: warning: x\n\npgk8s-dump-report-n0nce 0 0 0 ${sha} 1234\n`;
+  assert.deepEqual(parseReport(stderr, 'n0nce'), {
+    report: { dumpCode: 0, readCode: 0, teeCode: 0, sha256: sha, bytes: 1234 },
+    stderr: 'pg_dump: warning: x',
+  });
+  // Another run's report, or one cut short, is no report.
+  assert.equal(parseReport(stderr, 'other').report, null);
+  assert.equal(parseReport(`pgk8s-dump-report-n0nce 0 0 0 ${sha.slice(0, 30)}`, 'n0nce').report, null);
 });

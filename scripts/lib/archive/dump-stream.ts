@@ -1,7 +1,10 @@
-// pg_dump -Fc from the pod straight to a local file: never held in memory, hashed on the way, and
-// read in full by pg_restore (in the pod, so its version matches) while it arrives. kubectl exec
-// can exit 0 on a cut stream; a full read cannot pass a truncated archive.
-import { createHash } from 'node:crypto';
+// pg_dump -Fc from the pod straight to a local file, crossing the wire once. In the pod, pg_dump's output
+// is teed into a full read by pg_restore (the pod's own, so its version matches), a sha256 and a byte
+// count; when all have ended, the pod reports them on stderr in one marked line. Here the file is
+// hashed and counted on the way: it is kept only if pg_dump and the full read both passed and the
+// file is byte for byte what left the pod. kubectl exec can exit 0 on a cut stream; a cut stream can
+// match neither the count nor the hash, and a cut before the report leaves no report at all.
+import { createHash, randomBytes } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { spawnOnTarget, type ExecTarget } from '../target/spawn.ts';
@@ -11,31 +14,74 @@ import { appNameExport } from '../target/session-tag.ts';
 /** What this run's pg_dump is called in pg_stat_activity, to end it there when the file fails. */
 export const DUMP_JOB = 'dump';
 
-export const dumpCommand = (): string[] => [
-  'sh',
-  '-c',
-  `${APP_PASSWORD}; ${appNameExport(DUMP_JOB)} exec pg_dump -Fc ${APP_LOGIN}`,
-];
-/**
- * No database needed: pg_restore reads the whole archive from stdin and writes the SQL nowhere.
- * The marker matters: this exec's stream can be cut too, and then kubectl exits 0 regardless.
- */
-export const FULL_READ_MARKER = 'archive-read-to-end';
-export const FULL_READ_COMMAND = ['sh', '-c', `pg_restore -f /dev/null && echo ${FULL_READ_MARKER}`];
+const REPORT = 'pgk8s-dump-report';
 
-function collect(stream: NodeJS.ReadableStream | null | undefined): () => string {
-  let text = '';
-  stream?.on('data', (c: Buffer) => {
-    if (text.length < 64_000) text += c.toString();
+/**
+ * sh -c script: fifos in a private temporary directory (the image's /tmp is a writable emptyDir) feed
+ * pg_restore, sha256sum and wc while tee passes the dump on to stdout. The report line carries
+ * pg_dump's exit code, the full read's, tee's, the sha256 and the byte count.
+ */
+export function dumpCommand(nonce: string): string[] {
+  const script = [
+    `${APP_PASSWORD}; ${appNameExport(DUMP_JOB)}`,
+    'd=$(mktemp -d) || exit 1',
+    'trap \'rm -rf "$d"\' EXIT',
+    'mkfifo "$d/read" "$d/hash" "$d/count" || exit 1',
+    'pg_restore -f /dev/null <"$d/read" 2>"$d/read.err" & r=$!',
+    'sha256sum <"$d/hash" >"$d/sha" & h=$!',
+    'wc -c <"$d/count" >"$d/bytes" & c=$!',
+    `{ pg_dump -Fc ${APP_LOGIN}; echo $? >"$d/rc"; } | tee "$d/read" "$d/hash" "$d/count"`,
+    't=$?',
+    'wait $r; rr=$?',
+    'wait $h $c',
+    'cat "$d/read.err" >&2',
+    `printf '\\n%s %s %s %s %s %s\\n' "$1" "$(cat "$d/rc")" "$rr" "$t" "$(cut -c1-64 "$d/sha")" ` +
+      '"$(tr -d " " <"$d/bytes")" >&2',
+  ].join('\n');
+  return ['sh', '-c', script, 'sh', `${REPORT}-${nonce}`];
+}
+
+/** What the pod reported, or null when its report never arrived (the stream was cut before it). */
+export interface PodReport {
+  dumpCode: number;
+  readCode: number;
+  teeCode: number;
+  sha256: string;
+  bytes: number;
+}
+
+export function parseReport(stderr: string, nonce: string): { report: PodReport | null; stderr: string } {
+  const mark = `${REPORT}-${nonce} `;
+  const lines = stderr.split('\n');
+  let at = -1;
+  lines.forEach((l, i) => {
+    if (l.startsWith(mark)) at = i;
   });
-  return () => text;
+  const rest = lines.filter((l, i) => i !== at && l.trim()).join('\n');
+  const m = at < 0 ? null : /^(\d+) (\d+) (\d+) ([0-9a-f]{64}) (\d+)$/.exec(lines[at]!.slice(mark.length));
+  if (!m) return { report: null, stderr: rest };
+  const [, dumpCode, readCode, teeCode, sha256, bytes] = m;
+  return {
+    report: {
+      dumpCode: Number(dumpCode),
+      readCode: Number(readCode),
+      teeCode: Number(teeCode),
+      sha256: sha256!,
+      bytes: Number(bytes),
+    },
+    stderr: rest,
+  };
 }
 
 export interface DumpResult {
+  /** What arrived here. */
   bytes: number;
   sha256: string;
-  dump: { code: number; stderr: string };
-  fullRead: { code: number; stderr: string };
+  /** kubectl's exit code. */
+  execCode: number;
+  report: PodReport | null;
+  /** pg_dump's, pg_restore's and kubectl's own lines, without the report. */
+  stderr: string;
   /** The local file could not be written (ENOSPC, EROFS, EACCES…): the dump was stopped. */
   fileError: NodeJS.ErrnoException | null;
 }
@@ -45,12 +91,11 @@ export async function streamDumpToFile(
   file: string,
   onFileError: () => Promise<void>,
 ): Promise<DumpResult> {
-  const dump = spawnOnTarget(t, dumpCommand(), false);
-  const check = spawnOnTarget(t, FULL_READ_COMMAND, true);
+  const nonce = randomBytes(8).toString('hex');
+  const dump = spawnOnTarget(t, dumpCommand(nonce), false);
   const out = createWriteStream(file, { mode: 0o600 });
   // Every ending is listened for before any data flows: an event that fired unheard would hang us.
   const dumpClosed = once(dump, 'close') as Promise<[number | null]>;
-  const checkClosed = once(check, 'close') as Promise<[number | null]>;
   let fileError: NodeJS.ErrnoException | null = null;
   // A file that cannot be written (open or write) stops the dump; the caller ends it in the pod too.
   const fileFinished = new Promise<void>((resolve) => {
@@ -60,52 +105,42 @@ export async function streamDumpToFile(
       resolve();
       dump.stdout?.resume();
       void onFileError().finally(() => {
-        for (const child of [dump, check])
-          try {
-            if (child.exitCode === null && child.pid) process.kill(-child.pid, 'SIGTERM');
-          } catch {
-            // gone already
-          }
+        try {
+          if (dump.exitCode === null && dump.pid) process.kill(-dump.pid, 'SIGTERM');
+        } catch {
+          // gone already
+        }
       });
     });
   });
   const dumpEnded = once(dump.stdout!, 'end');
-  let checkGone = false;
-  void checkClosed.then(() => (checkGone = true));
   const hash = createHash('sha256');
-  const dumpErr = collect(dump.stderr);
-  const checkErr = collect(check.stderr);
-  const checkOut = collect(check.stdout);
-  check.stdin?.on('error', () => {}); // the check may stop reading early; its exit code says why
+  let stderr = '';
+  dump.stderr?.on('data', (c: Buffer) => {
+    // The report is the last line: keep the tail, not the head, of a long stderr.
+    stderr = (stderr + c.toString()).slice(-64_000);
+  });
   let bytes = 0;
-  // Backpressure: the slower of the file and the check sets the pace, memory stays flat.
+  // Backpressure: the file sets the pace, memory stays flat.
   dump.stdout?.on('data', (chunk: Buffer) => {
     if (fileError) return;
     bytes += chunk.length;
     hash.update(chunk);
-    const fileOk = out.write(chunk);
-    const checkOk = checkGone || !check.stdin?.writable ? true : check.stdin.write(chunk);
-    if (!fileOk || !checkOk) {
+    if (!out.write(chunk)) {
       dump.stdout?.pause();
-      const waits: Array<Promise<unknown>> = [];
-      if (!fileOk) waits.push(Promise.race([once(out, 'drain'), fileFinished]));
-      // A check that died stops reading for good: its exit code tells, the dump must not hang on it.
-      if (!checkOk) waits.push(Promise.race([once(check.stdin!, 'drain'), checkClosed]));
-      void Promise.all(waits).then(() => dump.stdout?.resume());
+      void Promise.race([once(out, 'drain'), fileFinished]).then(() => dump.stdout?.resume());
     }
   });
   await Promise.race([dumpEnded, fileFinished.then(() => fileError && dumpClosed)]);
   if (!fileError) out.end();
-  check.stdin?.end();
-  const [[dumpCode], [checkCode]] = await Promise.all([dumpClosed, checkClosed, fileFinished]);
+  const [[code]] = await Promise.all([dumpClosed, fileFinished]);
+  const parsed = parseReport(stderr, nonce);
   return {
     bytes,
     sha256: hash.digest('hex'),
-    dump: { code: dumpCode ?? 1, stderr: dumpErr() },
-    fullRead: {
-      code: checkCode === 0 && checkOut().includes(FULL_READ_MARKER) ? 0 : checkCode || 1,
-      stderr: checkErr(),
-    },
+    execCode: code ?? 1,
+    report: parsed.report,
+    stderr: parsed.stderr,
     fileError,
   };
 }

@@ -3,7 +3,7 @@
 import { existsSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ensureBackupDir, manifestPath, writeManifest, type BackupManifest } from './backup-files.ts';
-import { DUMP_JOB, streamDumpToFile } from './dump-stream.ts';
+import { DUMP_JOB, streamDumpToFile, type DumpResult } from './dump-stream.ts';
 import { toolError, usageError } from '../cli/errors.ts';
 import type { HeldLock } from '../target/maintenance-lock.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
@@ -51,19 +51,7 @@ export async function takeBackup(
       await lock.session.query(`select pg_terminate_backend(pid) ${sessionsOf(DUMP_JOB)}`);
     });
     if (r.fileError) throw r.fileError;
-    if (r.dump.code !== 0) {
-      throw toolError(
-        `pg_dump failed in ${t.where} (exit ${r.dump.code}): ${execErrorLine(r.dump.stderr)}; no file kept`,
-        'npm run -s db:verify',
-      );
-    }
-    if (r.fullRead.code !== 0) {
-      throw toolError(
-        `backup incomplete: ${r.bytes} bytes arrived but the archive does not read to its end ` +
-          `(${execErrorLine(r.fullRead.stderr)}); the exec stream was probably cut; no file kept`,
-        'run the backup again',
-      );
-    }
+    assertSound(r, t.where);
     renameSync(partial, file);
     const manifest: BackupManifest = {
       file,
@@ -93,4 +81,39 @@ export async function takeBackup(
     dropPartial();
     forget();
   }
+}
+
+/**
+ * The file is kept only when pg_dump and the pod's full read both passed and what arrived is what left the
+ * pod. A report that never came, or a tee that could not write to us, is a cut stream whatever else failed.
+ */
+function assertSound(r: DumpResult, where: string): void {
+  const again = 'run the backup again';
+  const rep = r.report;
+  const cut = (how: string) =>
+    toolError(`backup incomplete: ${r.bytes} bytes arrived, then ${how}; no file kept`, again);
+  if (!rep) {
+    const line = r.stderr.trim() ? ` (${execErrorLine(r.stderr)})` : '';
+    throw cut(`the exec stream was cut before the pod's end-of-dump report${line}`);
+  }
+  if (rep.teeCode !== 0 || rep.bytes !== r.bytes)
+    throw cut(`the exec stream was cut (the pod sent ${rep.bytes} bytes)`);
+  const lines = r.stderr.split('\n');
+  if (rep.dumpCode !== 0) {
+    const own = lines.filter((l) => !l.startsWith('pg_restore:')).join('\n');
+    throw toolError(
+      `pg_dump failed in ${where} (exit ${rep.dumpCode}): ${execErrorLine(own)}; no file kept`,
+      'npm run -s db:verify',
+    );
+  }
+  if (rep.readCode !== 0) {
+    const read = lines.filter((l) => l.startsWith('pg_restore:')).join('\n');
+    throw toolError(
+      `backup unsound: the archive pg_dump wrote does not read to its end in ${where} ` +
+        `(${execErrorLine(read)}); no file kept`,
+      again,
+    );
+  }
+  if (rep.sha256 !== r.sha256)
+    throw cut(`arrived altered (sha256 ${r.sha256.slice(0, 12)}… here, ${rep.sha256.slice(0, 12)}… in the pod)`);
 }

@@ -6,7 +6,7 @@ import { FlagError, parseFlags, parseGoDuration } from './flags.mjs';
 import { CONTAINER_PORTS, listObjects, resolveResource, resourceInfo, SERVICE_PORTS, tableRows } from './objects.mjs';
 import { renderJsonPath, JsonPathError } from './jsonpath.mjs';
 import { createStatefulPod, deletePod, deletePvc, podStatus, reconcile } from './cluster.mjs';
-import { runExec } from './exec.mjs';
+import { execBytes, runExec } from './exec.mjs';
 import { ClaimPatchError, requestClaimSize } from './volume-expansion.mjs';
 import { podDir, podNetworkFile } from './pod-runtime.mjs';
 import { forwardPorts, parseAddresses, parsePorts, PortForwardError } from './port-forward.mjs';
@@ -1046,7 +1046,8 @@ export async function runKubectl(clusterDir, args, streams, { fastOnly = false }
   dir = clusterDir;
   io = streams;
   state.loaded = null;
-  const call = recordCallStart(dir, { tool: 'kubectl', argv: args });
+  const counters = name === 'exec' ? ['bytesIn', 'bytesOut'] : [];
+  const call = recordCallStart(dir, { tool: 'kubectl', argv: args }, counters);
   let code = 1;
   try {
     code = await main(name, rest);
@@ -1059,6 +1060,6 @@ export async function runKubectl(clusterDir, args, streams, { fastOnly = false }
       code = 255;
     }
   }
-  recordCallEnd(dir, call, code);
+  recordCallEnd(dir, call, code, name === 'exec' ? { bytesIn: execBytes.in, bytesOut: execBytes.out } : {});
   return code;
 }

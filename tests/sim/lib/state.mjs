@@ -121,25 +121,36 @@ export function processAlive(pid) {
 // A call is recorded when it starts, with a placeholder exit that its end overwrites in place (same
 // length: the code, then spaces JSON ignores). A call killed before it ends keeps "running:…", so the
 // log never undercounts. One O_APPEND write per line keeps concurrent calls' lines whole.
-export function recordCallStart(dir, record) {
-  const token = `"running:${process.pid}:${crypto.getRandomValues(new Uint32Array(1))[0].toString(36)}"`;
-  const line = `${JSON.stringify(record).slice(0, -1)},"exit":${token}}\n`;
+export function recordCallStart(dir, record, counters = []) {
+  const id = `${process.pid}:${crypto.getRandomValues(new Uint32Array(1))[0].toString(36)}`;
+  const token = `"running:${id}"`;
+  // Counters known only at the end (an exec's bytes) get a placeholder of their own, filled the same way.
+  const fields = counters.map((name) => `,"${name}":"${name}:${id}"`).join('');
+  const line = `${JSON.stringify(record).slice(0, -1)}${fields},"exit":${token}}\n`;
   fs.appendFileSync(statePaths(dir).calls, line);
   return token;
 }
 
-export function recordCallEnd(dir, token, exit) {
+export function recordCallEnd(dir, token, exit, counts = {}) {
   const file = statePaths(dir).calls;
-  let at = -1;
+  let text = '';
   try {
-    at = fs.readFileSync(file, 'latin1').lastIndexOf(token);
+    text = fs.readFileSync(file, 'latin1');
   } catch {
-    // the log was removed meanwhile: nothing to finish
+    return; // the log was removed meanwhile: nothing to finish
   }
+  const at = text.lastIndexOf(token);
   if (at < 0) return; // emptied by a test since the call started
+  const id = token.slice('"running:'.length, -1);
+  const writes = [[at, String(exit).padEnd(token.length, ' ')]];
+  for (const [name, value] of Object.entries(counts)) {
+    const placeholder = `"${name}:${id}"`;
+    const where = text.lastIndexOf(placeholder, at);
+    if (where >= 0) writes.push([where, String(value).padEnd(placeholder.length, ' ')]);
+  }
   const fd = fs.openSync(file, 'r+');
   try {
-    fs.writeSync(fd, String(exit).padEnd(token.length, ' '), at, 'latin1');
+    for (const [where, value] of writes) fs.writeSync(fd, value, where, 'latin1');
   } finally {
     fs.closeSync(fd);
   }
