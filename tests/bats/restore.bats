@@ -165,7 +165,7 @@ extra_databases() {
   run --separate-stderr backup restore "$file" --yes --skip-safety-backup
   sim clear
   assert_failure 1
-  [[ "$stderr" == *"failed: the exec stream was cut before the whole file arrived (pg_restore: could not read from input file: end of file); the database is unchanged (the restore went into a scratch database, now dropped) (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- restore $file --yes)" ]]
+  [[ "$stderr" == *"failed: the exec stream was cut before pg_restore finished (no result came back from the pod); the database is unchanged (the restore went into a scratch database, now dropped) (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- restore $file --yes)" ]]
   [ "$(fingerprint)" = "$before" ]
   [ "$(extra_databases)" = none ]
 }

@@ -266,7 +266,8 @@ function restoreFix(why: string, t: ExecTarget, file: string): string {
 
 /** The file was checked whole against its manifest: an archive that ends early in the pod was cut on the way. */
 function failureOf(stderr: string): string {
-  if (!stderr.trim()) return 'the exec stream ended before pg_restore finished (connection cut?)';
+  // A cut connection carries every stream away: pg_restore's own words never arrive.
+  if (!stderr.trim()) return 'the exec stream was cut before pg_restore finished (no result came back from the pod)';
   const first = execErrorLine(stderr);
   if (/end of file|unexpected end of file|could not read from input file/.test(first))
     return `the exec stream was cut before the whole file arrived (pg_restore: ${first})`;

@@ -119,7 +119,7 @@ export async function verifyHeld(
         `${BACKUP_CMD} list, then verify a backup you trust`,
       );
     if (!r.complete) {
-      const why = r.stderr.trim() ? execErrorLine(r.stderr) : 'the exec stream ended before pg_restore finished';
+      const why = r.stderr.trim() ? execErrorLine(r.stderr) : 'the exec stream was cut before pg_restore finished';
       throw notOkError(
         `${file} does not restore: ${why}; scratch database dropped, ${UNTOUCHED}`,
         `${BACKUP_CMD} list, then verify another backup`,
