@@ -5,10 +5,12 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchCase, Cluster } from '../case.ts';
+import { bodyTarget, startupMs } from '../startup.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bench-restore-'));
 const file = join(work, 'base.dump');
 let peakKb = 0;
+let startup = 0;
 
 function run(c: Cluster, cmd: string, args: string[], input?: string): string {
   const out = spawnSync(cmd, args, { env: c.env, input, encoding: 'utf8', maxBuffer: 1 << 20 });
@@ -18,9 +20,10 @@ function run(c: Cluster, cmd: string, args: string[], input?: string): string {
 
 const restore: BenchCase = {
   name: 'restore-1m-rows',
-  runs: 3,
+  runs: 5,
   setup: (c) => {
     run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/deploy.ts')]);
+    startup = startupMs(c, 'backup.ts');
     run(
       c,
       'kubectl',
@@ -68,7 +71,7 @@ const restore: BenchCase = {
     if (out.status !== 0) throw new Error(`raw pg_restore failed: ${out.stderr}`);
   },
   target: (ours, raw) =>
-    `≤ 1.15x: ${ours / raw <= 1.15 ? 'met' : 'MISSED'}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ` +
+    `${bodyTarget(ours, raw, startup, 1.1)}; peak RSS ${(peakKb / 1024).toFixed(0)} MB ≤ 150: ` +
     `${peakKb / 1024 <= 150 ? 'met' : 'MISSED'}`,
 };
 export default restore;
