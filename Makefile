@@ -26,7 +26,7 @@ db-verify: ## Is the database healthy? (npm run db:verify; ARGS="--wait 2m" to p
 db-backup: ## Back up the database to backups/ (npm run db:backup; ARGS="list --keep 7")
 	npm run -s db:backup -- $(ARGS)
 
-db-restore: ## Restore a backup in one transaction (FILE=backups/….dump ARGS=--yes)
+db-restore: ## Restore a backup whole: built in a scratch database, then swapped in (FILE=backups/….dump ARGS=--yes)
 	npm run -s db:backup -- restore $(FILE) $(ARGS)
 
 db-url: ## The app's DATABASE_URL, checked to log in (npm run db:url; ARGS="--env --show-secrets")

@@ -63,3 +63,16 @@ probe() { SIM_VALUES="$SIM_VALUES" node --import tsx "$ROOT/tests/fixtures/lib-p
   run probe unreachable
   assert_output '"error: cluster unreachable (current context): The connection to the server 192.168.49.2:8443 was refused - did you specify the right host or port? (fix: start the cluster, e.g. \"minikube start\", or pick one with --context)"'
 }
+
+# npm run -s db:* goes through scripts/launch.mjs: tsx only where this Node cannot strip types itself.
+@test "the launcher runs a script with its own arguments, and names an unknown one" {
+  run --separate-stderr node "$ROOT/scripts/launch.mjs" verify -n Bad_Name
+  assert_failure 2
+  [[ "$stderr" == *'Bad_Name'* ]]
+  run --separate-stderr bash -c "cd '$ROOT' && npm run -s db:verify -- --help"
+  assert_success
+  assert_line --index 0 'Usage: npm run -s db:verify -- [flags]'
+  run --separate-stderr node "$ROOT/scripts/launch.mjs" ../tests/sim/cli
+  assert_failure 2
+  [ "$stderr" = "error: no script \"../tests/sim/cli\" in $ROOT/scripts (fix: npm run for the db:* commands)" ]
+}

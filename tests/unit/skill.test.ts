@@ -43,14 +43,20 @@ function skillCommands(): Array<{ task: string; args: string[] }> {
   return commands;
 }
 
+/** node's arguments in package.json's db:TASK ("node scripts/launch.mjs up"), run as npm would. */
+function npmScriptArgs(task: string): string[] {
+  const [node, ...args] = (scripts[`db:${task}`] ?? '').split(' ');
+  assert.equal(node, 'node', `db:${task} does not start with node`);
+  return args;
+}
+
 test('every command SKILL.md shows exists and accepts its flags', () => {
   const commands = skillCommands();
   assert.ok(commands.length >= 10, `found only ${commands.length} commands`);
   for (const { task, args } of commands) {
     const script = scripts[`db:${task}`];
     assert.ok(script, `npm run db:${task} is not in package.json`);
-    const file = /scripts\/[a-z-]+\.ts/.exec(script)?.[0];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file!, ...args, '--help'], {
+    const r = spawnSync(process.execPath, [...npmScriptArgs(task), ...args, '--help'], {
       cwd: root,
       encoding: 'utf8',
     });
@@ -60,8 +66,7 @@ test('every command SKILL.md shows exists and accepts its flags', () => {
 
 test('the flags every script shares, as SKILL.md promises them', () => {
   for (const task of ['up', 'deploy', 'migrate', 'seed', 'verify', 'backup']) {
-    const file = /scripts\/[a-z-]+\.ts/.exec(scripts[`db:${task}`] ?? '')?.[0];
-    const r = spawnSync(process.execPath, ['--import', 'tsx', file!, '--json', '--yes', '--show-secrets', '--help'], {
+    const r = spawnSync(process.execPath, [...npmScriptArgs(task), '--json', '--yes', '--show-secrets', '--help'], {
       cwd: root,
       encoding: 'utf8',
     });

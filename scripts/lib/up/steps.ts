@@ -12,12 +12,12 @@ export interface StepRun {
   stderr: string;
 }
 
-const SCRIPTS = fileURLToPath(new URL('../../', import.meta.url));
+const LAUNCHER = fileURLToPath(new URL('../../launch.mjs', import.meta.url));
 
-/** The step's script with the same node flags (tsx) as this process, stdout and stderr captured. */
+/** The step's script through the launcher (tsx only where this Node needs it), stdout and stderr captured. */
 export function runStep(step: UpStep, args: readonly string[]): Promise<StepRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...process.execArgv, `${SCRIPTS}${step}.ts`, ...args], {
+    const child = spawn(process.execPath, [LAUNCHER, step, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
