@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { text } from 'node:stream/consumers';
 import { usageError } from './lib/cli/errors.ts';
-import type { ExitCodeValue } from './lib/cli/exit-codes.ts';
+import { ExitCode, type ExitCodeValue } from './lib/cli/exit-codes.ts';
 import { runScript } from './lib/cli/run-script.ts';
 import { shellLine, withFlag, withoutFlag } from './lib/cli/rerun-command.ts';
 import { assertTargetReady, execTarget } from './lib/target/exec-target.ts';
@@ -78,8 +78,11 @@ await runScript(
       if (cfg.json || !process.stdout.isTTY)
         throw usageError('no SQL given: stdin is a terminal and there is no -c or -f', `${CMD} -c 'select 1'`);
       await assertTargetReady(cfg, t, 'psql session');
-      out.progress(`psql in ${t.where}${cfg.write ? '' : ', read-only (--write to change data)'}; \\q quits`);
-      return (await runInteractive(t, { write: cfg.write, statementTimeoutMs: 0 })) as ExitCodeValue;
+      // A dry run may look, never change: the session is read-only whatever --write says.
+      const write = cfg.write && !cfg.dryRun;
+      const readOnly = cfg.dryRun ? ', read-only (--dry-run)' : ', read-only (--write to change data)';
+      out.progress(`psql in ${t.where}${write ? '' : readOnly}; \\q quits`);
+      return (await runInteractive(t, { write, statementTimeoutMs: 0 })) as ExitCodeValue;
     }
     const sql = cfg.command.length
       ? [...cfg.command]
@@ -112,6 +115,11 @@ await runScript(
         );
     }
     await assertTargetReady(cfg, t, 'SQL');
+    if (cfg.dryRun && cfg.write) {
+      out.result({ ok: true, status: 'dry-run', sql: labels, where: t.where });
+      out.verdict(true, `dry run: would run ${labels.join(', ')} with --write in ${t.where}; nothing changed`);
+      return ExitCode.ok;
+    }
     const outcome = await runPsql(t, plan, sql, {
       maxRows: cfg.maxRows,
       limitMs: cfg.timeout + 10_000,

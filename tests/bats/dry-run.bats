@@ -48,11 +48,13 @@ state() {
     "backup --dir $BK verify $file"
     "backup --dir $BK --verify"
     "backup --dir $BK list --keep 1"
+    "psql --write -c delete_from_users"
   )
   failures=''
   for action in "${actions[@]}"; do
     # shellcheck disable=SC2086 # each entry is a script and its arguments
-    run --separate-stderr script $action --dry-run
+    if [[ "$action" == psql* ]]; then run --separate-stderr script psql --write -c 'delete from users' --dry-run
+    else run --separate-stderr script $action --dry-run; fi
     if [ "$status" -ne 0 ]; then failures+="$action: exit $status: $stderr"$'\n'; continue; fi
     if [[ "${lines[-1]}" != *'nothing changed'* && "${lines[-1]}" != *'up to date'* ]]; then failures+="$action: ${lines[-1]}"$'\n'; fi
     if [ "$(state)" != "$before" ]; then failures+="$action changed the state"$'\n'; fi

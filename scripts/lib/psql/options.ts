@@ -28,6 +28,14 @@ export const PSQL_OPTIONS = [
     description: 'allow changes (the session is read-only without it)',
   },
   {
+    name: 'dryRun',
+    flag: 'dry-run',
+    env: 'PG_DRY_RUN',
+    type: 'boolean',
+    default: false,
+    description: 'with --write: check the SQL and say what would run, run nothing; read-only SQL runs as usual',
+  },
+  {
     name: 'singleTransaction',
     flag: 'single-transaction',
     short: '1',
