@@ -389,3 +389,38 @@ SQL
   assert_success
   ls "$BATS_TEST_TMPDIR"/backups/*-pre-rollback.dump >/dev/null
 }
+
+# A DDL statement behind an app's open transaction would queue every query behind it: it waits at most
+# --lock-timeout (default 5s), fails with the holder named, and applies once the lock is gone.
+@test "a migration behind a lock fails within --lock-timeout, naming the holder, and applies once it is gone" {
+  migrate >/dev/null 2>&1
+  printf -- '-- migrate:up\nalter table users add column nickname text;\n-- migrate:down\nalter table users drop column nickname;\n' \
+    >"$MIG/20261201000000_add_nickname.sql"
+  pod_psql -c "set application_name = 'learnflow-api'; begin; select count(*) from users; select pg_sleep(30); commit" >/dev/null 3>&- &
+  blocker=$!
+  wait_until 1 pod_psql -c "select count(*) from pg_stat_activity where application_name = 'learnflow-api' and state = 'active'"
+  t0=$(date +%s%N)
+  run --separate-stderr migrate --lock-timeout 2s
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  assert_failure 1
+  echo "$stderr"
+  [[ "$stderr" == *"20261201000000_add_nickname.sql (SQLSTATE 55P03): waited 2s for a lock on users held by pid "*" (application_name learnflow-api, active); nothing else was applied in this run; 20261201000000_add_nickname.sql was rolled back"* ]]
+  [[ "$stderr" == *"(fix: once that transaction ends, PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate (or wait longer: PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate -- --lock-timeout 12s))" ]]
+  [ "$ms" -le 8000 ]
+  [ "$(applied | wc -w)" = 6 ]
+  # A file's own SET lock_timeout wins over --lock-timeout.
+  printf -- '-- migrate:up\nset lock_timeout = 1000;\nalter table users add column nickname text;\n-- migrate:down\nalter table users drop column nickname;\n' \
+    >"$MIG/20261201000000_add_nickname.sql"
+  t0=$(date +%s%N)
+  run --separate-stderr migrate --lock-timeout 60s
+  ms=$((($(date +%s%N) - t0) / 1000000))
+  assert_failure 1
+  [[ "$stderr" == *"(SQLSTATE 55P03): waited its own lock_timeout for a lock on users held by pid "* ]]
+  [ "$ms" -le 8000 ]
+  kill "$blocker" 2>/dev/null || true
+  pod_psql -c "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'learnflow-api'" >/dev/null
+  wait "$blocker" 2>/dev/null || true
+  run --separate-stderr migrate
+  assert_success
+  [ "$(applied | wc -w)" = 7 ]
+}

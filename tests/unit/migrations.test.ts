@@ -162,13 +162,14 @@ test('the driver script writes each file byte for byte, reads the password from 
     [tricky, plain],
     { kind: 'migrate', strict: true },
     { socketDir: '/tmp', port: 5432 },
+    { lockTimeoutMs: 5000 },
     fakeDbmate,
   );
   assert.match(
     script,
     new RegExp(
       String.raw`DATABASE_URL="postgres://\$\{POSTGRES_USER\}@:5432/\$\{POSTGRES_DATABASE:-\$POSTGRES_USER\}` +
-        String.raw`\?socket=%2Ftmp&sslmode=disable&application_name=pgk8s-[0-9a-f]{8}-migrate"`,
+        String.raw`\?socket=%2Ftmp&sslmode=disable&application_name=pgk8s-[0-9a-f]{8}-migrate&lock_timeout=5000"`,
     ),
   );
   const r = spawnSync('sh', ['-s'], {
@@ -186,7 +187,13 @@ test('the driver script writes each file byte for byte, reads the password from 
   assert.equal(readFileSync(join(out, 'password'), 'utf8').trim(), 'pw-from-file');
   assert.doesNotMatch(script, /pw-from-file/);
   assert.match(
-    driverScript([tricky], { kind: 'rollback', steps: 3 }, { socketDir: '/tmp', port: 5432 }, "/it's/dbmate"),
+    driverScript(
+      [tricky],
+      { kind: 'rollback', steps: 3 },
+      { socketDir: '/tmp', port: 5432 },
+      { lockTimeoutMs: 5000, statementTimeoutMs: 60_000 },
+      "/it's/dbmate",
+    ),
     /while \[ "\$i" -lt 3 \]; do '\/it'\\''s\/dbmate' --no-dump-schema --migrations-dir "\$d" rollback \|\| exit \$\?/,
   );
 });
@@ -232,4 +239,15 @@ test('the down statements that lose data without naming a table: drop column, dr
     'alter table users drop constraint c; delete from t; DO $$ begin drop table x; end $$;\n';
   assert.deepEqual(otherDataLossIn({ content }), ['alter table … drop', 'drop schema', 'delete from', 'do']);
   assert.deepEqual(otherDataLossIn({ content: '-- migrate:down\nalter table users drop constraint c;\n' }), []);
+});
+
+test('a lock wait names the session that held the table, once, or says it has gone', async () => {
+  const { describeLockWait } = await import('../../scripts/lib/migrate/lock-holders.ts');
+  const api = { pid: 42, application: 'api', state: 'idle in transaction', table: 'users' };
+  assert.equal(
+    describeLockWait(5000, [api]),
+    'waited 5s for a lock on users held by pid 42 (application_name api, idle in transaction)',
+  );
+  assert.match(describeLockWait(null, [api, { ...api, pid: 43 }]), /^waited its own lock_timeout .* \(and 1 more/);
+  assert.equal(describeLockWait(5000, []), 'waited 5s for a lock (its holder has ended since)');
 });

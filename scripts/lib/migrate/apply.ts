@@ -12,6 +12,9 @@ import { fileName, type InPod, MIGRATE_CMD, type MigrateConfig } from './command
 import { parseDbmateError } from './dbmate-in-pod.ts';
 import { refuseDrift } from './drift.ts';
 import { runDbmate } from './run-dbmate.ts';
+import { describeLockWait, lockHolders } from './lock-holders.ts';
+import { formatGoDuration } from '../cli/duration.ts';
+import { sqlParts } from '../schema/sql-text.ts';
 
 export async function applyPending(
   cfg: MigrateConfig,
@@ -73,9 +76,18 @@ export async function applyPending(
     const e = parseDbmateError(run.stderr);
     // SQLSTATE 53100 (disk_full): the file is fine, the volume is not.
     const full = e.sqlstate === '53100' || /No space left on device|could not extend file/.test(e.message);
+    // SQLSTATE 55P03 (lock_not_available): the file is fine, another session held its table too long.
+    const locked = e.sqlstate === '55P03' && /lock timeout/.test(e.message);
+    if (locked) {
+      const ownTimeout = /\block_timeout\b/i.test(sqlParts(culprit.content).code);
+      e.message = describeLockWait(ownTimeout ? null : cfg.lockTimeout, await lockHolders(session));
+    }
     const fix = full
       ? `the database volume is full: grow it (${storageFix(t)}), then npm run -s db:migrate`
-      : `fix ${culprit.path}, then npm run -s db:migrate`;
+      : locked
+        ? 'once that transaction ends, npm run -s db:migrate (or wait longer: npm run -s db:migrate -- ' +
+          `--lock-timeout ${formatGoDuration(cfg.lockTimeout * 6)})`
+        : `fix ${culprit.path}, then npm run -s db:migrate`;
     const where = `${culprit.path}${e.line ? ` line ${e.line}` : ''}${e.sqlstate ? ` (SQLSTATE ${e.sqlstate})` : ''}`;
     const state = [
       appliedNow.length
@@ -95,7 +107,11 @@ export async function applyPending(
       applied: appliedNow.map(fileName),
       schemaVersion,
       exitCode: ExitCode.notOk,
-      error: { code: full ? 'volume-full' : 'migration-failed', message: `${where}: ${e.message}`, fix },
+      error: {
+        code: full ? 'volume-full' : locked ? 'lock-timeout' : 'migration-failed',
+        message: `${where}: ${e.message}`,
+        fix,
+      },
     });
     throw notOkError(
       `migration failed: ${where}: ${e.message}; ${state}; schema now ${schemaVersion ?? 'empty'}`,

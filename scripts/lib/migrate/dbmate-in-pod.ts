@@ -76,6 +76,22 @@ export async function ensureDbmateInPod(t: ExecTarget, facts: PodFacts, local: L
 
 export type DbmateAction = { kind: 'migrate'; strict: boolean } | { kind: 'rollback'; steps: number };
 
+/** Session defaults for dbmate's connection: how long a statement may wait for a lock, and run. */
+export interface SessionLimits {
+  lockTimeoutMs: number;
+  /** Undefined: no limit. */
+  statementTimeoutMs?: number | undefined;
+}
+
+/**
+ * The limits as connection parameters: lib/pq (dbmate's driver) sends the URL's other parameters in the
+ * startup packet, where the server takes them as the session's settings, so a file's own SET still wins.
+ */
+export function limitParams(l: SessionLimits): string {
+  const statement = l.statementTimeoutMs === undefined ? '' : `&statement_timeout=${l.statementTimeoutMs}`;
+  return `&lock_timeout=${l.lockTimeoutMs}${statement}`;
+}
+
 /**
  * The sh script sent on stdin: each file written by the printf builtin from one single-quoted word
  * (no expansion, the bytes as they are, no process per file), then dbmate.
@@ -84,11 +100,13 @@ export function driverScript(
   files: readonly MigrationFile[],
   action: DbmateAction,
   server: ServerSocket,
+  limits: SessionLimits,
   dbmatePath = DBMATE_IN_POD,
 ): string {
   const url =
     `postgres://\${POSTGRES_USER}@:${server.port}/\${POSTGRES_DATABASE:-$POSTGRES_USER}` +
-    `?socket=${encodeURIComponent(server.socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}`;
+    `?socket=${encodeURIComponent(server.socketDir)}&sslmode=disable&application_name=${sessionName('migrate')}` +
+    limitParams(limits);
   const dbmate = `${shQuote(dbmatePath)} --no-dump-schema --migrations-dir "$d"`;
   return [
     'set -e', // a file that cannot be written stops the run before dbmate sees half a directory

@@ -61,6 +61,21 @@ export const MIGRATE_OPTIONS = [
     description: 'how long to wait for another migration, backup or restore to finish',
   },
   {
+    name: 'lockTimeout',
+    flag: 'lock-timeout',
+    env: 'PG_MIGRATE_LOCK_TIMEOUT',
+    type: 'duration',
+    default: '5s',
+    description: "how long a migration's statement may wait for a table lock (lock_timeout; a file's own SET wins)",
+  },
+  {
+    name: 'statementTimeout',
+    flag: 'statement-timeout',
+    env: 'PG_MIGRATE_STATEMENT_TIMEOUT',
+    type: 'duration',
+    description: 'how long one statement of a migration may run (statement_timeout; default: no limit)',
+  },
+  {
     name: 'dbmateBinary',
     flag: 'dbmate-binary',
     env: 'DBMATE_POD_BINARY',

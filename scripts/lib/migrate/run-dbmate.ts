@@ -49,7 +49,8 @@ export async function runDbmate(
         out.progress(`copied ${which}, linux ${facts.arch}${note}) into ${t.where}:/tmp/dbmate`);
       }
     }
-    const script = driverScript(files, action, await server, dbmatePath);
+    const limits = { lockTimeoutMs: cfg.lockTimeout, statementTimeoutMs: cfg.statementTimeout };
+    const script = driverScript(files, action, await server, limits, dbmatePath);
     // Ctrl-C kills kubectl, not dbmate in the pod (kubernetes#89031): end its session there too.
     const forget = t.kind === 'pod' ? onInterrupt(() => stopInPod(out, t, session)) : () => {};
     try {
