@@ -424,3 +424,61 @@ SQL
   assert_success
   [ "$(applied | wc -w)" = 7 ]
 }
+
+# squawk before apply: a statement that rewrites or locks a whole table is refused before the lock is taken.
+@test "up lints first: a required column without default is refused, nothing applied; --allow and an ignore let it through" {
+  migrate >/dev/null 2>&1
+  printf -- '-- migrate:up\nalter table users add column age bigint not null;\n-- migrate:down\nalter table users drop column age;\n' \
+    >"$MIG/20261201000000_add_age.sql"
+  # Another job holds the maintenance lock: an up that took it first would wait --lock-wait, then exit 3.
+  pod_psql -c 'select pg_advisory_lock(7425001), pg_sleep(6)' >/dev/null 3>&- &
+  holder=$!
+  wait_until 1 pod_psql -c "select count(*) from pg_locks where locktype = 'advisory' and granted"
+  run --separate-stderr migrate --lock-wait 10s
+  assert_failure 2
+  [[ "$stderr" == *"error: $MIG/20261201000000_add_age.sql:2 adding-required-field: Adding a new column that is \`NOT NULL\` and has no default value"*"(squawk: Make the field nullable or add a non-VOLATILE DEFAULT); up refused, nothing applied (fix: PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate -- --migrations-dir $MIG --lock-wait 10s --allow adding-required-field (this run only), or once reviewed a \"-- squawk-ignore adding-required-field\" line above $MIG/20261201000000_add_age.sql:2)" ]] || { echo "$stderr"; false; }
+  [ "$(applied | wc -w)" = 6 ]
+  wait "$holder" || true
+  run --separate-stderr migrate status
+  assert_failure 1
+  assert_line --index 1 '[ ] pending: 20261201000000_add_age.sql (lint: blocking)'
+  [[ "${lines[-1]}" == *"1 pending (PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate; 1 with a blocking lint finding: PG_MIGRATIONS_DIR=$MIG npm run -s db:migrate -- lint --pending)"* ]]
+  run --separate-stderr migrate lint
+  assert_failure 1
+  assert_line --index 0 --partial "20261201000000_add_age.sql:2 adding-required-field: "
+  run --separate-stderr migrate lint --pending --json
+  assert_failure 1
+  [ "$(jq -c '[.status, .files, (.findings | map(.rule))]' <<<"$output")" = '["blocked",1,["adding-required-field"]]' ]
+  # --allow for this run: applied, and said so.
+  pod_psql -c "delete from users" >/dev/null
+  run --separate-stderr migrate --allow adding-required-field
+  assert_success
+  [[ "$stderr" == *"lint: $MIG/20261201000000_add_age.sql:2 adding-required-field: "*"[allowed for this run]"* ]]
+  [ "$(applied | wc -w)" = 7 ]
+  # An ignore comment in the file: reviewed once, shown every run.
+  printf -- '-- migrate:up\n-- squawk-ignore renaming-column\nalter table users rename column age to years;\n-- migrate:down\nalter table users rename column years to age;\n' \
+    >"$MIG/20261201000001_rename_age.sql"
+  run --separate-stderr migrate
+  assert_success
+  [[ "$stderr" == *"lint: $MIG/20261201000001_rename_age.sql:2 squawk-ignore renaming-column"* ]]
+  run --separate-stderr migrate lint --pending
+  assert_success
+  assert_line --index -1 'ok: 0 file(s) in the 0 pending lint clean (squawk; rules in .squawk.toml)'
+}
+
+@test "lint: LearnFlow's migrations are clean; a CONCURRENTLY index in a transaction names dbmate's way out" {
+  run --separate-stderr migrate lint
+  assert_success
+  assert_line --index -1 "ok: 6 file(s) in $MIG lint clean (squawk; rules in .squawk.toml)"
+  printf -- '-- migrate:up\ncreate index concurrently users_name on users (display_name);\n-- migrate:down\ndrop index users_name;\n' \
+    >"$MIG/20261201000000_index_name.sql"
+  run --separate-stderr migrate lint
+  assert_failure 1
+  assert_line --index 0 --partial '20261201000000_index_name.sql:2 ban-concurrent-index-creation-in-transaction: '
+  assert_line --index 0 --partial 'first line is "-- migrate:up transaction:false"'
+  sed -i '1s/.*/-- migrate:up transaction:false/' "$MIG/20261201000000_index_name.sql"
+  run --separate-stderr migrate lint
+  assert_success
+  run --separate-stderr migrate lint --allow 'Bad Rule'
+  assert_failure 2
+}

@@ -251,3 +251,22 @@ test('a lock wait names the session that held the table, once, or says it has go
   assert.match(describeLockWait(null, [api, { ...api, pid: 43 }]), /^waited its own lock_timeout .* \(and 1 more/);
   assert.equal(describeLockWait(5000, []), 'waited 5s for a lock (its holder has ended since)');
 });
+
+test('lint input: the up section alone, line numbers kept, wrapped in the transaction dbmate runs it in', async () => {
+  const { lintInput } = await import('../../scripts/lib/migrate/squawk.ts');
+  const { parseAllow } = await import('../../scripts/lib/migrate/lint.ts');
+  const { parseMigration } = await import('../../scripts/lib/schema/migration-files.ts');
+  const text = '-- a note\n-- migrate:up\ncreate index i on t (x);\n-- migrate:down\ndrop table t;\n';
+  assert.equal(
+    lintInput(parseMigration('m/1_a.sql', '1_a.sql', text)),
+    '\nbegin;\ncreate index i on t (x);\n\n\n\ncommit;\n',
+  );
+  const loose = text.replace('migrate:up', 'migrate:up transaction:false');
+  assert.equal(lintInput(parseMigration('m/1_a.sql', '1_a.sql', loose)), '\n\ncreate index i on t (x);\n\n\n\n');
+  assert.deepEqual(
+    [...parseAllow('adding-required-field, ban-drop-column')],
+    ['adding-required-field', 'ban-drop-column'],
+  );
+  assert.throws(() => parseAllow('Bad Rule'), /--allow takes squawk rule names/);
+  assert.throws(() => parseAllow(''), /--allow takes squawk rule names/);
+});

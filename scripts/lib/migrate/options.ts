@@ -75,6 +75,19 @@ export const MIGRATE_OPTIONS = [
     type: 'duration',
     description: 'how long one statement of a migration may run (statement_timeout; default: no limit)',
   },
+  // No env twins: a lint rule let through for good belongs in .squawk.toml or the file, where review sees it.
+  {
+    name: 'allow',
+    flag: 'allow',
+    type: 'string',
+    description: 'RULE[,RULE]: let these blocking lint rules through for this run (up and lint say so)',
+  },
+  {
+    name: 'pending',
+    flag: 'pending',
+    type: 'boolean',
+    description: 'with lint: only the files not yet applied (asks the database which)',
+  },
   {
     name: 'dbmateBinary',
     flag: 'dbmate-binary',

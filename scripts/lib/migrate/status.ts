@@ -12,6 +12,8 @@ export function reportStatus(
   files: MigrationFile[],
   plan: MigrationPlan,
   rolledBack: ReadonlySet<string>,
+  /** Pending files with a blocking lint finding: up would refuse them. */
+  risky: ReadonlySet<string> = new Set(),
 ): ExitCodeValue {
   const drifted = new Set(plan.drifted.map((d) => d.file.version));
   const pending = new Set(plan.pending.map((f) => f.version));
@@ -22,7 +24,8 @@ export function reportStatus(
     ...(pending.has(f.version) && rolledBack.has(f.version) ? { rolledBack: true } : {}),
   }));
   const undone = plan.pending.filter((f) => rolledBack.has(f.version));
-  const mark = (f: MigrationFile): string => `${fileName(f)}${rolledBack.has(f.version) ? ' (rolled back)' : ''}`;
+  const mark = (f: MigrationFile): string =>
+    `${fileName(f)}${rolledBack.has(f.version) ? ' (rolled back)' : ''}${risky.has(f.path) ? ' (lint: blocking)' : ''}`;
   const applied = rows.filter((r) => r.state !== 'pending');
   if (applied.length) out.line(`[X] applied: ${applied.length} (${applied[0]!.version} … ${applied.at(-1)!.version})`);
   if (plan.pending.length) out.line(`[ ] pending: ${plan.pending.map(mark).join(', ')}`);
@@ -43,7 +46,9 @@ export function reportStatus(
     ? `; or keep the rolled-back ${undone.length > 1 ? 'ones' : 'one'} out: ${removeCommand(undone)}`
     : '';
   const problems = [
-    plan.pending.length && `${plan.pending.length} pending (npm run -s db:migrate${keepOut})`,
+    plan.pending.length &&
+      `${plan.pending.length} pending (npm run -s db:migrate${keepOut}` +
+        `${risky.size ? `; ${risky.size} with a blocking lint finding: ${MIGRATE_CMD} lint --pending` : ''})`,
     plan.drifted.length && `${plan.drifted.length} changed since applied (${acceptHint(plan.drifted)})`,
     plan.missing.length && `${plan.missing.length} applied without a local file`,
   ].filter(Boolean);

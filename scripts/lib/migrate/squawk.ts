@@ -1,0 +1,91 @@
+// squawk, the PostgreSQL migration linter, over dbmate files: only the up section is linted (a down
+// section drops what its up made, by design), line numbers kept, and a file dbmate runs in a transaction
+// is wrapped in one, so squawk judges it as PostgreSQL will run it (CONCURRENTLY inside one is an error).
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { toolError } from '../cli/errors.ts';
+import { runProcess } from '../cli/process-runner.ts';
+import type { MigrationFile } from '../schema/migration-files.ts';
+
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** The project's rules (which are off, and why), read from where the command runs, as squawk itself does. */
+export const SQUAWK_CONFIG = '.squawk.toml';
+
+export interface Finding {
+  /** The migration file, as given. */
+  file: string;
+  /** 1-based, in the migration file. */
+  line: number;
+  rule: string;
+  message: string;
+  help: string | null;
+}
+
+/** The up section alone, every other line blank, begin/commit around it when dbmate wraps it in a transaction. */
+export function lintInput(f: MigrationFile): string {
+  const lines = f.content.split('\n');
+  let inUp = false;
+  const kept = lines.map((line) => {
+    if (/^--\s*migrate:up\b/.test(line)) {
+      inUp = true;
+      return f.transactional ? 'begin;' : '';
+    }
+    if (/^--\s*migrate:down\b/.test(line)) inUp = false;
+    return inUp ? line : '';
+  });
+  return `${kept.join('\n')}${f.transactional ? '\ncommit;\n' : '\n'}`;
+}
+
+function squawkBinary(): string {
+  const bin = join(ROOT, 'node_modules', `@squawk-cli/${process.platform}-${process.arch}`, 'bin/squawk');
+  if (!existsSync(bin))
+    throw toolError(
+      `squawk (the migration linter) is not installed for ${process.platform}-${process.arch}`,
+      'npm ci (it installs squawk-cli with the binary for this machine)',
+    );
+  return bin;
+}
+
+interface SquawkJson {
+  file: string;
+  line: number;
+  rule_name: string;
+  message: string;
+  help: string | null;
+}
+
+export async function squawk(files: readonly MigrationFile[]): Promise<Finding[]> {
+  if (!files.length) return [];
+  const dir = mkdtempSync(join(tmpdir(), 'pgk8s-lint-'));
+  try {
+    const byInput = new Map<string, MigrationFile>();
+    for (const f of files) {
+      const input = join(dir, basename(f.path));
+      writeFileSync(input, lintInput(f));
+      byInput.set(input, f);
+    }
+    const config = existsSync(SQUAWK_CONFIG) ? ['--config', SQUAWK_CONFIG] : [];
+    const r = await runProcess(squawkBinary(), ['--reporter', 'json', ...config, ...byInput.keys()], {
+      toolName: 'squawk',
+      timeoutMs: 60_000,
+    });
+    let found: SquawkJson[];
+    try {
+      found = JSON.parse(r.stdout || '[]') as SquawkJson[];
+    } catch {
+      throw toolError(`squawk failed (exit ${r.exitCode}): ${r.stderr.trim().split('\n')[0] ?? ''}`);
+    }
+    return found.map((x) => ({
+      file: byInput.get(x.file)?.path ?? x.file,
+      // squawk's JSON counts lines from 0.
+      line: x.line + 1,
+      rule: x.rule_name,
+      message: x.message,
+      help: x.help,
+    }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
