@@ -98,7 +98,9 @@ export async function lintAction(
     blocking.length === 0,
     blocking.length
       ? `${blocking.length} blocking finding(s) in ${scope} (${rules}); see README "migrate" for why each blocks`
-      : `${files.length} file(s) in ${scope} lint clean (squawk; rules in .squawk.toml)`,
+      : r.findings.length
+        ? `no blocking finding in ${files.length} file(s) in ${scope}, ${r.findings.length} warning(s) above`
+        : `${files.length} file(s) in ${scope} lint clean (squawk; rules in .squawk.toml)`,
   );
   return blocking.length ? ExitCode.notOk : ExitCode.ok;
 }

@@ -10,7 +10,7 @@ import { runProcess } from '../cli/process-runner.ts';
 import type { MigrationFile } from '../schema/migration-files.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-/** The project's rules (which are off, and why), read from where the command runs, as squawk itself does. */
+/** The project's rules: which are off, and why. */
 export const SQUAWK_CONFIG = '.squawk.toml';
 
 export interface Finding {
@@ -66,7 +66,9 @@ export async function squawk(files: readonly MigrationFile[]): Promise<Finding[]
       writeFileSync(input, lintInput(f));
       byInput.set(input, f);
     }
-    const config = existsSync(SQUAWK_CONFIG) ? ['--config', SQUAWK_CONFIG] : [];
+    // The project's rules where the command runs (as squawk looks for them), else the toolkit's own.
+    const rules = [SQUAWK_CONFIG, join(ROOT, SQUAWK_CONFIG)].find((c) => existsSync(c));
+    const config = rules ? ['--config', rules] : [];
     const r = await runProcess(squawkBinary(), ['--reporter', 'json', ...config, ...byInput.keys()], {
       toolName: 'squawk',
       timeoutMs: 60_000,
