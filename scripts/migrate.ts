@@ -17,7 +17,8 @@ import { readMigrations } from './lib/schema/migration-files.ts';
 import { planMigrations } from './lib/schema/migration-plan.ts';
 import { readApplied, readRolledBack } from './lib/schema/migration-state.ts';
 import { execTarget } from './lib/target/exec-target.ts';
-import { lintAction, lintFiles, parseAllow, refuseBlocked, sayExceptions } from './lib/migrate/lint.ts';
+import { lintAction, parseAllow, refuseBlocked, sayExceptions } from './lib/migrate/lint.ts';
+import { lintFiles } from './lib/schema/migration-lint.ts';
 
 await runScript(
   {

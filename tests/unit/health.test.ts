@@ -94,6 +94,19 @@ test('a pending file migrate rolled back is named so, with both ways out', () =>
   });
 });
 
+test('a pending file that lint would refuse is named in the warning, with the lint first', () => {
+  const a = assessProbe(parseProbeOutput(`${healthy}\nmigrations ["20260101000000"]`), {
+    ...ctx,
+    localMigrations: ['20260101000000', '20260102000000'],
+    riskyMigrations: ['20260101000000', '20260102000000'],
+  });
+  assert.deepEqual(a.warnings[0], {
+    code: 'migrations-pending',
+    message: '1 migration(s) not applied: 20260102000000 (blocking lint finding, up would refuse: 20260102000000)',
+    fix: 'npm run -s db:migrate -- lint --pending, then npm run -s db:migrate',
+  });
+});
+
 test('an answer without its end marker (a cut exec stream) is never healthy', () => {
   const cut = healthy.replace('\nprobe-end', '');
   assert.equal(assessProbe(parseProbeOutput(cut), ctx).problems[0]?.code, 'probe-incomplete');

@@ -253,7 +253,7 @@ test('a lock wait names the session that held the table, once, or says it has go
 });
 
 test('lint input: the up section alone, line numbers kept, wrapped in the transaction dbmate runs it in', async () => {
-  const { lintInput } = await import('../../scripts/lib/migrate/squawk.ts');
+  const { lintInput } = await import('../../scripts/lib/schema/migration-lint.ts');
   const { parseAllow } = await import('../../scripts/lib/migrate/lint.ts');
   const { parseMigration } = await import('../../scripts/lib/schema/migration-files.ts');
   const text = '-- a note\n-- migrate:up\ncreate index i on t (x);\n-- migrate:down\ndrop table t;\n';

@@ -1,40 +1,12 @@
-// migrate lint, and the gate up passes first: squawk's findings on the migration files, the rules that
-// take an app down blocking, the ways past one visible (squawk's ignore comment in the file, --allow for
-// one run). A finding of a rule not in BLOCKING is printed as a warning and blocks nothing.
+// migrate lint, and the gate up passes first: the findings printed, the blocking ones refusing up before
+// the lock, the ways past one visible (squawk's ignore comment in the file, --allow for one run).
 import { usageError } from '../cli/errors.ts';
 import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
 import type { Output } from '../cli/output.ts';
 import { shellLine, withFlag } from '../cli/rerun-command.ts';
 import type { MigrationFile } from '../schema/migration-files.ts';
 import { MIGRATE_CMD } from './command.ts';
-import { type Finding, squawk } from './squawk.ts';
-
-/** Each rewrites or locks a whole table, breaks the app still using a name, or cannot run as written. */
-export const BLOCKING = new Set([
-  'adding-required-field',
-  'ban-drop-column',
-  'ban-drop-table',
-  'changing-column-type',
-  'renaming-column',
-  'renaming-table',
-  'require-concurrent-index-creation',
-  'ban-concurrent-index-creation-in-transaction',
-  'constraint-missing-not-valid',
-  'disallowed-unique-constraint',
-  'syntax-error',
-]);
-
-export interface LintedFinding extends Finding {
-  blocking: boolean;
-  /** Passed with --allow for this run. */
-  allowed: boolean;
-}
-
-export interface LintReport {
-  findings: LintedFinding[];
-  /** squawk-ignore comments in the up sections: exceptions someone reviewed, shown every time. */
-  ignores: Array<{ file: string; line: number; rules: string }>;
-}
+import { type LintedFinding, type LintReport, lintFiles } from '../schema/migration-lint.ts';
 
 /** --allow a,b: rule names as squawk spells them. */
 export function parseAllow(text: string | undefined): Set<string> {
@@ -47,29 +19,6 @@ export function parseAllow(text: string | undefined): Set<string> {
       `${MIGRATE_CMD} lint`,
     );
   return new Set(rules);
-}
-
-// Where squawk's own help does not know dbmate.
-const DBMATE_HELP: Record<string, string> = {
-  'ban-concurrent-index-creation-in-transaction':
-    'dbmate runs each file in a transaction unless its first line is "-- migrate:up transaction:false": ' +
-    'put the CONCURRENTLY index in a file of its own with that line',
-};
-
-export async function lintFiles(files: readonly MigrationFile[], allow: ReadonlySet<string>): Promise<LintReport> {
-  const findings = (await squawk(files)).map((f) => ({
-    ...f,
-    help: DBMATE_HELP[f.rule] ?? f.help,
-    blocking: BLOCKING.has(f.rule) && !allow.has(f.rule),
-    allowed: BLOCKING.has(f.rule) && allow.has(f.rule),
-  }));
-  const ignores = files.flatMap((f) =>
-    f.content.split('\n').flatMap((line, i) => {
-      const m = /^\s*--\s*squawk-ignore(?:-file)?\s+(.+?)\s*$/.exec(line);
-      return m ? [{ file: f.path, line: i + 1, rules: m[1]! }] : [];
-    }),
-  );
-  return { findings, ignores };
 }
 
 export function findingLine(f: LintedFinding): string {

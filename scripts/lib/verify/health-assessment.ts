@@ -67,6 +67,8 @@ export function assessProbe(
   o: {
     hints: ProbeHints;
     localMigrations: readonly string[];
+    /** Local versions with a blocking lint finding: a pending one would be refused by up. */
+    riskyMigrations?: readonly string[];
     migrationsDir?: string;
     claim?: ClaimSize | undefined;
   },
@@ -194,14 +196,17 @@ export function assessProbe(
     // Rolled back on purpose or not, both ways out: apply it again, or take its file away.
     const undone = pending.filter((v) => probe.rolledBack?.includes(v));
     const files = undone.map((v) => `${o.migrationsDir ?? 'db/migrations'}/${v}_*.sql`).join(' ');
+    const risky = pending.filter((v) => o.riskyMigrations?.includes(v));
+    const apply = risky.length
+      ? 'npm run -s db:migrate -- lint --pending, then npm run -s db:migrate'
+      : 'npm run -s db:migrate';
     warnings.push({
       code: 'migrations-pending',
       message:
         `${pending.length} migration(s) not applied: ${pending.join(', ')}` +
-        (undone.length ? ` (rolled back: ${undone.join(', ')})` : ''),
-      fix: undone.length
-        ? `npm run -s db:migrate, or to keep the rolled-back out: rm ${files}`
-        : 'npm run -s db:migrate',
+        (undone.length ? ` (rolled back: ${undone.join(', ')})` : '') +
+        (risky.length ? ` (blocking lint finding, up would refuse: ${risky.join(', ')})` : ''),
+      fix: undone.length ? `${apply}, or to keep the rolled-back out: rm ${files}` : apply,
     });
   }
   return { problems, warnings, details };

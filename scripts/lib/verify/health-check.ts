@@ -2,6 +2,8 @@
 // is four calls: helm status, kubectl get of the pod and its claim, the exec beside a get of the Secret.
 import { chartNames } from '../cluster/chart-names.ts';
 import { readdirSync } from 'node:fs';
+import { readMigrations } from '../schema/migration-files.ts';
+import { lintFiles } from '../schema/migration-lint.ts';
 import {
   assessProbe,
   migrationVersions,
@@ -43,6 +45,18 @@ export interface HealthTarget {
   context?: string | undefined;
 }
 
+/** Versions of local files with a blocking lint finding (up would refuse them); [] if lint cannot run. */
+export async function riskyMigrations(dir: string): Promise<string[]> {
+  try {
+    const files = readMigrations(dir);
+    const report = await lintFiles(files, new Set());
+    const risky = new Set(report.findings.filter((f) => f.blocking).map((f) => f.file));
+    return files.filter((f) => risky.has(f.path)).map((f) => f.version);
+  } catch {
+    return []; // a health check reports the database; a linter that cannot run is not its problem
+  }
+}
+
 export function localMigrations(dir: string): string[] {
   try {
     return migrationVersions(readdirSync(dir));
@@ -76,6 +90,8 @@ async function readPodAndClaim(
 }
 
 export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget): Promise<HealthReport> {
+  // Local work beside the cluster calls.
+  const risky = riskyMigrations(t.migrationsDir);
   const empty = { problems: [], warnings: [], details: {} };
   const deployFix = 'npm run -s db:deploy';
   const status = await helm.run(statusArgs(t.release, t.namespace));
@@ -137,6 +153,7 @@ export async function checkHealth(kubectl: Kubectl, helm: Helm, t: HealthTarget)
   const assessed = assessProbe(parseProbeOutput(exec.stdout), {
     hints,
     localMigrations: localMigrations(t.migrationsDir),
+    riskyMigrations: await risky,
     migrationsDir: t.migrationsDir,
     claim,
   });

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { localTarget } from '../target/exec-target.ts';
 import { assessProbe, type Finding, type ProbeHints } from './health-assessment.ts';
-import { localMigrations, type HealthReport } from './health-check.ts';
+import { localMigrations, riskyMigrations, type HealthReport } from './health-check.ts';
 import { parseProbeOutput, probeCommand } from './health-probe.ts';
 import {
   lastLogLines,
@@ -81,6 +81,7 @@ export async function checkLocalHealth(o: { localDir: string; migrationsDir: str
   const assessed = assessProbe(parseProbeOutput(stdout), {
     hints: localProbeHints(p, s),
     localMigrations: localMigrations(o.migrationsDir),
+    riskyMigrations: await riskyMigrations(o.migrationsDir),
     migrationsDir: o.migrationsDir,
   });
   return {

@@ -1,13 +1,14 @@
 // squawk, the PostgreSQL migration linter, over dbmate files: only the up section is linted (a down
 // section drops what its up made, by design), line numbers kept, and a file dbmate runs in a transaction
 // is wrapped in one, so squawk judges it as PostgreSQL will run it (CONCURRENTLY inside one is an error).
+// The rules that take an app down block; any other finding is a warning. Shared by migrate and verify.
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolError } from '../cli/errors.ts';
 import { runProcess } from '../cli/process-runner.ts';
-import type { MigrationFile } from '../schema/migration-files.ts';
+import type { MigrationFile } from './migration-files.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The project's rules: which are off, and why. */
@@ -90,4 +91,54 @@ export async function squawk(files: readonly MigrationFile[]): Promise<Finding[]
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Each rewrites or locks a whole table, breaks the app still using a name, or cannot run as written. */
+export const BLOCKING = new Set([
+  'adding-required-field',
+  'ban-drop-column',
+  'ban-drop-table',
+  'changing-column-type',
+  'renaming-column',
+  'renaming-table',
+  'require-concurrent-index-creation',
+  'ban-concurrent-index-creation-in-transaction',
+  'constraint-missing-not-valid',
+  'disallowed-unique-constraint',
+  'syntax-error',
+]);
+
+export interface LintedFinding extends Finding {
+  blocking: boolean;
+  /** Passed with --allow for this run. */
+  allowed: boolean;
+}
+
+export interface LintReport {
+  findings: LintedFinding[];
+  /** squawk-ignore comments in the up sections: exceptions someone reviewed, shown every time. */
+  ignores: Array<{ file: string; line: number; rules: string }>;
+}
+
+// Where squawk's own help does not know dbmate.
+const DBMATE_HELP: Record<string, string> = {
+  'ban-concurrent-index-creation-in-transaction':
+    'dbmate runs each file in a transaction unless its first line is "-- migrate:up transaction:false": ' +
+    'put the CONCURRENTLY index in a file of its own with that line',
+};
+
+export async function lintFiles(files: readonly MigrationFile[], allow: ReadonlySet<string>): Promise<LintReport> {
+  const findings = (await squawk(files)).map((f) => ({
+    ...f,
+    help: DBMATE_HELP[f.rule] ?? f.help,
+    blocking: BLOCKING.has(f.rule) && !allow.has(f.rule),
+    allowed: BLOCKING.has(f.rule) && allow.has(f.rule),
+  }));
+  const ignores = files.flatMap((f) =>
+    f.content.split('\n').flatMap((line, i) => {
+      const m = /^\s*--\s*squawk-ignore(?:-file)?\s+(.+?)\s*$/.exec(line);
+      return m ? [{ file: f.path, line: i + 1, rules: m[1]! }] : [];
+    }),
+  );
+  return { findings, ignores };
 }
