@@ -205,6 +205,8 @@ test('the pinned dbmate version is the one package.json installs for x64 pods', 
     optionalDependencies: Record<string, string>;
   };
   assert.equal(pkg.optionalDependencies['@dbmate/linux-x64'], DBMATE_VERSION);
+  const { SQUAWK_VERSION } = await import('../../scripts/lib/schema/migration-lint.ts');
+  assert.equal(pkg.optionalDependencies['@squawk-cli/linux-x64'], SQUAWK_VERSION);
 });
 
 test('dbmate for a platform: the pinned version where it is published, else the newest release', async () => {

@@ -39,12 +39,17 @@ export function lintInput(f: MigrationFile): string {
   return `${kept.join('\n')}${f.transactional ? '\ncommit;\n' : '\n'}`;
 }
 
+/** package.json pins @squawk-cli/linux-x64 to it (optional, as dbmate's binary: the wrapper package's
+ * optional dependencies for other platforms are not all in every registry, which breaks npm ci). */
+export const SQUAWK_VERSION = '2.66.0';
+
 function squawkBinary(): string {
-  const bin = join(ROOT, 'node_modules', `@squawk-cli/${process.platform}-${process.arch}`, 'bin/squawk');
+  const pkg = `@squawk-cli/${process.platform}-${process.arch}`;
+  const bin = join(ROOT, 'node_modules', pkg, 'bin/squawk');
   if (!existsSync(bin))
     throw toolError(
       `squawk (the migration linter) is not installed for ${process.platform}-${process.arch}`,
-      'npm ci (it installs squawk-cli with the binary for this machine)',
+      `npm install --no-save ${pkg}@${SQUAWK_VERSION}`,
     );
   return bin;
 }
