@@ -1,6 +1,6 @@
 # Make targets are thin: each calls the npm script of the same name.
 .DEFAULT_GOAL := help
-.PHONY: help install up db-deploy db-migrate db-seed db-verify db-backup db-restore db-url db-port-forward db-psql test typecheck bench
+.PHONY: help install up db-deploy db-migrate db-seed db-verify db-backup db-restore db-url db-port-forward db-psql test typecheck bench e2e
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -46,3 +46,6 @@ typecheck: ## Type-check every TypeScript file (npm run typecheck)
 
 bench: ## Benchmarks against the simulated cluster (npm run bench)
 	npm run bench
+
+e2e: ## The whole flow on the cluster your kubeconfig points at, in a namespace of its own (npm run test:e2e; ARGS=--keep)
+	npm run -s test:e2e -- $(ARGS)
