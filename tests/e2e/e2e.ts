@@ -5,9 +5,9 @@
 // nothing outside both. One line per step (pass/fail, seconds), then "N passed, N failed".
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -42,7 +42,17 @@ function db(script: string, ...args: string[]): Run {
     env,
     encoding: 'utf8',
   });
-  return { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+  const run = { code: r.status ?? 1, stdout: r.stdout, stderr: r.stderr };
+  log(`$ npm run -s db:${script} -- ${args.join(' ')}`, run);
+  return run;
+}
+
+// E2E_LOG_DIR: every command's output kept there (with PG_DEBUG=true, its tool calls too), for a CI artifact.
+const logDir = process.env.E2E_LOG_DIR ? resolve(process.env.E2E_LOG_DIR) : null;
+function log(what: string, r: Run): void {
+  if (!logDir) return;
+  mkdirSync(logDir, { recursive: true });
+  appendFileSync(join(logDir, 'e2e.log'), `${what}\nexit ${r.code}\n${r.stdout}${r.stderr}\n`);
 }
 
 function kubectl(args: string[], input?: string): Run {
