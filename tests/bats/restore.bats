@@ -366,6 +366,9 @@ crafted_backup() {
   assert_failure 2
   run --separate-stderr backup verify "$file" --keep 3
   assert_failure 2
+  run --separate-stderr backup restore "$file" --verify --yes
+  assert_failure 2
+  [[ "$stderr" == *"--verify goes with a backup; to drill this file without replacing anything (fix: PG_BACKUP_DIR=$BK npm run -s db:backup -- verify $file)"* ]]
   [ "$(wc -l <"$CLUSTER/calls.jsonl")" = "$calls_before" ]
 }
 

@@ -27,6 +27,11 @@ export async function restoreAction(
 ): Promise<ExitCodeValue> {
   if (given('keep') || given('out'))
     throw usageError('--keep and --out do not go with restore', `${BACKUP_CMD} restore ${file}`);
+  if (given('verify'))
+    throw usageError(
+      '--verify goes with a backup; to drill this file without replacing anything',
+      `${BACKUP_CMD} verify ${file}`,
+    );
   const started = performance.now();
   const t = execTarget(cfg, 'restore');
   if (cfg.dryRun) return reportRestorePlan(cfg, out, t, file);
