@@ -17,8 +17,7 @@ import { readMigrations } from './lib/schema/migration-files.ts';
 import { planMigrations } from './lib/schema/migration-plan.ts';
 import { readApplied, readRolledBack } from './lib/schema/migration-state.ts';
 import { execTarget } from './lib/target/exec-target.ts';
-import { lintAction, parseAllow, refuseBlocked, sayExceptions } from './lib/migrate/lint.ts';
-import { lintFiles } from './lib/schema/migration-lint.ts';
+import { lintAction, lintOrWarn, parseAllow, refuseBlocked, sayExceptions } from './lib/migrate/lint.ts';
 
 await runScript(
   {
@@ -69,7 +68,7 @@ await runScript(
     const files = readMigrations(cfg.migrationsDir);
     const allow = parseAllow(cfg.allow);
     if (action === 'lint' && !cfg.pending) return lintAction(out, files, allow, cfg.migrationsDir);
-    const lint = action === 'up' ? await lintFiles(files, allow) : null;
+    const lint = action === 'up' ? await lintOrWarn(out, files, allow) : null;
     const t = execTarget(cfg, action === 'status' || action === 'lint' ? 'migration status' : 'migration');
     // A blocking finding in a file not yet applied refuses up before the lock is taken.
     if (action === 'lint' || lint?.findings.some((f) => f.blocking)) {
@@ -92,8 +91,8 @@ await runScript(
         const plan = planMigrations(files, applied);
         // `return await`: the finally below must not release the lock before the work is done.
         if (action === 'status') {
-          const lint = await lintFiles(plan.pending, allow);
-          const risky = new Set(lint.findings.filter((f) => f.blocking).map((f) => f.file));
+          const lint = await lintOrWarn(out, plan.pending, allow);
+          const risky = new Set(lint?.findings.filter((f) => f.blocking).map((f) => f.file));
           return reportStatus(out, files, plan, await readRolledBack(session), risky);
         }
         if (action === 'accept') return await acceptEdited(cfg, out, session, files, applied, version!);

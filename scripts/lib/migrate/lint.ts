@@ -1,6 +1,6 @@
 // migrate lint, and the gate up passes first: the findings printed, the blocking ones refusing up before
 // the lock, the ways past one visible (squawk's ignore comment in the file, --allow for one run).
-import { usageError } from '../cli/errors.ts';
+import { CliError, usageError } from '../cli/errors.ts';
 import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
 import type { Output } from '../cli/output.ts';
 import { shellLine, withFlag } from '../cli/rerun-command.ts';
@@ -79,4 +79,19 @@ export function sayExceptions(out: Output, r: LintReport, pending: readonly Migr
   const mine = (x: { file: string }) => paths.has(x.file);
   for (const f of r.findings.filter((x) => mine(x) && x.allowed)) out.progress(`lint: ${findingLine(f)}`);
   for (const i of r.ignores.filter(mine)) out.progress(`lint: ${i.file}:${i.line} squawk-ignore ${i.rules}`);
+}
+
+/** For up and status: a linter that cannot run here is said once and skipped, never a reason to stop. */
+export async function lintOrWarn(
+  out: Output,
+  files: readonly MigrationFile[],
+  allow: ReadonlySet<string>,
+): Promise<LintReport | null> {
+  try {
+    return await lintFiles(files, allow);
+  } catch (err) {
+    const fix = err instanceof CliError && err.fix ? ` (fix: ${err.fix})` : '';
+    out.warn(`lint skipped: ${err instanceof Error ? err.message : String(err)}${fix}`);
+    return null;
+  }
 }

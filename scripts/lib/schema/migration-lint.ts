@@ -2,9 +2,9 @@
 // section drops what its up made, by design), line numbers kept, and a file dbmate runs in a transaction
 // is wrapped in one, so squawk judges it as PostgreSQL will run it (CONCURRENTLY inside one is an error).
 // The rules that take an app down block; any other finding is a warning. Shared by migrate and verify.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolError } from '../cli/errors.ts';
 import { runProcess } from '../cli/process-runner.ts';
@@ -43,15 +43,37 @@ export function lintInput(f: MigrationFile): string {
  * optional dependencies for other platforms are not all in every registry, which breaks npm ci). */
 export const SQUAWK_VERSION = '2.66.0';
 
-function squawkBinary(): string {
+/**
+ * This machine's squawk: from node_modules (linux-x64, the optional dependency), else fetched once with
+ * `npm pack` into node_modules/.cache/squawk (a Mac, an arm64 laptop), as dbmate's other builds are.
+ */
+async function squawkBinary(): Promise<string> {
   const pkg = `@squawk-cli/${process.platform}-${process.arch}`;
-  const bin = join(ROOT, 'node_modules', pkg, 'bin/squawk');
-  if (!existsSync(bin))
-    throw toolError(
-      `squawk (the migration linter) is not installed for ${process.platform}-${process.arch}`,
-      `npm install --no-save ${pkg}@${SQUAWK_VERSION}`,
-    );
-  return bin;
+  const installed = join(ROOT, 'node_modules', pkg, 'bin/squawk');
+  if (existsSync(installed)) return installed;
+  const cached = join(ROOT, 'node_modules/.cache/squawk', `${pkg.replace('/', '+')}@${SQUAWK_VERSION}`, 'squawk');
+  if (existsSync(cached)) return cached;
+  const fix = `npm install --no-save ${pkg}@${SQUAWK_VERSION}`;
+  const work = mkdtempSync(join(tmpdir(), 'squawk-'));
+  try {
+    const pack = await runProcess('npm', ['pack', `${pkg}@${SQUAWK_VERSION}`, '--silent', '--pack-destination', work], {
+      timeoutMs: 120_000,
+      toolName: 'npm',
+    });
+    const tarball = pack.stdout.trim().split('\n').at(-1) ?? '';
+    const untar =
+      pack.exitCode === 0 && tarball
+        ? await runProcess('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/squawk'], { toolName: 'tar' })
+        : null;
+    if (!untar || untar.exitCode !== 0)
+      throw toolError(`squawk (the migration linter) is not installed for ${process.platform}-${process.arch}`, fix);
+    mkdirSync(dirname(cached), { recursive: true });
+    copyFileSync(join(work, 'package/bin/squawk'), cached);
+    chmodSync(cached, 0o755);
+    return cached;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
 }
 
 interface SquawkJson {
@@ -75,7 +97,7 @@ export async function squawk(files: readonly MigrationFile[]): Promise<Finding[]
     // The project's rules where the command runs (as squawk looks for them), else the toolkit's own.
     const rules = [SQUAWK_CONFIG, join(ROOT, SQUAWK_CONFIG)].find((c) => existsSync(c));
     const config = rules ? ['--config', rules] : [];
-    const r = await runProcess(squawkBinary(), ['--reporter', 'json', ...config, ...byInput.keys()], {
+    const r = await runProcess(await squawkBinary(), ['--reporter', 'json', ...config, ...byInput.keys()], {
       toolName: 'squawk',
       timeoutMs: 60_000,
     });
@@ -98,7 +120,7 @@ export async function squawk(files: readonly MigrationFile[]): Promise<Finding[]
   }
 }
 
-/** Each rewrites or locks a whole table, breaks the app still using a name, or cannot run as written. */
+/** Each rewrites or locks a whole table, or breaks the app still using a name. */
 export const BLOCKING = new Set([
   'adding-required-field',
   'ban-drop-column',
@@ -110,7 +132,8 @@ export const BLOCKING = new Set([
   'ban-concurrent-index-creation-in-transaction',
   'constraint-missing-not-valid',
   'disallowed-unique-constraint',
-  'syntax-error',
+  // Not syntax-error: squawk's parser is not PostgreSQL's, so newer syntax it cannot read must not stop
+  // up; a file that is really broken fails in dbmate with the server's own line and SQLSTATE.
 ]);
 
 export interface LintedFinding extends Finding {
