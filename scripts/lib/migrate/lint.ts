@@ -56,7 +56,7 @@ export async function lintAction(
 
 /**
  * up's gate: a blocking finding in a file about to be applied refuses the run (exit 2, nothing applied),
- * with the ways past it that stay visible in review. What was allowed or ignored is said either way.
+ * with the ways past it that stay visible in review (sayExceptions prints them when they are used).
  */
 export function refuseBlocked(out: Output, r: LintReport, pending: readonly MigrationFile[]): void {
   const paths = new Set(pending.map((f) => f.path));
