@@ -28,3 +28,19 @@ e2e_dirs() { find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'pgk8s-e2e-*' | wc -l; }
   assert_line --index -1 '1 passed, 1 failed'
   [ "$(kubectl get namespaces -o name | grep -c pgk8s-e2e)" = 0 ]
 }
+
+@test "Ctrl-C stops the run after the step it is in, exit 130, and the namespace is still removed" {
+  set -m
+  node --import tsx "$ROOT/tests/e2e/e2e.ts" >"$BATS_TEST_TMPDIR/out" 2>&1 3>&- &
+  pid=$!
+  set +m
+  for _ in $(seq 300); do grep -q '^pass  deploy ' "$BATS_TEST_TMPDIR/out" && break; sleep 0.1; done
+  interrupt "$pid"
+  cat "$BATS_TEST_TMPDIR/out"
+  [ "$status" = 130 ]
+  grep -q '^interrupted: removing namespace pgk8s-e2e-' "$BATS_TEST_TMPDIR/out"
+  # It stopped there: no later step ran.
+  run grep -c '^pass  migrate status' "$BATS_TEST_TMPDIR/out"
+  assert_output 0
+  [ "$(kubectl get namespaces -o name | grep -c pgk8s-e2e)" = 0 ]
+}

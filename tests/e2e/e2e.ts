@@ -188,19 +188,21 @@ const steps: Array<[string, () => void]> = [
 ];
 
 function cleanUp(): void {
+  // The forward's record is in the temporary directory: stop it before that goes.
+  db('port-forward', '--stop');
   rmSync(work, { recursive: true, force: true });
   if (keep) {
     console.log(`kept: namespace ${namespace} (kubectl delete namespace ${namespace} when done)`);
     return;
   }
-  db('port-forward', '--stop');
   kubectl(['delete', 'namespace', namespace, '--wait=true', '--timeout=5m']);
 }
 
-process.once('SIGINT', () => {
-  console.log('interrupted: removing the namespace');
-  cleanUp();
-  process.exit(130);
+// Ctrl-C reaches the step's command too (it ends, the step fails); a SIGINT sent to this process alone
+// is seen between steps. Either way the run stops there and cleans up.
+let interrupted = false;
+process.on('SIGINT', () => {
+  interrupted = true;
 });
 
 const started = performance.now();
@@ -208,6 +210,9 @@ let passed = 0;
 let failed = 0;
 try {
   for (const [name, run] of steps) {
+    // Lets a pending SIGINT be handled: the steps themselves run synchronously.
+    await new Promise((resolve) => setImmediate(resolve));
+    if (interrupted) break;
     const t0 = performance.now();
     let error = '';
     try {
@@ -215,6 +220,8 @@ try {
     } catch (err) {
       error = err instanceof Error ? err.message : String(err);
     }
+    await new Promise((resolve) => setImmediate(resolve));
+    if (interrupted) break;
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     console.log(`${error ? 'fail' : 'pass'}  ${name} (${secs}s)${error ? `: ${error}` : ''}`);
     if (error) failed++;
@@ -223,9 +230,10 @@ try {
     if (error) break;
   }
 } finally {
+  if (interrupted) console.log(`interrupted: removing namespace ${namespace}`);
   cleanUp();
 }
 const total = ((performance.now() - started) / 1000).toFixed(0);
 console.log(`in ${total}s (the spec asks deploy in under 5 minutes), namespace ${namespace}`);
 console.log(`${passed} passed, ${failed} failed`);
-process.exitCode = failed ? 1 : 0;
+process.exitCode = interrupted ? 130 : failed ? 1 : 0;
