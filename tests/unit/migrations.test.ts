@@ -205,7 +205,7 @@ test('the pinned dbmate version is the one package.json installs for x64 pods', 
     optionalDependencies: Record<string, string>;
   };
   assert.equal(pkg.optionalDependencies['@dbmate/linux-x64'], DBMATE_VERSION);
-  const { SQUAWK_VERSION } = await import('../../scripts/lib/schema/migration-lint.ts');
+  const { SQUAWK_VERSION } = await import('../../scripts/lib/schema/squawk-binary.ts');
   assert.equal(pkg.optionalDependencies['@squawk-cli/linux-x64'], SQUAWK_VERSION);
 });
 

@@ -2,13 +2,14 @@
 // section drops what its up made, by design), line numbers kept, and a file dbmate runs in a transaction
 // is wrapped in one, so squawk judges it as PostgreSQL will run it (CONCURRENTLY inside one is an error).
 // The rules that take an app down block; any other finding is a warning. Shared by migrate and verify.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolError } from '../cli/errors.ts';
 import { runProcess } from '../cli/process-runner.ts';
 import type { MigrationFile } from './migration-files.ts';
+import { squawkBinary } from './squawk-binary.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The project's rules: which are off, and why. */
@@ -37,43 +38,6 @@ export function lintInput(f: MigrationFile): string {
     return inUp ? line : '';
   });
   return `${kept.join('\n')}${f.transactional ? '\ncommit;\n' : '\n'}`;
-}
-
-/** package.json pins @squawk-cli/linux-x64 to it (optional, as dbmate's binary: the wrapper package's
- * optional dependencies for other platforms are not all in every registry, which breaks npm ci). */
-export const SQUAWK_VERSION = '2.66.0';
-
-/**
- * This machine's squawk: from node_modules (linux-x64, the optional dependency), else fetched once with
- * `npm pack` into node_modules/.cache/squawk (a Mac, an arm64 laptop), as dbmate's other builds are.
- */
-async function squawkBinary(): Promise<string> {
-  const pkg = `@squawk-cli/${process.platform}-${process.arch}`;
-  const installed = join(ROOT, 'node_modules', pkg, 'bin/squawk');
-  if (existsSync(installed)) return installed;
-  const cached = join(ROOT, 'node_modules/.cache/squawk', `${pkg.replace('/', '+')}@${SQUAWK_VERSION}`, 'squawk');
-  if (existsSync(cached)) return cached;
-  const fix = `npm install --no-save ${pkg}@${SQUAWK_VERSION}`;
-  const work = mkdtempSync(join(tmpdir(), 'squawk-'));
-  try {
-    const pack = await runProcess('npm', ['pack', `${pkg}@${SQUAWK_VERSION}`, '--silent', '--pack-destination', work], {
-      timeoutMs: 120_000,
-      toolName: 'npm',
-    });
-    const tarball = pack.stdout.trim().split('\n').at(-1) ?? '';
-    const untar =
-      pack.exitCode === 0 && tarball
-        ? await runProcess('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/squawk'], { toolName: 'tar' })
-        : null;
-    if (!untar || untar.exitCode !== 0)
-      throw toolError(`squawk (the migration linter) is not installed for ${process.platform}-${process.arch}`, fix);
-    mkdirSync(dirname(cached), { recursive: true });
-    copyFileSync(join(work, 'package/bin/squawk'), cached);
-    chmodSync(cached, 0o755);
-    return cached;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
 }
 
 interface SquawkJson {
