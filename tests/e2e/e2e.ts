@@ -18,7 +18,10 @@ const env: NodeJS.ProcessEnv = {
   ...process.env,
   ...(process.env.E2E_KUBECONFIG ? { KUBECONFIG: process.env.E2E_KUBECONFIG } : {}),
   ...(process.env.E2E_CONTEXT ? { KUBE_CONTEXT: process.env.E2E_CONTEXT } : {}),
+  // The steps name the chart's objects for the default release; a shell's own settings must not move them.
   PG_NAMESPACE: namespace,
+  PG_RELEASE: 'postgresql',
+  PG_DRY_RUN: 'false',
   DB_TARGET: 'kubernetes',
   PG_MIGRATIONS_DIR: join(ROOT, 'db/migrations'),
   PG_SEED_DIR: join(ROOT, 'db/seeds'),
@@ -27,7 +30,8 @@ const env: NodeJS.ProcessEnv = {
   // How long a deploy may wait for its pod (a first pull of the image on a fresh node takes a while).
   PG_TIMEOUT: process.env.E2E_DEPLOY_TIMEOUT ?? '5m',
 };
-const context = process.env.E2E_CONTEXT ? ['--context', process.env.E2E_CONTEXT] : [];
+// kubectl here talks to the cluster the toolkit's commands do.
+const context = env.KUBE_CONTEXT ? ['--context', env.KUBE_CONTEXT] : [];
 
 interface Run {
   code: number;
