@@ -4,24 +4,11 @@
 // node_modules/.cache (the pinned version, or the newest published for that platform), or named with
 // --dbmate-binary.
 import { createHash } from 'node:crypto';
-import {
-  chmodSync,
-  copyFileSync,
-  createReadStream,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolError, usageError } from '../cli/errors.ts';
-import { runProcess } from '../cli/process-runner.ts';
+import { fetchPackedFile } from '../cli/npm-pack.ts';
 import { chooseDbmateVersion, publishedVersions, readChosenVersion, writeChosenVersion } from './dbmate-release.ts';
 
 /** Where the binary lives in the pod: /tmp is the chart's writable emptyDir. */
@@ -168,23 +155,12 @@ async function download(pkg: string, version: string, target: string): Promise<v
   const fix =
     `npm pack ${pkg}@${version} and pass --dbmate-binary PATH/package/bin/dbmate (or use a cluster whose ` +
     `nodes match this machine)`;
-  const work = mkdtempSync(join(tmpdir(), 'dbmate-'));
-  try {
-    const pack = await runProcess('npm', ['pack', `${pkg}@${version}`, '--silent', '--pack-destination', work], {
-      timeoutMs: 120_000,
-      toolName: 'npm',
-    });
-    const tarball = pack.stdout.trim().split('\n').at(-1) ?? '';
-    if (pack.exitCode !== 0 || !tarball)
-      throw toolError(`could not fetch ${pkg}@${version} for the pod: ${pack.stderr.trim().split('\n')[0] ?? ''}`, fix);
-    const untar = await runProcess('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/dbmate'], {
-      toolName: 'tar',
-    });
-    if (untar.exitCode !== 0) throw toolError(`could not unpack ${tarball}: ${untar.stderr.trim()}`, fix);
-    mkdirSync(join(target, '..'), { recursive: true });
-    copyFileSync(join(work, 'package/bin/dbmate'), target);
-    chmodSync(target, 0o755);
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const r = await fetchPackedFile(pkg, version, 'bin/dbmate', target);
+  if (r.ok) return;
+  throw toolError(
+    r.step === 'fetch'
+      ? `could not fetch ${pkg}@${version} for the pod: ${r.detail}`
+      : `could not unpack ${r.tarball}: ${r.detail}`,
+    fix,
+  );
 }

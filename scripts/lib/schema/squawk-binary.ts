@@ -1,10 +1,9 @@
 // Where this machine's squawk binary is: node_modules, or a build fetched once for another platform.
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toolError } from '../cli/errors.ts';
-import { runProcess } from '../cli/process-runner.ts';
+import { fetchPackedFile } from '../cli/npm-pack.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -22,25 +21,11 @@ export async function squawkBinary(): Promise<string> {
   if (existsSync(installed)) return installed;
   const cached = join(ROOT, 'node_modules/.cache/squawk', `${pkg.replace('/', '+')}@${SQUAWK_VERSION}`, 'squawk');
   if (existsSync(cached)) return cached;
-  const fix = `npm install --no-save ${pkg}@${SQUAWK_VERSION}`;
-  const work = mkdtempSync(join(tmpdir(), 'squawk-'));
-  try {
-    const pack = await runProcess('npm', ['pack', `${pkg}@${SQUAWK_VERSION}`, '--silent', '--pack-destination', work], {
-      timeoutMs: 120_000,
-      toolName: 'npm',
-    });
-    const tarball = pack.stdout.trim().split('\n').at(-1) ?? '';
-    const untar =
-      pack.exitCode === 0 && tarball
-        ? await runProcess('tar', ['-xzf', join(work, tarball), '-C', work, 'package/bin/squawk'], { toolName: 'tar' })
-        : null;
-    if (!untar || untar.exitCode !== 0)
-      throw toolError(`squawk (the migration linter) is not installed for ${process.platform}-${process.arch}`, fix);
-    mkdirSync(dirname(cached), { recursive: true });
-    copyFileSync(join(work, 'package/bin/squawk'), cached);
-    chmodSync(cached, 0o755);
-    return cached;
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
+  const fetched = await fetchPackedFile(pkg, SQUAWK_VERSION, 'bin/squawk', cached);
+  if (!fetched.ok)
+    throw toolError(
+      `squawk (the migration linter) is not installed for ${process.platform}-${process.arch}`,
+      `npm install --no-save ${pkg}@${SQUAWK_VERSION}`,
+    );
+  return cached;
 }
