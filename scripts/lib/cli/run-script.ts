@@ -36,7 +36,11 @@ async function runCleanups(out: Output): Promise<void> {
  * --context), given on this command line or in this command's environment, must be repeated in
  * every command we suggest, as the option's environment twin; from .env files it applies anyway.
  */
-function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<string, string>): void {
+function carryTargetIntoHints(
+  spec: readonly OptionSpec[],
+  values: Record<string, unknown>,
+  sources: Record<string, string>,
+): void {
   const passed = (name: string): boolean => sources[name] === 'flag' || sources[name] === 'env';
   const vars: Record<string, string> = {};
   // A migrations directory of one's own matters to every migrate, verify and up we suggest.
@@ -55,9 +59,11 @@ function carryTargetIntoHints(values: Record<string, unknown>, sources: Record<s
       if (passed(name) && typeof values[name] === 'string') vars[env] = values[name];
     }
   }
-  // A backup directory of one's own matters to every backup, list and restore we suggest.
+  // backup's own --dir matters to every backup, list and restore we suggest (seed's --dir is its seeds).
   const dir: Record<string, string> =
-    passed('dir') && typeof values.dir === 'string' ? { PG_BACKUP_DIR: values.dir } : {};
+    spec.some((o) => o.name === 'dir' && o.env === 'PG_BACKUP_DIR') && passed('dir') && typeof values.dir === 'string'
+      ? { PG_BACKUP_DIR: values.dir }
+      : {};
   setCommandEnv(vars, dir);
 }
 
@@ -119,7 +125,7 @@ export async function runScript<const S extends readonly OptionSpec[]>(
       if (requested === 'auto' && values.target === 'local') out.progress(AUTO_LOCAL_NOTE);
     }
     checkFrameValues(script.spec, values);
-    carryTargetIntoHints(values, loaded.sources);
+    carryTargetIntoHints(script.spec, values, loaded.sources);
     if (values.debug === true) {
       for (const line of describeConfig(script.spec, loaded)) out.progress(`config: ${line}`);
       traceCommands((line) => out.progress(line));
