@@ -20,6 +20,13 @@ fingerprint() {
   pod_psql -c "select string_agg(format('%s %s', table_name, (xpath('/row/c/text()', query_to_xml(format('select count(*) || '':'' || md5(coalesce(string_agg(x::text, '','' order by x::text), '''')) as c from %I x', table_name), false, false, '')))[1]::text), E'\n' order by table_name) from information_schema.tables where table_schema = 'public'"
 }
 take_backup() { backup >/dev/null 2>&1 && ls "$BK"/*.dump | head -1; }
+# A check that is slow everywhere but in learnflow itself: restoring its table into a scratch database
+# takes about 6 s, so a Ctrl-C lands while pg_restore works there.
+slow_elsewhere() {
+  pod_psql -c "create function slow_ok(int) returns boolean language sql as
+                 \$\$select case when current_database() = 'learnflow' then true else pg_sleep(0.01) is not null end\$\$;
+               create table slow (id int check (public.slow_ok(id))); insert into slow select generate_series(1, 600)"
+}
 # psql as the superuser in the pod (the chart mounts its password file too).
 pod_admin_psql() {
   kubectl exec -i -n postgres postgresql-0 -- sh -c \
@@ -109,11 +116,7 @@ extra_databases() {
 
 @test "Ctrl-C: the restore session in the pod is ended too, and the scratch database dropped" {
   fill 1000
-  # A check that is slow everywhere but in learnflow itself: the restore's COPY into the scratch database
-  # takes about 6 s, so Ctrl-C lands while pg_restore works there.
-  pod_psql -c "create function slow_ok(int) returns boolean language sql as
-                 \$\$select case when current_database() = 'learnflow' then true else pg_sleep(0.01) is not null end\$\$;
-               create table slow (id int check (public.slow_ok(id))); insert into slow select generate_series(1, 600)"
+  slow_elsewhere
   file=$(take_backup)
   pod_psql -c "update t set v = 'changed' where id <= 10"
   before=$(fingerprint)
@@ -374,9 +377,7 @@ crafted_backup() {
 
 @test "backup verify: Ctrl-C ends its session in the pod and drops the scratch database" {
   fill 1000
-  pod_psql -c "create function slow_ok(int) returns boolean language sql as
-                 \$\$select case when current_database() = 'learnflow' then true else pg_sleep(0.01) is not null end\$\$;
-               create table slow (id int check (public.slow_ok(id))); insert into slow select generate_series(1, 600)"
+  slow_elsewhere
   file=$(take_backup)
   set -m
   node --import tsx "$ROOT/scripts/backup.ts" --dir "$BK" verify "$file" 2>"$BATS_TEST_TMPDIR/err" &

@@ -77,8 +77,6 @@ export interface DumpResult {
   /** What arrived here. */
   bytes: number;
   sha256: string;
-  /** kubectl's exit code. */
-  execCode: number;
   report: PodReport | null;
   /** pg_dump's, pg_restore's and kubectl's own lines, without the report. */
   stderr: string;
@@ -133,12 +131,11 @@ export async function streamDumpToFile(
   });
   await Promise.race([dumpEnded, fileFinished.then(() => fileError && dumpClosed)]);
   if (!fileError) out.end();
-  const [[code]] = await Promise.all([dumpClosed, fileFinished]);
+  await Promise.all([dumpClosed, fileFinished]);
   const parsed = parseReport(stderr, nonce);
   return {
     bytes,
     sha256: hash.digest('hex'),
-    execCode: code ?? 1,
     report: parsed.report,
     stderr: parsed.stderr,
     fileError,
