@@ -66,14 +66,15 @@ export const MIGRATE_OPTIONS = [
     env: 'PG_MIGRATE_LOCK_TIMEOUT',
     type: 'duration',
     default: '5s',
-    description: "how long a migration's statement may wait for a table lock (lock_timeout; a file's own SET wins)",
+    description:
+      "how long a migration's statement may wait for a table lock (lock_timeout, 0: forever; a file's SET wins)",
   },
   {
     name: 'statementTimeout',
     flag: 'statement-timeout',
     env: 'PG_MIGRATE_STATEMENT_TIMEOUT',
     type: 'duration',
-    description: 'how long one statement of a migration may run (statement_timeout; default: no limit)',
+    description: 'how long one statement of a migration may run (statement_timeout; default and 0: no limit)',
   },
   // No env twins: a lint rule let through for good belongs in .squawk.toml or the file, where review sees it.
   {
