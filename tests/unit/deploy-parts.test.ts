@@ -7,7 +7,7 @@ import { credentialsSecretManifest, generatePassword } from '../../scripts/lib/d
 import { connectionInfo } from '../../scripts/lib/cluster/app-connection.ts';
 import { appQueryCommand } from '../../scripts/lib/target/pod-sql.ts';
 import { runtimeValues, valuesFiles, desiredValues } from '../../scripts/lib/deploy/values.ts';
-import { installArgs } from '../../scripts/lib/deploy/helm-install.ts';
+import { failureEvidence, installArgs } from '../../scripts/lib/deploy/helm-install.ts';
 import { postgresMajor } from '../../scripts/lib/deploy/chart-pin.ts';
 import { CliError } from '../../scripts/lib/cli/errors.ts';
 
@@ -147,4 +147,22 @@ test('install argv: pinned chart, values files last, Helm 3 and 4 wait flags', (
 test('PostgreSQL major from an appVersion', () => {
   assert.equal(postgresMajor('17.6.0'), 17);
   assert.equal(postgresMajor('latest'), null);
+});
+
+test('a failed install is explained by what was seen while helm waited, unless the pod has since changed', () => {
+  const live = {
+    code: 'crash-loop',
+    message: 'keeps crashing (restarts 3): FATAL: incompatible',
+    fix: 'logs',
+  } as const;
+  // The rollback tore the pod down between reading its status and its log: the same problem, less evidence.
+  const torn = { code: 'crash-loop', message: 'keeps crashing (restarts 4)', fix: 'logs' } as const;
+  const gone = { code: 'pod-missing', message: 'no pod', fix: 'deploy' } as const;
+  const other = { code: 'oom-killed', message: 'OOMKilled', fix: 'memory' } as const;
+  assert.equal(failureEvidence(live, torn), live);
+  assert.equal(failureEvidence(live, gone), live);
+  assert.equal(failureEvidence(live, null), live);
+  assert.equal(failureEvidence(live, other), other);
+  assert.equal(failureEvidence(null, torn), torn);
+  assert.equal(failureEvidence(null, null), null);
 });

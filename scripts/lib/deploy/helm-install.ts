@@ -73,12 +73,20 @@ export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallReques
         namespace: o.namespace,
         timeoutMs: o.timeoutMs,
       });
-    // After a rollback the pod may be gone: what was seen while helm waited is the better evidence.
-    const now = await collectDiagnosis(kubectl, o).catch(() => null);
-    const problem = now && now.code !== 'pod-missing' ? now : (seen ?? now);
+    const problem = failureEvidence(seen, await collectDiagnosis(kubectl, o).catch(() => null));
     if (problem) return problem;
     throw helmFailureError(result, { what: 'upgrade --install', release: o.release, namespace: o.namespace });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * What explains a failed install: the last look while helm waited, or the one after. helm's rollback tears the
+ * pod down, possibly between reading its status and its log, so a look afterwards that finds the same problem
+ * (or no pod) has less evidence than the one taken while the pod was whole; a different problem is news.
+ */
+export function failureEvidence(seen: Problem | null, now: Problem | null): Problem | null {
+  if (!now || now.code === 'pod-missing' || now.code === seen?.code) return seen ?? now;
+  return now;
 }

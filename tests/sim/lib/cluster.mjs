@@ -369,7 +369,13 @@ function writeCrashLog(dir, pod) {
       `with this version 18.1.`,
     '',
   ].join('\n');
-  for (const file of ['container.log', 'previous.log']) fs.writeFileSync(path.join(podDir(dir, pod), file), text);
+  // Written aside and renamed in: a concurrent `kubectl logs` (helm's wait and the script poll at once) must never
+  // read a file truncated mid-rewrite, which a real kubelet's log never is.
+  for (const file of ['container.log', 'previous.log']) {
+    const target = path.join(podDir(dir, pod), file);
+    fs.writeFileSync(`${target}.${process.pid}.tmp`, text);
+    fs.renameSync(`${target}.${process.pid}.tmp`, target);
+  }
 }
 
 export function podStatus(state, dir, pod) {
