@@ -300,6 +300,32 @@ STUB
   assert_output 't|0'
 }
 
+# A job runner's cancel, `timeout(1)` and a closed terminal send SIGTERM or SIGHUP, not SIGINT: the same cleanup.
+@test "SIGTERM and SIGHUP stop a migration as Ctrl-C does: its session ended, nothing commits later" {
+  migrate >/dev/null 2>&1
+  for sig in TERM HUP; do
+    printf -- '-- migrate:up\nselect pg_sleep(6);\ncreate table late (id int);\n-- migrate:down\ndrop table late;\n' \
+      >"$MIG/20261126000001_slow.sql"
+    node --import tsx "$ROOT/scripts/migrate.ts" --migrations-dir "$MIG" 2>"$BATS_TEST_TMPDIR/err" &
+    pid=$!
+    for _ in $(seq 100); do
+      [ "$(pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%-migrate' and query like '%pg_sleep%'")" = 1 ] && break
+      sleep 0.1
+    done
+    kill -"$sig" "$pid"
+    status=0
+    wait "$pid" || status=$?
+    [ "$status" = 130 ] || { echo "SIG$sig: exit $status" >&2; cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+    grep -q "^interrupted (SIG$sig): cleaning up" "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+    grep -q "interrupted: the migration in postgres/postgresql-0 was stopped (its session ended, its file rolled back); schema now 20261125000006" "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+    run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%-migrate'"
+    assert_output 0
+  done
+  sleep 6
+  run pod_psql -c "select to_regclass('late') is null, (select count(*) from schema_migrations where version = '20261126000001')"
+  assert_output 't|0'
+}
+
 @test "rollback --to VERSION undoes everything newer and keeps VERSION; a version not applied is refused" {
   migrate >/dev/null 2>&1
   run --separate-stderr migrate rollback --to 20261125000003

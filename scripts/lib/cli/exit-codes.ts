@@ -31,5 +31,9 @@ export const EXIT_CODE_TABLE: readonly ExitCodeRow[] = [
     meaning: 'environment or tool failure (cluster unreachable, kubectl/helm failed, timeout)',
   },
   { code: ExitCode.notDeployed, name: 'not-deployed', meaning: 'verify only: nothing is deployed' },
-  { code: ExitCode.interrupted, name: 'interrupted', meaning: 'interrupted (SIGINT)' },
+  {
+    code: ExitCode.interrupted,
+    name: 'interrupted',
+    meaning: 'interrupted (SIGINT, SIGTERM or SIGHUP); the work in the pod stopped',
+  },
 ];

@@ -19,6 +19,20 @@ export function onInterrupt(fn: () => void | Promise<void>): () => void {
 }
 const INTERRUPT_GRACE_MS = 15_000;
 
+// Ctrl-C is SIGINT; a job runner's cancel and timeout(1) send SIGTERM, a closed terminal SIGHUP. Each would
+// otherwise end Node at once and leave the work going on in the pod. The first runs the cleanups, the next
+// of any of them exits at once.
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+function onStopSignal(first: (signal: (typeof STOP_SIGNALS)[number]) => void): void {
+  let stopping = false;
+  for (const signal of STOP_SIGNALS)
+    process.on(signal, () => {
+      if (stopping) process.exit(ExitCode.interrupted);
+      stopping = true;
+      first(signal);
+    });
+}
+
 async function runCleanups(out: Output): Promise<void> {
   const all = Promise.allSettled([...cleanups].map(async (fn) => fn()));
   const timer = new Promise((resolve) => setTimeout(resolve, INTERRUPT_GRACE_MS).unref());
@@ -98,9 +112,9 @@ export async function runScript<const S extends readonly OptionSpec[]>(
   const argv = process.argv.slice(2);
   // Before config is read (or when reading it fails), --json comes from argv, the environment and .env files.
   let out = createOutput({ json: jsonRequested(argv, process.env, process.cwd()) });
-  process.once('SIGINT', () => {
-    out.progress(cleanups.size ? 'interrupted: cleaning up (Ctrl-C again to quit at once)' : 'interrupted');
-    process.once('SIGINT', () => process.exit(ExitCode.interrupted));
+  onStopSignal((signal) => {
+    const by = signal === 'SIGINT' ? 'interrupted' : `interrupted (${signal})`;
+    out.progress(cleanups.size ? `${by}: cleaning up (Ctrl-C again to quit at once)` : by);
     void runCleanups(out).finally(() => process.exit(ExitCode.interrupted));
   });
   try {
