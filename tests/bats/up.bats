@@ -49,3 +49,28 @@ teardown() { stop_cluster; }
   run grep -c '"exec"' "$CLUSTER/calls.jsonl"
   assert_output 0
 }
+
+# A signal to db:up alone (a job runner's cancel) must reach the step it runs: otherwise the step goes on
+# as an orphan and its migration commits after db:up said "interrupted".
+@test "SIGTERM to db:up stops the step it is in, which ends its own work in the pod; exit 130" {
+  printf -- '-- migrate:up\nselect pg_sleep(6);\ncreate table late (id int);\n-- migrate:down\ndrop table late;\n' \
+    >db/migrations/20261126000001_slow.sql
+  node scripts/launch.mjs up >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+  pid=$!
+  for _ in $(seq 300); do
+    [ "$(pod_psql -c "select count(*) from pg_stat_activity where query like '%pg_sleep(6)%' and pid <> pg_backend_pid()" 2>/dev/null)" = 1 ] && break
+    sleep 0.1
+  done
+  kill -TERM "$pid"
+  status=0
+  wait "$pid" || status=$?
+  [ "$status" = 130 ] || { echo "exit $status" >&2; cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+  grep -q 'interrupted: the migration in postgres/postgresql-0 was stopped' "$BATS_TEST_TMPDIR/err" || { cat "$BATS_TEST_TMPDIR/err" >&2; false; }
+  # Nothing more on stdout than the steps done: the interrupted one is not reported as failed.
+  [ "$(tail -1 "$BATS_TEST_TMPDIR/out")" = 'local access: kubectl port-forward -n postgres svc/postgresql 5432:5432' ]
+  run pgrep -f "launch.mjs migrate"
+  assert_failure
+  sleep 6
+  run pod_psql -c "select to_regclass('late') is null, (select count(*) from schema_migrations where version = '20261126000001')"
+  assert_output 't|0'
+}

@@ -1,6 +1,7 @@
 // db:up's steps: each task script run as its own process, in order, stopping at the first failure.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onInterrupt } from '../cli/run-script.ts';
 
 export const UP_STEPS = ['deploy', 'migrate', 'seed', 'verify'] as const;
 export type UpStep = (typeof UP_STEPS)[number];
@@ -17,17 +18,30 @@ const LAUNCHER = fileURLToPath(new URL('../../launch.mjs', import.meta.url));
 /** The step's script through the launcher (tsx only where this Node needs it), stdout and stderr captured. */
 export function runStep(step: UpStep, args: readonly string[]): Promise<StepRun> {
   return new Promise((resolve, reject) => {
+    // A group of its own: a terminal's Ctrl-C reaches db:up only, which passes on exactly one SIGINT, so the
+    // step runs its own cleanup once (a second signal would make it quit without), whatever stopped db:up.
     const child = spawn(process.execPath, [LAUNCHER, step, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<void>((done) => child.on('close', () => done()));
+    const forget = onInterrupt(async () => {
+      const from = stderr.length;
+      child.kill('SIGINT');
+      await closed;
+      // What the step says it left (its session ended, what rolled back) is the user's answer.
+      const said = stderr.slice(from).split('\n');
+      process.stderr.write(said.filter((l) => !l.startsWith('interrupted: cleaning up')).join('\n'));
+    });
     child.on('error', reject);
-    child.on('close', (code, signal) =>
-      resolve({ step, exitCode: code ?? (signal === 'SIGINT' ? 130 : 1), stdout, stderr }),
-    );
+    child.on('close', (code, signal) => {
+      forget();
+      resolve({ step, exitCode: code ?? (signal === 'SIGINT' ? 130 : 1), stdout, stderr });
+    });
   });
 }
 
