@@ -149,7 +149,7 @@ test('PostgreSQL major from an appVersion', () => {
   assert.equal(postgresMajor('latest'), null);
 });
 
-test('a failed install is explained by what was seen while helm waited, unless the pod has since changed', () => {
+test('a failed install is explained by the look that says most, unless the pod has since changed', () => {
   const live = {
     code: 'crash-loop',
     message: 'keeps crashing (restarts 3): FATAL: incompatible',
@@ -160,6 +160,8 @@ test('a failed install is explained by what was seen while helm waited, unless t
   const gone = { code: 'pod-missing', message: 'no pod', fix: 'deploy' } as const;
   const other = { code: 'oom-killed', message: 'OOMKilled', fix: 'memory' } as const;
   assert.equal(failureEvidence(live, torn), live);
+  // Polled again while the rollback runs: a torn look must not replace the whole one, nor hide a later one.
+  assert.equal(failureEvidence(torn, live), live);
   assert.equal(failureEvidence(live, gone), live);
   assert.equal(failureEvidence(live, null), live);
   assert.equal(failureEvidence(live, other), other);

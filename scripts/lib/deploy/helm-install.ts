@@ -60,7 +60,7 @@ export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallReques
     const pause = (ms: number) => sleep(ms, undefined, { ref: false });
     await Promise.race([running, pause(2000)]);
     while (!done) {
-      seen = (await collectDiagnosis(kubectl, o).catch(() => null)) ?? seen;
+      seen = failureEvidence(seen, await collectDiagnosis(kubectl, o).catch(() => null));
       await Promise.race([running, pause(3000)]);
     }
     const result = await running;
@@ -82,11 +82,12 @@ export async function helmInstall(helm: Helm, kubectl: Kubectl, o: InstallReques
 }
 
 /**
- * What explains a failed install: the last look while helm waited, or the one after. helm's rollback tears the
- * pod down, possibly between reading its status and its log, so a look afterwards that finds the same problem
- * (or no pod) has less evidence than the one taken while the pod was whole; a different problem is news.
+ * The better of two looks at a failing install. helm's rollback tears the pod down, possibly between reading
+ * its status and its log, so a look that finds no pod, or the same problem with less said (no log lines), keeps
+ * the earlier one; a different problem is news.
  */
 export function failureEvidence(seen: Problem | null, now: Problem | null): Problem | null {
-  if (!now || now.code === 'pod-missing' || now.code === seen?.code) return seen ?? now;
+  if (!now || now.code === 'pod-missing') return seen ?? now;
+  if (seen && now.code === seen.code && now.message.length < seen.message.length) return seen;
   return now;
 }
