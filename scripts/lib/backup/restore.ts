@@ -6,7 +6,7 @@ import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.ts';
 import type { Output } from '../cli/output.ts';
 import { onInterrupt } from '../cli/run-script.ts';
 import { execTarget, storageFix } from '../target/exec-target.ts';
-import { lockReadyPod, type HeldLock } from '../target/maintenance-lock.ts';
+import { lockReadyPod } from '../target/maintenance-lock.ts';
 import { openPodSession, type PodSession } from '../target/pod-session.ts';
 import { execErrorLine, type ExecTarget } from '../target/spawn.ts';
 import { BACKUP_CMD, type BackupConfig, type FlagGiven, mib, seconds } from './command.ts';
@@ -17,7 +17,7 @@ import { describeChanges, guardAppRole, readState, type RoleState } from './role
 import { swapIn, type Swapped } from './database-swap.ts';
 import { createScratchDatabase, dropLeftoverScratch, dropScratchDatabase } from './scratch-database.ts';
 import { takeBackup } from '../archive/take-backup.ts';
-import { assertRoomForScratch } from './room-check.ts';
+import { assertRoomForScratch, volumeFreeBytes } from './room-check.ts';
 
 export async function restoreAction(
   cfg: BackupConfig,
@@ -37,10 +37,10 @@ export async function restoreAction(
   if (cfg.dryRun) return reportRestorePlan(cfg, out, t, file);
   // Nothing changes until the file is known to be what its backup wrote and the user said yes. With
   // --yes, the checksum and the lock session (which changes nothing) run side by side.
-  let source: BackupManifest;
-  let lock: HeldLock;
+  let confirmed: BackupManifest | null = null;
   if (!cfg.yes) {
-    source = await checkBackupFile(file);
+    const source = await checkBackupFile(file);
+    confirmed = source;
     await confirmDestructive({
       yes: false,
       what:
@@ -48,23 +48,26 @@ export async function restoreAction(
         `${source.schemaVersion ?? 'none'}, taken ${source.createdAt})`,
       withYes: `${BACKUP_CMD} restore ${file} --yes`,
     });
-    lock = await lockReadyPod(cfg, t, { job: 'restore' });
-  } else {
-    const [checked, locked] = await Promise.allSettled([
-      checkBackupFile(file),
-      lockReadyPod(cfg, t, { job: 'restore' }),
-    ]);
-    if (checked.status === 'rejected') {
-      if (locked.status === 'fulfilled') await locked.value.release();
-      throw checked.reason;
-    }
-    if (locked.status === 'rejected') throw locked.reason;
-    [source, lock] = [checked.value, locked.value];
   }
+  // The superuser session and the volume's df are kubectl round trips of their own, read-only: they start
+  // with the lock, not after it. Whatever stops the restore first, the session is closed once it opens.
+  const opening = openPodSession(t, 'restore-swap', 'maintenance');
+  opening.catch(() => {});
+  const freeBytes = volumeFreeBytes(t).catch(() => null);
+  const [checked, locked] = await Promise.allSettled([
+    confirmed ? Promise.resolve(confirmed) : checkBackupFile(file),
+    lockReadyPod(cfg, t, { job: 'restore' }),
+  ]);
+  if (checked.status === 'rejected' || locked.status === 'rejected') {
+    if (locked.status === 'fulfilled') await locked.value.release();
+    await opening.then((session) => session.close()).catch(() => {});
+    throw checked.status === 'rejected' ? checked.reason : (locked as PromiseRejectedResult).reason;
+  }
+  const [source, lock] = [checked.value, locked.value];
   let admin: PodSession | null = null;
   let scratch: string | null = null;
   try {
-    admin = await openPodSession(t, 'restore-swap', 'maintenance').catch((err: Error) => {
+    admin = await opening.catch((err: Error) => {
       throw toolError(
         `a restore needs the superuser (it builds the backup in a scratch database, then swaps it in): ${err.message}`,
         'npm run -s db:verify',
@@ -77,7 +80,7 @@ export async function restoreAction(
     const leftover = await dropLeftoverScratch(admin);
     if (leftover.length) out.progress(`dropped scratch databases a killed restore left: ${leftover.join(', ')}`);
     const databaseBytes = source.databaseBytes ?? lock.databaseBytes;
-    await assertRoomForScratch(t, admin, { file, live: lock.database, databaseBytes });
+    await assertRoomForScratch(t, admin, { file, live: lock.database, databaseBytes, free: freeBytes });
     let safety: string | null = null;
     if (!cfg.skipSafetyBackup) {
       safety = defaultBackupPath(cfg.dir, t.kind === 'pod' ? cfg.release : 'local', lock.database, new Date()).replace(

@@ -25,14 +25,14 @@ export async function volumeFreeBytes(t: ExecTarget): Promise<number | null> {
   return r.exitCode === 0 && r.stdout.trim() !== '' && Number.isFinite(free) ? free : null;
 }
 
-/** Refuses (volume-full, nothing changed) when the volume cannot hold the scratch copy. */
+/** Refuses (volume-full, nothing changed) when the volume cannot hold the scratch copy; free if read already. */
 export async function assertRoomForScratch(
   t: ExecTarget,
   admin: PodSession,
-  o: { file: string; live: string; databaseBytes: number },
+  o: { file: string; live: string; databaseBytes: number; free?: Promise<number | null> },
 ): Promise<void> {
   const [free, wal] = await Promise.all([
-    volumeFreeBytes(t),
+    o.free ?? volumeFreeBytes(t),
     admin.query("select pg_size_bytes(current_setting('max_wal_size'))"),
   ]);
   if (free === null) return; // no df in the image: the restore itself will say when the volume fills
