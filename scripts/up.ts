@@ -24,7 +24,7 @@ await runScript(
       const json = cfg.json ? parseJson(run.stdout) : null;
       steps.push({ step, exitCode: run.exitCode, ...(json ?? {}) });
       // Stopped by a signal: the interrupt's cleanup has already said what the step left.
-      if (run.exitCode === ExitCode.interrupted) return ExitCode.interrupted;
+      if (run.stopped) return ExitCode.interrupted;
       if (run.exitCode !== 0) {
         const error = stepError(run);
         if (cfg.json)

@@ -11,6 +11,8 @@ export interface StepRun {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** db:up was stopped by a signal and passed it on: the step has said what it left. */
+  stopped?: boolean;
 }
 
 const LAUNCHER = fileURLToPath(new URL('../../launch.mjs', import.meta.url));
@@ -29,7 +31,9 @@ export function runStep(step: UpStep, args: readonly string[]): Promise<StepRun>
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
     const closed = new Promise<void>((done) => child.on('close', () => done()));
+    let stopped = false;
     const forget = onInterrupt(async () => {
+      stopped = true;
       const from = stderr.length;
       child.kill('SIGINT');
       await closed;
@@ -40,7 +44,7 @@ export function runStep(step: UpStep, args: readonly string[]): Promise<StepRun>
     child.on('error', reject);
     child.on('close', (code, signal) => {
       forget();
-      resolve({ step, exitCode: code ?? (signal === 'SIGINT' ? 130 : 1), stdout, stderr });
+      resolve({ step, exitCode: code ?? (signal === 'SIGINT' ? 130 : 1), stdout, stderr, stopped });
     });
   });
 }
