@@ -1,10 +1,10 @@
 // migrate.ts up of 50 trivial migrations: kubectl calls (the same for 1 file as for 50, at most 5)
 // and time against a raw `dbmate migrate` of the same files in the same pod, plus start-up.
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BenchCase, Cluster } from '../case.ts';
+import { appPsql, run } from '../commands.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'bench-migrate-'));
 const many = join(work, 'fifty');
@@ -12,29 +12,10 @@ const one = join(work, 'one');
 const calls: Record<string, number> = {};
 let startupMs = 0;
 
-function run(c: Cluster, cmd: string, args: string[], input?: string): void {
-  const out = spawnSync(cmd, args, { env: c.env, input, encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`${cmd} ${args.join(' ')} exited ${out.status}: ${out.stderr}`);
-}
-const resetDatabase = (c: Cluster): void =>
-  run(
-    c,
-    'kubectl',
-    [
-      'exec',
-      '-i',
-      '-n',
-      'postgres',
-      'postgresql-0',
-      '--',
-      'sh',
-      '-c',
-      'PGPASSWORD="$(cat "$POSTGRES_PASSWORD_FILE")" psql -q -U learnflow -d learnflow',
-    ],
-    'drop owned by current_user;',
-  );
-const migrate = (c: Cluster, dir: string): void =>
+const resetDatabase = (c: Cluster): void => appPsql(c, 'drop owned by current_user;');
+const migrate = (c: Cluster, dir: string): void => {
   run(c, 'node', ['--import', 'tsx', join(c.root, 'scripts/migrate.ts'), '--migrations-dir', dir]);
+};
 function countedCalls(c: Cluster, fn: () => void): number {
   writeFileSync(join(c.dir, 'calls.jsonl'), '');
   fn();
