@@ -114,6 +114,28 @@ extra_databases() {
   [ "$(fingerprint)" = "$before" ]
 }
 
+# The superuser session and df start alongside the lock: when the lock is refused, they end with it.
+@test "a running maintenance job keeps the restore from starting: nothing changed, no session of it left" {
+  fill 1000
+  file=$(take_backup)
+  pod_psql -c "update t set v = 'changed' where id <= 10"
+  before=$(fingerprint)
+  pod_psql -c 'select pg_advisory_lock(7425001), pg_sleep(20)' >/dev/null 3>&- &
+  holder=$!
+  wait_until 1 pod_psql -c "select count(*) from pg_locks where locktype = 'advisory' and granted"
+  # A session left open would keep the process from exiting: bounded, so that fails instead of hanging.
+  run --separate-stderr timeout 60 node --import tsx "$ROOT/scripts/backup.ts" --dir "$BK" restore "$file" --yes
+  assert_failure 3
+  [[ "$stderr" == *"another job (a migration, backup or restore) holds the maintenance lock on postgres/postgresql-0; the restore did not start"* ]] || { echo "$stderr"; false; }
+  run pod_psql -c "select count(*) from pg_stat_activity where application_name like 'pgk8s-%'"
+  assert_output 0
+  kill "$holder" 2>/dev/null || true
+  pod_psql -c "select pg_terminate_backend(pid) from pg_stat_activity where query like '%pg_advisory_lock(7425001)%' and pid <> pg_backend_pid()" >/dev/null
+  wait "$holder" 2>/dev/null || true
+  [ "$(fingerprint)" = "$before" ]
+  [ "$(extra_databases)" = none ]
+}
+
 @test "Ctrl-C: the restore session in the pod is ended too, and the scratch database dropped" {
   fill 1000
   slow_elsewhere
